@@ -1,0 +1,53 @@
+/* The runtime of one model in one voice: recurrent state (h, c of every
+ * layer) and scratch, stepped one token at a time.
+ *
+ * Real-time class:
+ *   cantus_state_new, cantus_state_free      - allocate/free: any thread but
+ *                                             the audio thread.
+ *   cantus_state_step, _reset, _prefetch,
+ *   _logits, _h, _c                          - real-time safe: no allocation,
+ *                                             no lock, no I/O, bounded time.
+ */
+#ifndef CANTUS_LSTM_H
+#define CANTUS_LSTM_H
+
+#include "model.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct CantusState CantusState;
+
+/* Everything the state will ever touch is allocated here. The model must
+ * outlive the state. Returns NULL only when memory runs out. */
+CantusState *cantus_state_new(const CantusModel *model);
+void cantus_state_free(CantusState *state);
+
+const CantusModel *cantus_state_model(const CantusState *state);
+
+/* h = c = 0 in every layer, as PyTorch's default initial state. */
+void cantus_state_reset(CantusState *state);
+
+/* Feeds one token (0 <= token < V) and returns the V logits for the next
+ * token. The pointer stays valid until the next step or reset. A token out
+ * of range is treated as a zero input vector (only the biases and the
+ * recurrence act), so a bad token can never read outside the weights. */
+const float *cantus_state_step(CantusState *state, int token);
+
+/* The logits of the last step (zeros after new/reset). */
+const float *cantus_state_logits(const CantusState *state);
+
+/* Hidden and cell state of a layer after the last step (H floats each). */
+const float *cantus_state_h(const CantusState *state, int layer);
+const float *cantus_state_c(const CantusState *state, int layer);
+
+/* Touches every weight the next step will read, so that a step made once a
+ * beat does not pay for cold caches. Cheap enough to call every cycle. */
+void cantus_state_prefetch(const CantusState *state);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif
