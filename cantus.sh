@@ -1,0 +1,98 @@
+#!/usr/bin/env bash
+# The README's two commands, and what CI runs.
+#
+#   ./cantus.sh demo   install what is missing, build, install cantus.lv2 to ~/.lv2,
+#                      render 8 bars of every shipped preset through the plugin
+#   ./cantus.sh test   install what is missing, build, run the whole test suite
+#                      (release build, then the ASan+UBSan build, then real hosts)
+#
+# Debian 12, as root (or with sudo). Everything it needs comes from Debian's archive.
+set -euo pipefail
+cd "$(dirname "$0")"
+top=$PWD
+
+# What a fresh Debian 12 lacks. Build and run: compiler, Meson, the LV2 stack, the
+# libraries; real hosts for the tests (jalv, jackd2); the demo's synth and soundfont.
+packages=(
+    build-essential pkg-config meson ninja-build clang libclang-rt-14-dev
+    lv2-dev liblilv-dev lilv-utils sordi
+    libjansson-dev libopenblas-dev libsmf-dev libcmocka-dev libcairo2-dev
+    jalv jackd2
+    fluidsynth fluid-soundfont-gm
+)
+
+log() { printf '\n== %s\n' "$*"; }
+
+install_missing() {
+    local missing=()
+    for p in "${packages[@]}"; do
+        dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+    done
+    [ ${#missing[@]} -eq 0 ] && return 0
+    log "installing: ${missing[*]}"
+    local sudo=()
+    [ "$(id -u)" -eq 0 ] || sudo=(sudo)
+    export DEBIAN_FRONTEND=noninteractive
+    "${sudo[@]}" apt-get update -qq
+    "${sudo[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"
+}
+
+# build DIR [meson options...]: configure once, then build incrementally.
+build() {
+    local dir=$1
+    shift
+    if [ ! -f "$dir/build.ninja" ]; then
+        meson setup "$dir" "$@"
+    fi
+    ninja -C "$dir"
+}
+
+demo() {
+    install_missing
+    log "building (build/)"
+    build build
+    log "installing cantus.lv2 to $HOME/.lv2"
+    mkdir -p "$HOME/.lv2"
+    rm -rf "$HOME/.lv2/cantus.lv2"
+    cp -rL build/cantus.lv2 "$HOME/.lv2/cantus.lv2"
+    log "rendering 8 bars of every preset through the plugin (out/)"
+    mkdir -p out
+    export LV2_PATH="$HOME/.lv2"
+    local sf=/usr/share/sounds/sf2/FluidR3_GM.sf2
+    local presets
+    mapfile -t presets < <(build/host/cantus-render --list-presets)
+    if [ ${#presets[@]} -eq 0 ]; then
+        echo "no presets found in $HOME/.lv2/cantus.lv2" >&2
+        exit 1
+    fi
+    for p in "${presets[@]}"; do
+        local name=${p##*/}
+        name=${name##*#}
+        build/host/cantus-render --preset "$p" --bars 8 -o "out/$name.mid" --png "out/$name.png"
+        fluidsynth -ni -q -F "out/$name.wav" -r 44100 "$sf" "out/$name.mid" >/dev/null 2>&1
+        echo "  out/$name.mid  out/$name.wav  out/$name.png"
+    done
+}
+
+test_all() {
+    install_missing
+    log "release build and tests (build/)"
+    build build
+    meson test -C build --print-errorlogs --num-processes 2
+    log "ASan + UBSan build and tests (build-asan/)"
+    build build-asan -Db_sanitize=address,undefined -Db_lundef=false -Dbuildtype=debugoptimized
+    ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
+        meson test -C build-asan --print-errorlogs --num-processes 2 --timeout-multiplier 4
+    log "a real host: jalv on JACK's dummy backend, transport rolling"
+    LV2_PATH="$top/build" bash tests/host/jalv_on_jack.sh
+    log "all tests passed"
+}
+
+case "${1:-}" in
+demo) demo ;;
+test) test_all ;;
+*)
+    echo "usage: $0 demo|test" >&2
+    exit 2
+    ;;
+esac
