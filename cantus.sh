@@ -14,7 +14,7 @@ top=$PWD
 # What a fresh Debian 12 lacks. Build and run: compiler, Meson, the LV2 stack, the
 # libraries; real hosts for the tests (jalv, jackd2); the demo's synth and soundfont.
 packages=(
-    build-essential pkg-config meson ninja-build clang libclang-rt-14-dev
+    build-essential pkg-config meson ninja-build clang clang-format libclang-rt-14-dev git
     lv2-dev liblilv-dev lilv-utils sordi
     libjansson-dev libopenblas-dev libsmf-dev libcmocka-dev libcairo2-dev
     jalv jackd2
