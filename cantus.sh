@@ -74,6 +74,22 @@ demo() {
     done
 }
 
+# Counts every test result meson logged in the given build dirs, and prints the
+# plain closing line CI reads: "N passed, N failed, N skipped".
+summary() {
+    /usr/bin/python3 - "$@" <<'PY'
+import json, sys
+counts = {"passed": 0, "failed": 0, "skipped": 0}
+for d in sys.argv[1:]:
+    with open(f"{d}/meson-logs/testlog.json") as f:
+        for line in f:
+            r = json.loads(line)["result"]
+            key = {"OK": "passed", "EXPECTEDFAIL": "passed", "SKIP": "skipped"}.get(r, "failed")
+            counts[key] += 1
+print(f"tests: {counts['passed']} passed, {counts['failed']} failed, {counts['skipped']} skipped")
+PY
+}
+
 test_all() {
     install_missing
     log "release build and tests (build/)"
@@ -85,7 +101,7 @@ test_all() {
         meson test -C build-asan --print-errorlogs --num-processes 2 --timeout-multiplier 4
     log "a real host: jalv on JACK's dummy backend, transport rolling"
     LV2_PATH="$top/build" bash tests/host/jalv_on_jack.sh
-    log "all tests passed"
+    summary build build-asan
 }
 
 case "${1:-}" in
