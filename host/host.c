@@ -1,0 +1,372 @@
+/* Loading and running the plugin: the lilv world, the plugin found by URI,
+ * its instance with the host's features, its ports connected to buffers the
+ * host owns, and the cycle itself (input sequence in, run(), worker
+ * serviced, output sequence read). */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <lv2/atom/atom.h>
+#include <lv2/core/lv2.h>
+
+#include "host_internal.h"
+
+#define DEFAULT_URI     "urn:cantus:generator"
+#define ATOM_CAPACITY   (1u << 16)
+#define EVENTS_CAPACITY 4096u
+#define PATHS_CAPACITY  (1u << 16)
+
+static void fail(char *err, size_t err_size, const char *fmt, const char *arg)
+{
+    if (err && err_size) snprintf(err, err_size, fmt, arg);
+}
+
+static bool load_plugin(CantusHost *host, const CantusHostConfig *config, char *err,
+                        size_t err_size)
+{
+    host->world = lilv_world_new();
+    if (!host->world) return false;
+    if (config->bundle_dir) {
+        /* A bundle URI is a directory URI with its trailing slash. */
+        size_t len = strlen(config->bundle_dir);
+        char *dir = malloc(len + 2);
+        if (!dir) return false;
+        memcpy(dir, config->bundle_dir, len + 1);
+        if (len == 0 || dir[len - 1] != '/') strcat(dir, "/");
+        LilvNode *bundle = lilv_new_file_uri(host->world, NULL, dir);
+        free(dir);
+        if (!bundle) return false;
+        lilv_world_load_bundle(host->world, bundle);
+        lilv_node_free(bundle);
+    } else {
+        lilv_world_load_all(host->world);
+    }
+    const char *uri = config->plugin_uri ? config->plugin_uri : DEFAULT_URI;
+    LilvNode *node = lilv_new_uri(host->world, uri);
+    host->plugin = lilv_plugins_get_by_uri(lilv_world_get_all_plugins(host->world), node);
+    lilv_node_free(node);
+    if (!host->plugin) {
+        fail(err, err_size, "no LV2 plugin <%s> found (is its bundle on LV2_PATH?)", uri);
+        return false;
+    }
+    return true;
+}
+
+static bool setup_ports(CantusHost *host, char *err, size_t err_size)
+{
+    LilvWorld *w = host->world;
+    LilvNode *control = lilv_new_uri(w, LV2_CORE__ControlPort);
+    LilvNode *atom = lilv_new_uri(w, LV2_ATOM__AtomPort);
+    LilvNode *audio = lilv_new_uri(w, LV2_CORE__AudioPort);
+    LilvNode *cv = lilv_new_uri(w, LV2_CORE__CVPort);
+    LilvNode *input = lilv_new_uri(w, LV2_CORE__InputPort);
+    LilvNode *designation = lilv_new_uri(w, LV2_CORE__control);
+    LilvNode *designation_pred = lilv_new_uri(w, LV2_CORE__designation);
+
+    host->n_ports = lilv_plugin_get_num_ports(host->plugin);
+    host->ports = calloc(host->n_ports ? host->n_ports : 1, sizeof(*host->ports));
+    host->controls = calloc(host->n_ports ? host->n_ports : 1, sizeof(float));
+    float *defaults = calloc(host->n_ports ? host->n_ports : 1, sizeof(float));
+    host->control_in = UINT32_MAX;
+    host->events_out = UINT32_MAX;
+    bool ok = host->ports && host->controls && defaults;
+    if (ok) lilv_plugin_get_port_ranges_float(host->plugin, NULL, NULL, defaults);
+    for (uint32_t i = 0; ok && i < host->n_ports; ++i) {
+        const LilvPort *port = lilv_plugin_get_port_by_index(host->plugin, i);
+        CantusPortInfo *info = &host->ports[i];
+        info->symbol = lilv_node_as_string(lilv_port_get_symbol(host->plugin, port));
+        info->input = lilv_port_is_a(host->plugin, port, input);
+        if (lilv_port_is_a(host->plugin, port, control)) {
+            info->kind = CANTUS_PORT_CONTROL;
+            host->controls[i] = isnan(defaults[i]) ? 0.0f : defaults[i];
+        } else if (lilv_port_is_a(host->plugin, port, atom)) {
+            info->kind = CANTUS_PORT_ATOM;
+            if (info->input) {
+                LilvNodes *d = lilv_port_get_value(host->plugin, port, designation_pred);
+                bool designated = d && lilv_nodes_contains(d, designation);
+                lilv_nodes_free(d);
+                if (host->control_in == UINT32_MAX || designated) host->control_in = i;
+            } else if (host->events_out == UINT32_MAX) {
+                host->events_out = i;
+            }
+        } else if (lilv_port_is_a(host->plugin, port, audio) ||
+                   lilv_port_is_a(host->plugin, port, cv)) {
+            info->kind = CANTUS_PORT_AUDIO;
+        } else {
+            info->kind = CANTUS_PORT_UNKNOWN;
+        }
+    }
+    free(defaults);
+    lilv_node_free(control);
+    lilv_node_free(atom);
+    lilv_node_free(audio);
+    lilv_node_free(cv);
+    lilv_node_free(input);
+    lilv_node_free(designation);
+    lilv_node_free(designation_pred);
+    if (ok && host->control_in == UINT32_MAX) {
+        fail(err, err_size, "plugin <%s> has no atom input port",
+             lilv_node_as_uri(lilv_plugin_get_uri(host->plugin)));
+        return false;
+    }
+    return ok;
+}
+
+static void connect_ports(CantusHost *host)
+{
+    for (uint32_t i = 0; i < host->n_ports; ++i) {
+        void *buffer = NULL;
+        switch (host->ports[i].kind) {
+        case CANTUS_PORT_CONTROL:
+            buffer = &host->controls[i];
+            break;
+        case CANTUS_PORT_ATOM:
+            buffer = i == host->control_in   ? (void *)host->in_buffer
+                     : i == host->events_out ? (void *)host->out_buffer
+                                             : (void *)host->spare_atom;
+            break;
+        case CANTUS_PORT_AUDIO:
+            buffer = host->silence;
+            break;
+        default:
+            break;
+        }
+        lilv_instance_connect_port(host->instance, i, buffer);
+    }
+}
+
+static bool allocate_buffers(CantusHost *host)
+{
+    host->atom_capacity = ATOM_CAPACITY;
+    /* Atom buffers are 8-byte aligned, as the atom spec asks. */
+    host->in_buffer = aligned_alloc(8, host->atom_capacity);
+    host->out_buffer = aligned_alloc(8, host->atom_capacity);
+    host->spare_atom = aligned_alloc(8, host->atom_capacity);
+    host->silence = calloc(host->block_length, sizeof(float));
+    host->cap_events = EVENTS_CAPACITY;
+    host->events = calloc(host->cap_events, sizeof(CantusEvent));
+    host->paths_cap = PATHS_CAPACITY;
+    host->paths = malloc(host->paths_cap);
+    if (!host->in_buffer || !host->out_buffer || !host->spare_atom || !host->silence ||
+        !host->events || !host->paths)
+        return false;
+    memset(host->spare_atom, 0, host->atom_capacity);
+    return true;
+}
+
+CantusHost *cantus_host_new(const CantusHostConfig *config, char *err, size_t err_size)
+{
+    CantusHostConfig defaults = {0};
+    if (!config) config = &defaults;
+    CantusHost *host = calloc(1, sizeof(*host));
+    if (!host) return NULL;
+    host->sample_rate = config->sample_rate > 0 ? config->sample_rate : 48000.0;
+    host->block_length = config->block_length ? config->block_length : 8192;
+    host->log_to_stderr = config->log_to_stderr;
+    atomic_init(&host->log_written, 0);
+    fail(err, err_size, "%s", "out of memory setting up the host");
+
+    if (!allocate_buffers(host) || cantus_host_features_init(host) ||
+        cantus_worker_init(&host->worker, host, config->worker)) {
+        cantus_host_free(host);
+        return NULL;
+    }
+    if (!load_plugin(host, config, err, err_size) || !setup_ports(host, err, err_size)) {
+        cantus_host_free(host);
+        return NULL;
+    }
+    host->instance = lilv_plugin_instantiate(host->plugin, host->sample_rate, host->features);
+    if (!host->instance) {
+        fail(err, err_size, "plugin <%s> failed to instantiate",
+             lilv_node_as_uri(lilv_plugin_get_uri(host->plugin)));
+        cantus_host_free(host);
+        return NULL;
+    }
+    cantus_worker_attach(&host->worker,
+                         lilv_instance_get_extension_data(host->instance, LV2_WORKER__interface),
+                         lilv_instance_get_handle(host->instance));
+    connect_ports(host);
+    cantus_host_sequence_reset(host);
+    if (err && err_size) err[0] = '\0';
+    return host;
+}
+
+void cantus_host_free(CantusHost *host)
+{
+    if (!host) return;
+    /* The worker stops before the instance goes: work() must not run on a
+     * freed plugin. */
+    cantus_worker_stop(&host->worker);
+    if (host->instance) {
+        if (host->active) lilv_instance_deactivate(host->instance);
+        lilv_instance_free(host->instance);
+    }
+    cantus_worker_destroy(&host->worker);
+    if (host->world) lilv_world_free(host->world);
+    if (host->uris) cantus_host_features_destroy(host);
+    free(host->ports);
+    free(host->controls);
+    free(host->silence);
+    free(host->in_buffer);
+    free(host->out_buffer);
+    free(host->spare_atom);
+    free(host->events);
+    free(host->paths);
+    free(host);
+}
+
+LilvWorld *cantus_host_world(CantusHost *host)
+{
+    return host->world;
+}
+
+const LilvPlugin *cantus_host_plugin(CantusHost *host)
+{
+    return host->plugin;
+}
+
+LilvInstance *cantus_host_instance(CantusHost *host)
+{
+    return host->instance;
+}
+
+double cantus_host_sample_rate(const CantusHost *host)
+{
+    return host->sample_rate;
+}
+
+uint32_t cantus_host_block_length(const CantusHost *host)
+{
+    return host->block_length;
+}
+
+LV2_URID cantus_host_map(CantusHost *host, const char *uri)
+{
+    return host->map.map(host->map.handle, uri);
+}
+
+const char *cantus_host_unmap(CantusHost *host, LV2_URID urid)
+{
+    return host->unmap.unmap(host->unmap.handle, urid);
+}
+
+void cantus_host_activate(CantusHost *host)
+{
+    if (host->active) return;
+    lilv_instance_activate(host->instance);
+    host->active = true;
+}
+
+void cantus_host_deactivate(CantusHost *host)
+{
+    if (!host->active) return;
+    lilv_instance_deactivate(host->instance);
+    host->active = false;
+}
+
+bool cantus_host_is_active(const CantusHost *host)
+{
+    return host->active;
+}
+
+static int find_port(const CantusHost *host, const char *symbol)
+{
+    for (uint32_t i = 0; i < host->n_ports; ++i)
+        if (host->ports[i].symbol && !strcmp(host->ports[i].symbol, symbol)) return (int)i;
+    return -1;
+}
+
+bool cantus_host_set_control(CantusHost *host, const char *symbol, float value)
+{
+    int i = find_port(host, symbol);
+    if (i < 0 || host->ports[i].kind != CANTUS_PORT_CONTROL || !host->ports[i].input) return false;
+    host->controls[i] = value;
+    return true;
+}
+
+float cantus_host_get_control(const CantusHost *host, const char *symbol)
+{
+    int i = find_port(host, symbol);
+    if (i < 0 || host->ports[i].kind != CANTUS_PORT_CONTROL) return NAN;
+    return host->controls[i];
+}
+
+uint32_t cantus_host_run(CantusHost *host, uint32_t nframes)
+{
+    if (nframes == 0 || nframes > host->block_length) return 0;
+    cantus_host_output_prepare(host);
+    cantus_host_rt_enter(host);
+    lilv_instance_run(host->instance, nframes);
+    cantus_host_rt_leave(host);
+    cantus_host_output_parse(host, nframes);
+    cantus_worker_do_deferred(&host->worker);
+    cantus_host_rt_enter(host);
+    cantus_worker_emit_responses(&host->worker);
+    cantus_host_rt_leave(host);
+    host->frame += nframes;
+    cantus_host_sequence_reset(host);
+    return host->n_events;
+}
+
+const CantusEvent *cantus_host_event(const CantusHost *host, uint32_t index)
+{
+    return index < host->n_events ? &host->events[index] : NULL;
+}
+
+int64_t cantus_host_frame(const CantusHost *host)
+{
+    return host->frame;
+}
+
+void cantus_host_set_rt_hooks(CantusHost *host, CantusRtHook enter, CantusRtHook leave, void *data)
+{
+    host->rt_enter = enter;
+    host->rt_leave = leave;
+    host->rt_data = data;
+}
+
+void cantus_host_set_worker_delay(CantusHost *host, unsigned cycles)
+{
+    host->worker.delay = cycles;
+}
+
+void cantus_host_worker_drain(CantusHost *host)
+{
+    cantus_worker_drain(&host->worker);
+}
+
+unsigned cantus_host_worker_jobs(const CantusHost *host)
+{
+    return atomic_load(&((CantusHost *)host)->worker.done);
+}
+
+unsigned cantus_host_log_count(const CantusHost *host)
+{
+    unsigned written = atomic_load(&((CantusHost *)host)->log_written) - host->log_cleared;
+    return written < CANTUS_HOST_LOG_LINES ? written : CANTUS_HOST_LOG_LINES;
+}
+
+static unsigned log_slot(const CantusHost *host, unsigned index)
+{
+    unsigned written = atomic_load(&((CantusHost *)host)->log_written);
+    unsigned first = written - cantus_host_log_count(host);
+    return (first + index) % CANTUS_HOST_LOG_LINES;
+}
+
+const char *cantus_host_log_line(const CantusHost *host, unsigned index)
+{
+    if (index >= cantus_host_log_count(host)) return NULL;
+    return host->log_lines[log_slot(host, index)];
+}
+
+const char *cantus_host_log_type(const CantusHost *host, unsigned index)
+{
+    if (index >= cantus_host_log_count(host)) return NULL;
+    return cantus_host_unmap((CantusHost *)host, host->log_types[log_slot(host, index)]);
+}
+
+void cantus_host_log_clear(CantusHost *host)
+{
+    host->log_cleared = atomic_load(&host->log_written);
+}
