@@ -1,0 +1,197 @@
+/* One step of a stacked LSTM and its dense layer, PyTorch's maths:
+ *
+ *   gates = W_ih x + b_ih + W_hh h + b_hh          (rows i | f | g | o)
+ *   c' = sigmoid(f) c + sigmoid(i) tanh(g),  h' = sigmoid(o) tanh(c')
+ *   logits = W_fc h'_top + b_fc
+ *
+ * Layer 0's input is one-hot, so W_ih x is one column of W_ih; the loader
+ * stored that column (with both biases added) as a contiguous row. Deeper
+ * layers multiply [W_ih | W_hh] by [h_below | h] in one pass, which is why
+ * each layer keeps its input and its own h side by side in one buffer.
+ *
+ * Everything the step touches is allocated in cantus_state_new; the step
+ * itself only reads the model and writes the state. */
+#define _GNU_SOURCE
+#include <stdlib.h>
+#include <string.h>
+
+#if defined(__x86_64__) || defined(__i386__)
+#include <xmmintrin.h>
+#endif
+
+#include "lstm_internal.h"
+#include "model_internal.h"
+
+struct CantusState {
+    const CantusModel *model;
+    const CantusPacked *packed;
+    const CantusKernels *kernels;
+    int H, L, V;
+    float *xh[CANTUS_MAX_LAYERS]; /* layer 0: [h0]; layer k: [h_{k-1} | h_k] */
+    float *c[CANTUS_MAX_LAYERS];
+    float *gates;
+    float *logits;
+    float *block;
+    size_t block_floats;
+};
+
+static size_t line_floats(size_t n)
+{
+    size_t per_line = CANTUS_ALIGNMENT / sizeof(float);
+    return (n + per_line - 1) / per_line * per_line;
+}
+
+CantusState *cantus_state_new_with_kernels(const CantusModel *model, const CantusKernels *kernels)
+{
+    if (!model || !kernels) return NULL;
+    CantusState *s = calloc(1, sizeof *s);
+    if (!s) return NULL;
+    const CantusModelInfo *info = cantus_model_info(model);
+    s->model = model;
+    s->packed = cantus_model_packed(model);
+    s->kernels = kernels;
+    s->H = info->hidden;
+    s->L = info->layers;
+    s->V = info->vocab;
+
+    size_t total = 0;
+    for (int k = 0; k < s->L; k++)
+        total += line_floats((size_t)s->packed->layer[k].cols) + line_floats((size_t)s->H);
+    total += line_floats((size_t)s->packed->gate_rows) + line_floats((size_t)s->packed->logit_rows);
+    if (posix_memalign((void **)&s->block, CANTUS_ALIGNMENT, total * sizeof(float)) != 0) {
+        free(s);
+        return NULL;
+    }
+    s->block_floats = total;
+    float *cursor = s->block;
+    for (int k = 0; k < s->L; k++) {
+        s->xh[k] = cursor;
+        cursor += line_floats((size_t)s->packed->layer[k].cols);
+        s->c[k] = cursor;
+        cursor += line_floats((size_t)s->H);
+    }
+    s->gates = cursor;
+    cursor += line_floats((size_t)s->packed->gate_rows);
+    s->logits = cursor;
+    cantus_state_reset(s);
+    return s;
+}
+
+CantusState *cantus_state_new(const CantusModel *model)
+{
+    const CantusKernels *kernels = cantus_kernels_avx2();
+    return cantus_state_new_with_kernels(model, kernels ? kernels : cantus_kernels_portable());
+}
+
+void cantus_state_free(CantusState *state)
+{
+    if (!state) return;
+    free(state->block);
+    free(state);
+}
+
+const CantusModel *cantus_state_model(const CantusState *state)
+{
+    return state->model;
+}
+
+const char *cantus_state_kernel_name(const CantusState *state)
+{
+    return state->kernels->name;
+}
+
+void cantus_state_reset(CantusState *state)
+{
+    memset(state->block, 0, state->block_floats * sizeof(float));
+}
+
+static float *layer_h(const CantusState *s, int k)
+{
+    return s->xh[k] + (k == 0 ? 0 : s->H);
+}
+
+/* Flush-to-zero and denormals-are-zero for the step only: a denormal in a
+ * decaying cell state can cost a hundred cycles per operation, and the
+ * host's thread keeps whatever floating-point mode it had. */
+typedef unsigned int FpMode;
+
+static FpMode fp_enter(void)
+{
+#if defined(__x86_64__) || defined(__i386__)
+    FpMode saved = _mm_getcsr();
+    _mm_setcsr(saved | 0x8040u); /* FTZ (bit 15) | DAZ (bit 6) */
+    return saved;
+#else
+    return 0;
+#endif
+}
+
+static void fp_leave(FpMode saved)
+{
+#if defined(__x86_64__) || defined(__i386__)
+    _mm_setcsr(saved);
+#else
+    (void)saved;
+#endif
+}
+
+const float *cantus_state_step(CantusState *s, int token)
+{
+    FpMode mode = fp_enter();
+    const CantusPacked *p = s->packed;
+    const CantusKernels *kern = s->kernels;
+    const int H = s->H;
+
+    for (int k = 0; k < s->L; k++) {
+        const CantusPackedLayer *pl = &p->layer[k];
+        const float *init = pl->bias;
+        if (k == 0 && token >= 0 && token < s->V)
+            init = pl->input_rows + (size_t)token * p->gate_rows;
+        else if (k > 0)
+            memcpy(s->xh[k], layer_h(s, k - 1), (size_t)H * sizeof(float));
+        kern->matvec(pl->panels, p->gate_rows, pl->cols, s->xh[k], init, s->gates);
+        kern->cell(s->gates, s->c[k], layer_h(s, k), H);
+    }
+    kern->matvec(p->fc_panels, p->logit_rows, H, layer_h(s, s->L - 1), p->fc_bias, s->logits);
+    fp_leave(mode);
+    return s->logits;
+}
+
+const float *cantus_state_logits(const CantusState *state)
+{
+    return state->logits;
+}
+
+const float *cantus_state_h(const CantusState *state, int layer)
+{
+    if (layer < 0 || layer >= state->L) return NULL;
+    return layer_h(state, layer);
+}
+
+const float *cantus_state_c(const CantusState *state, int layer)
+{
+    if (layer < 0 || layer >= state->L) return NULL;
+    return state->c[layer];
+}
+
+static void prefetch_range(const float *p, size_t floats)
+{
+    const char *bytes = (const char *)p;
+    size_t size = floats * sizeof(float);
+    for (size_t off = 0; off < size; off += 64)
+        __builtin_prefetch(bytes + off, 0, 3);
+}
+
+void cantus_state_prefetch(const CantusState *state)
+{
+    /* Everything but layer 0's input rows: of those the step reads one row
+     * (a few cache lines), and which one is not known until the token is. */
+    const CantusPacked *p = state->packed;
+    for (int k = 0; k < state->L; k++) {
+        prefetch_range(p->layer[k].panels, (size_t)p->gate_rows * p->layer[k].cols);
+        prefetch_range(p->layer[k].bias, (size_t)p->gate_rows);
+    }
+    prefetch_range(p->fc_panels, (size_t)p->logit_rows * state->H);
+    prefetch_range(p->fc_bias, (size_t)p->logit_rows);
+    prefetch_range(state->block, state->block_floats);
+}
