@@ -1,0 +1,577 @@
+/* Every way a model file can be wrong gives NULL and one sentence that
+ * names the file, the tensor or key, and what is wrong. Each case starts
+ * from a valid model (model_builder.c) and breaks one thing. */
+#define _GNU_SOURCE
+#include <fcntl.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "model.h"
+#include "model_builder.h"
+
+#define NAME "case.safetensors"
+
+static void check_message(const char *err, const char *phrase, const char *key)
+{
+    if (strncmp(err, "model '" NAME "': ", strlen("model '" NAME "': ")) != 0)
+        fail_msg("message does not start by naming the file: \"%s\"", err);
+    if (!strstr(err, phrase)) fail_msg("message lacks \"%s\": \"%s\"", phrase, err);
+    if (key && !strstr(err, key)) fail_msg("message does not name \"%s\": \"%s\"", key, err);
+    assert_null(strchr(err, '\n'));
+}
+
+static void expect_bytes_fail(const void *bytes, size_t size, const char *phrase, const char *key)
+{
+    char err[CANTUS_ERROR_SIZE] = "";
+    CantusModel *model = cantus_model_load_memory(bytes, size, NAME, err, sizeof err);
+    if (model) {
+        cantus_model_free(model);
+        fail_msg("a broken model loaded (expected \"%s\")", phrase);
+    }
+    check_message(err, phrase, key);
+}
+
+static void expect_fail(TestModel *m, const char *phrase, const char *key)
+{
+    size_t size;
+    unsigned char *bytes = tm_bytes(m, &size);
+    expect_bytes_fail(bytes, size, phrase, key);
+    free(bytes);
+    tm_free(m);
+}
+
+static TestModel *one_layer(void)
+{
+    return tm_make(1, 16, 60, 71, false, false);
+}
+
+static TestModel *two_layers(void)
+{
+    return tm_make(2, 16, 60, 71, true, true);
+}
+
+static void valid_model_loads(void **unused)
+{
+    (void)unused;
+    TestModel *m = two_layers();
+    size_t size;
+    unsigned char *bytes = tm_bytes(m, &size);
+    char err[CANTUS_ERROR_SIZE] = "";
+    CantusModel *model = cantus_model_load_memory(bytes, size, NAME, err, sizeof err);
+    if (!model) fail_msg("the unbroken model failed: %s", err);
+    const CantusModelInfo *info = cantus_model_info(model);
+    assert_int_equal(info->layers, 2);
+    assert_int_equal(info->hidden, 16);
+    assert_int_equal(info->vocab, 14);
+    assert_int_equal(info->rest_token, 12);
+    assert_int_equal(info->hold_token, 13);
+    assert_string_equal(cantus_model_metadata(model, "cantus.genre"), "test");
+    assert_null(cantus_model_metadata(model, "cantus.nothing"));
+    cantus_model_free(model);
+    free(bytes);
+    tm_free(m);
+}
+
+/* ---- the container ---- */
+
+static void empty_file(void **unused)
+{
+    (void)unused;
+    expect_bytes_fail("", 0, "the file is empty", NULL);
+}
+
+static void truncated_header_length(void **unused)
+{
+    (void)unused;
+    expect_bytes_fail("\x10\x00\x00\x00\x00", 5, "too short for the 8-byte header length", NULL);
+}
+
+static void header_length_past_end(void **unused)
+{
+    (void)unused;
+    const unsigned char bytes[16] = {0x40, 0, 0, 0, 0, 0, 0, 0, '{', '}'};
+    expect_bytes_fail(bytes, sizeof bytes, "runs past the end of the file", "64");
+}
+
+static void header_length_over_cap(void **unused)
+{
+    (void)unused;
+    unsigned char bytes[16] = {0};
+    uint64_t len = (uint64_t)CANTUS_MAX_HEADER + 8;
+    for (int i = 0; i < 8; i++)
+        bytes[i] = (unsigned char)(len >> (8 * i));
+    expect_bytes_fail(bytes, sizeof bytes, "header length", "outside 2..1048576");
+    /* A length with the top bit set must not wrap around either. */
+    memset(bytes, 0xff, 8);
+    expect_bytes_fail(bytes, sizeof bytes, "header length", "outside");
+}
+
+static void bad_json(void **unused)
+{
+    (void)unused;
+    TestModel *m = one_layer();
+    size_t size;
+    unsigned char *bytes =
+        tm_bytes_with_header(m, "{\"__metadata__\": {\"cantus.format\": ", &size);
+    expect_bytes_fail(bytes, size, "header is not valid JSON", NULL);
+    free(bytes);
+    tm_free(m);
+}
+
+static void header_not_an_object(void **unused)
+{
+    (void)unused;
+    TestModel *m = one_layer();
+    size_t size;
+    unsigned char *bytes = tm_bytes_with_header(m, "[1, 2, 3]", &size);
+    expect_bytes_fail(bytes, size, "header is not a JSON object", NULL);
+    free(bytes);
+    tm_free(m);
+}
+
+static void duplicate_key(void **unused)
+{
+    (void)unused;
+    TestModel *m = one_layer();
+    char *text = json_dumps(m->header, JSON_COMPACT | JSON_PRESERVE_ORDER);
+    const char *open = "{\"__metadata__\":{";
+    assert_memory_equal(text, open, strlen(open));
+    char *dup = NULL;
+    assert_true(asprintf(&dup, "%s\"cantus.format\":\"1\",%s", open, text + strlen(open)) > 0);
+    size_t size;
+    unsigned char *bytes = tm_bytes_with_header(m, dup, &size);
+    expect_bytes_fail(bytes, size, "header is not valid JSON", "duplicate");
+    free(bytes);
+    free(dup);
+    free(text);
+    tm_free(m);
+}
+
+static void metadata_not_object(void **unused)
+{
+    (void)unused;
+    TestModel *m = one_layer();
+    json_object_set_new(m->header, "__metadata__", json_string("x"));
+    expect_fail(m, "is not a JSON object", "__metadata__");
+}
+
+static void non_string_metadata(void **unused)
+{
+    (void)unused;
+    TestModel *m = one_layer();
+    json_object_set_new(tm_meta(m), "cantus.genre", json_integer(3));
+    expect_fail(m, "is not a string", "cantus.genre");
+}
+
+static void wrong_dtype(void **unused)
+{
+    (void)unused;
+    TestModel *m = one_layer();
+    json_object_set_new(tm_tensor(m, "lstm.bias_hh_l0"), "dtype", json_string("F16"));
+    expect_fail(m, "has dtype 'F16', expected 'F32'", "lstm.bias_hh_l0");
+}
+
+static void missing_dtype(void **unused)
+{
+    (void)unused;
+    TestModel *m = one_layer();
+    json_object_del(tm_tensor(m, "fc.bias"), "dtype");
+    expect_fail(m, "has no dtype", "fc.bias");
+}
+
+static void three_dimensional_shape(void **unused)
+{
+    (void)unused;
+    TestModel *m = one_layer();
+    json_object_set_new(tm_tensor(m, "fc.weight"), "shape", json_pack("[iii]", 12, 4, 4));
+    expect_fail(m, "has 3 dimensions", "fc.weight");
+}
+
+static void non_integer_shape(void **unused)
+{
+    (void)unused;
+    TestModel *m = one_layer();
+    json_object_set_new(tm_tensor(m, "fc.weight"), "shape", json_pack("[fi]", 12.0, 16));
+    expect_fail(m, "shape entry that is not an integer", "fc.weight");
+}
+
+static void negative_shape(void **unused)
+{
+    (void)unused;
+    TestModel *m = one_layer();
+    json_object_set_new(tm_tensor(m, "fc.bias"), "shape", json_pack("[i]", -12));
+    expect_fail(m, "shape entry that is not an integer", "fc.bias");
+}
+
+static void size_mismatch(void **unused)
+{
+    (void)unused;
+    TestModel *m = one_layer();
+    json_object_set_new(tm_tensor(m, "lstm.bias_ih_l0"), "shape", json_pack("[i]", 63));
+    expect_fail(m, "has 256 bytes of data, but its shape needs 252", "lstm.bias_ih_l0");
+}
+
+static void offsets_outside_file(void **unused)
+{
+    (void)unused;
+    TestModel *m = one_layer();
+    json_t *e = tm_tensor(m, "fc.bias");
+    json_object_set_new(e, "data_offsets",
+                        json_pack("[II]", (json_int_t)1 << 40, ((json_int_t)1 << 40) + 48));
+    expect_fail(m, "outside the data section", "fc.bias");
+}
+
+static void offsets_reversed(void **unused)
+{
+    (void)unused;
+    TestModel *m = one_layer();
+    json_object_set_new(tm_tensor(m, "fc.bias"), "data_offsets", json_pack("[ii]", 48, 0));
+    expect_fail(m, "end before they begin", "fc.bias");
+}
+
+static void offsets_missing(void **unused)
+{
+    (void)unused;
+    TestModel *m = one_layer();
+    json_object_set_new(tm_tensor(m, "fc.bias"), "data_offsets", json_pack("[i]", 0));
+    expect_fail(m, "no data_offsets pair", "fc.bias");
+}
+
+static void overlapping_tensors(void **unused)
+{
+    (void)unused;
+    TestModel *m = one_layer();
+    /* fc.bias (12 floats) moved onto the start of fc.weight. */
+    json_t *w = json_object_get(tm_tensor(m, "fc.weight"), "data_offsets");
+    json_int_t begin = json_integer_value(json_array_get(w, 0));
+    json_object_set_new(tm_tensor(m, "fc.bias"), "data_offsets",
+                        json_pack("[II]", begin + 8, begin + 8 + 48));
+    expect_fail(m, "overlap in the data section", "fc.bias");
+}
+
+/* ---- the metadata ---- */
+
+static void missing_metadata_key(void **unused)
+{
+    (void)unused;
+    const char *keys[] = {"cantus.format",     "cantus.note_low",   "cantus.note_high",
+                          "cantus.rest_token", "cantus.hold_token", "cantus.steps_per_beat"};
+    for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++) {
+        TestModel *m = one_layer();
+        json_object_del(tm_meta(m), keys[i]);
+        expect_fail(m, "required metadata key", keys[i]);
+    }
+}
+
+static void no_metadata_at_all(void **unused)
+{
+    (void)unused;
+    TestModel *m = one_layer();
+    json_object_del(m->header, "__metadata__");
+    expect_fail(m, "required metadata key", "cantus.format");
+}
+
+static void wrong_format(void **unused)
+{
+    (void)unused;
+    TestModel *m = one_layer();
+    json_object_set_new(tm_meta(m), "cantus.format", json_string("2"));
+    expect_fail(m, "is '2', expected '1'", "cantus.format");
+}
+
+static void metadata_not_an_integer(void **unused)
+{
+    (void)unused;
+    const char *bad[] = {"abc", "60.5", " 60", "60x", "", "999999999999999999999", "128", "-1"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        TestModel *m = one_layer();
+        json_object_set_new(tm_meta(m), "cantus.note_low", json_string(bad[i]));
+        expect_fail(m, "expected an integer in 0..127", "cantus.note_low");
+    }
+}
+
+static void steps_per_beat_out_of_range(void **unused)
+{
+    (void)unused;
+    TestModel *m = one_layer();
+    json_object_set_new(tm_meta(m), "cantus.steps_per_beat", json_string("17"));
+    expect_fail(m, "expected an integer in 1..16", "cantus.steps_per_beat");
+}
+
+static void note_low_above_high(void **unused)
+{
+    (void)unused;
+    TestModel *m = one_layer();
+    json_object_set_new(tm_meta(m), "cantus.note_low", json_string("80"));
+    expect_fail(m, "is above 'cantus.note_high'", "cantus.note_low");
+}
+
+static void rest_token_misplaced(void **unused)
+{
+    (void)unused;
+    TestModel *m = two_layers(); /* 12 pitches, REST 12, HOLD 13 */
+    json_object_set_new(tm_meta(m), "cantus.rest_token", json_string("3"));
+    expect_fail(m, "REST and HOLD must be -1 or the indices right after", "cantus.rest_token");
+}
+
+static void rest_and_hold_same_index(void **unused)
+{
+    (void)unused;
+    TestModel *m = two_layers();
+    json_object_set_new(tm_meta(m), "cantus.hold_token", json_string("12"));
+    expect_fail(m, "REST and HOLD must be", "cantus.");
+}
+
+static void vocab_mismatch(void **unused)
+{
+    (void)unused;
+    TestModel *m = one_layer(); /* V = 12 */
+    json_object_set_new(tm_meta(m), "cantus.note_high", json_string("70"));
+    expect_fail(m, "has 12 rows, but the metadata gives 11 pitch tokens", "fc.weight");
+}
+
+static void vocab_mismatch_from_rest(void **unused)
+{
+    (void)unused;
+    TestModel *m = one_layer(); /* V = 12, no REST */
+    json_object_set_new(tm_meta(m), "cantus.note_high", json_string("70"));
+    json_object_set_new(tm_meta(m), "cantus.rest_token", json_string("11"));
+    json_object_set_new(tm_meta(m), "cantus.hold_token", json_string("12"));
+    expect_fail(m, "has 12 rows, but the metadata gives 11 pitch tokens + REST + HOLD = 13",
+                "fc.weight");
+}
+
+/* ---- the tensors ---- */
+
+static void inconsistent_recurrent_shape(void **unused)
+{
+    (void)unused;
+    TestModel *m = two_layers(); /* H = 16: weight_hh_l1 is [64, 16] */
+    json_object_set_new(tm_tensor(m, "lstm.weight_hh_l1"), "shape", json_pack("[ii]", 32, 32));
+    expect_fail(m, "has shape [32, 32], expected [64, 16]", "lstm.weight_hh_l1");
+}
+
+static void transposed_input_weights(void **unused)
+{
+    (void)unused;
+    TestModel *m = one_layer();
+    json_object_set_new(tm_tensor(m, "lstm.weight_ih_l0"), "shape", json_pack("[ii]", 12, 64));
+    expect_fail(m, "has shape [12, 64], expected [64, 12]", "lstm.weight_ih_l0");
+}
+
+static void bias_shape_as_matrix(void **unused)
+{
+    (void)unused;
+    TestModel *m = one_layer();
+    json_object_set_new(tm_tensor(m, "lstm.bias_ih_l0"), "shape", json_pack("[ii]", 64, 1));
+    expect_fail(m, "has shape [64, 1], expected [64]", "lstm.bias_ih_l0");
+}
+
+static void recurrent_not_square(void **unused)
+{
+    (void)unused;
+    TestModel *m = one_layer();
+    json_object_set_new(tm_tensor(m, "lstm.weight_hh_l0"), "shape", json_pack("[i]", 1024));
+    expect_fail(m, "must be a [4H, H] matrix", "lstm.weight_hh_l0");
+}
+
+static void vocab_over_cap(void **unused)
+{
+    (void)unused;
+    TestModel *m = one_layer();
+    /* 600 rows of 0 columns: no bytes, so only the vocabulary cap objects. */
+    json_t *offsets = json_object_get(tm_tensor(m, "fc.weight"), "data_offsets");
+    json_int_t begin = json_integer_value(json_array_get(offsets, 0));
+    json_object_set_new(tm_tensor(m, "fc.weight"), "shape", json_pack("[ii]", 600, 0));
+    json_object_set_new(tm_tensor(m, "fc.weight"), "data_offsets", json_pack("[II]", begin, begin));
+    expect_fail(m, "with 1 <= V <= 512", "fc.weight");
+}
+
+static void missing_tensor(void **unused)
+{
+    (void)unused;
+    TestModel *m = two_layers();
+    json_object_del(m->header, "lstm.bias_hh_l1");
+    expect_fail(m, "is missing", "lstm.bias_hh_l1");
+    m = one_layer();
+    json_object_del(m->header, "fc.bias");
+    expect_fail(m, "is missing", "fc.bias");
+    m = one_layer();
+    json_object_del(m->header, "fc.weight");
+    expect_fail(m, "is missing", "fc.weight");
+}
+
+static void missing_layer(void **unused)
+{
+    (void)unused;
+    /* Layers l0 and l2: l1 is missing. */
+    TestModel *m = two_layers();
+    const char *kinds[] = {"weight_ih", "weight_hh", "bias_ih", "bias_hh"};
+    for (int i = 0; i < 4; i++) {
+        char from[64], to[64];
+        snprintf(from, sizeof from, "lstm.%s_l1", kinds[i]);
+        snprintf(to, sizeof to, "lstm.%s_l2", kinds[i]);
+        tm_rename(m, from, to);
+    }
+    expect_fail(m, "is missing (layers must be numbered from l0 without gaps)",
+                "lstm.weight_ih_l1");
+}
+
+static void layer_past_cap(void **unused)
+{
+    (void)unused;
+    TestModel *m = one_layer();
+    tm_rename(m, "lstm.bias_ih_l0", "lstm.bias_ih_l8");
+    expect_fail(m, "past the cap of 8 layers", "lstm.bias_ih_l8");
+}
+
+static void unknown_tensor(void **unused)
+{
+    (void)unused;
+    TestModel *m = one_layer();
+    tm_rename(m, "fc.bias", "embedding.weight");
+    expect_fail(m, "is not part of a Cantus model", "embedding.weight");
+    m = one_layer();
+    tm_rename(m, "lstm.bias_ih_l0", "lstm.bias_ih_l0_reverse");
+    expect_fail(m, "is not part of a Cantus model", "lstm.bias_ih_l0_reverse");
+}
+
+static void nan_weight(void **unused)
+{
+    (void)unused;
+    TestModel *m = one_layer();
+    tm_data(m, "lstm.weight_hh_l0")[17] = 0.0f / 0.0f;
+    expect_fail(m, "holds a non-finite weight (NaN) at index 17", "lstm.weight_hh_l0");
+}
+
+static void inf_weight(void **unused)
+{
+    (void)unused;
+    TestModel *m = one_layer();
+    tm_data(m, "fc.bias")[11] = -1.0f / 0.0f;
+    expect_fail(m, "holds a non-finite weight (Inf) at index 11", "fc.bias");
+}
+
+/* ---- files ---- */
+
+static void nonexistent_file(void **unused)
+{
+    (void)unused;
+    char err[CANTUS_ERROR_SIZE] = "";
+    assert_null(cantus_model_load("/nonexistent/cantus/model.safetensors", err, sizeof err));
+    assert_non_null(strstr(err, "model '/nonexistent/cantus/model.safetensors': cannot open"));
+}
+
+static void directory_instead_of_file(void **unused)
+{
+    (void)unused;
+    char err[CANTUS_ERROR_SIZE] = "";
+    assert_null(cantus_model_load("/tmp", err, sizeof err));
+    assert_non_null(strstr(err, "model '/tmp': is not a regular file"));
+}
+
+static void file_too_big(void **unused)
+{
+    (void)unused;
+    /* A sparse file: the size is checked before a byte is read. */
+    char path[] = "/tmp/cantus-too-big-XXXXXX";
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    assert_int_equal(ftruncate(fd, (off_t)CANTUS_MAX_FILE + 1), 0);
+    close(fd);
+    char err[CANTUS_ERROR_SIZE] = "";
+    CantusModel *m = cantus_model_load(path, err, sizeof err);
+    unlink(path);
+    assert_null(m);
+    assert_non_null(strstr(err, path));
+    assert_non_null(strstr(err, "over the cap of 268435456"));
+}
+
+static void file_round_trip_and_small_error_buffer(void **unused)
+{
+    (void)unused;
+    TestModel *m = one_layer();
+    size_t size;
+    unsigned char *bytes = tm_bytes(m, &size);
+    char path[] = "/tmp/cantus-model-XXXXXX";
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    assert_int_equal(write(fd, bytes, size), (ssize_t)size);
+    close(fd);
+    char err[CANTUS_ERROR_SIZE] = "";
+    CantusModel *model = cantus_model_load(path, err, sizeof err);
+    if (!model) fail_msg("%s", err);
+    cantus_model_free(model);
+
+    /* A truncated copy fails, and a tiny error buffer is cut, not overrun. */
+    fd = open(path, O_WRONLY | O_TRUNC);
+    assert_int_equal(write(fd, bytes, size - 4), (ssize_t)(size - 4));
+    close(fd);
+    char tiny[12];
+    assert_null(cantus_model_load(path, tiny, sizeof tiny));
+    assert_int_equal(strlen(tiny), sizeof tiny - 1);
+    assert_null(cantus_model_load(path, NULL, 0));
+    unlink(path);
+    free(bytes);
+    tm_free(m);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(valid_model_loads),
+        cmocka_unit_test(empty_file),
+        cmocka_unit_test(truncated_header_length),
+        cmocka_unit_test(header_length_past_end),
+        cmocka_unit_test(header_length_over_cap),
+        cmocka_unit_test(bad_json),
+        cmocka_unit_test(header_not_an_object),
+        cmocka_unit_test(duplicate_key),
+        cmocka_unit_test(metadata_not_object),
+        cmocka_unit_test(non_string_metadata),
+        cmocka_unit_test(wrong_dtype),
+        cmocka_unit_test(missing_dtype),
+        cmocka_unit_test(three_dimensional_shape),
+        cmocka_unit_test(non_integer_shape),
+        cmocka_unit_test(negative_shape),
+        cmocka_unit_test(size_mismatch),
+        cmocka_unit_test(offsets_outside_file),
+        cmocka_unit_test(offsets_reversed),
+        cmocka_unit_test(offsets_missing),
+        cmocka_unit_test(overlapping_tensors),
+        cmocka_unit_test(missing_metadata_key),
+        cmocka_unit_test(no_metadata_at_all),
+        cmocka_unit_test(wrong_format),
+        cmocka_unit_test(metadata_not_an_integer),
+        cmocka_unit_test(steps_per_beat_out_of_range),
+        cmocka_unit_test(note_low_above_high),
+        cmocka_unit_test(rest_token_misplaced),
+        cmocka_unit_test(rest_and_hold_same_index),
+        cmocka_unit_test(vocab_mismatch),
+        cmocka_unit_test(vocab_mismatch_from_rest),
+        cmocka_unit_test(inconsistent_recurrent_shape),
+        cmocka_unit_test(transposed_input_weights),
+        cmocka_unit_test(bias_shape_as_matrix),
+        cmocka_unit_test(recurrent_not_square),
+        cmocka_unit_test(vocab_over_cap),
+        cmocka_unit_test(missing_tensor),
+        cmocka_unit_test(missing_layer),
+        cmocka_unit_test(layer_past_cap),
+        cmocka_unit_test(unknown_tensor),
+        cmocka_unit_test(nan_weight),
+        cmocka_unit_test(inf_weight),
+        cmocka_unit_test(nonexistent_file),
+        cmocka_unit_test(directory_instead_of_file),
+        cmocka_unit_test(file_too_big),
+        cmocka_unit_test(file_round_trip_and_small_error_buffer),
+    };
+    return cmocka_run_group_tests_name("model_errors", tests, NULL, NULL);
+}
