@@ -1,0 +1,403 @@
+/* The shared host-test machinery; see fixture.h. */
+#define _GNU_SOURCE
+#include <ftw.h>
+#include <math.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "fixture.h"
+#include "safetensors_write.h"
+
+CantusHost *fixture_host(double sample_rate, uint32_t block_length, CantusWorkerMode worker)
+{
+    char err[512];
+    CantusHostConfig config = {
+        .sample_rate = sample_rate,
+        .block_length = block_length,
+        .worker = worker,
+        .log_to_stderr = getenv("CANTUS_TEST_VERBOSE") != NULL,
+    };
+    CantusHost *host = cantus_host_new(&config, err, sizeof(err));
+    if (!host) fail_msg("cannot load the plugin: %s", err);
+    assert_true(cantus_host_set_control(host, "rests", 0.0f));
+    assert_true(cantus_host_set_control(host, "gate", 50.0f));
+    assert_true(cantus_host_set_control(host, "phrase_bars", 0.0f));
+    assert_true(cantus_host_set_control(host, "follow", 0.0f));
+    assert_true(cantus_host_set_control(host, "enable", 1.0f));
+    cantus_host_activate(host);
+    return host;
+}
+
+static int64_t gcd64(int64_t a, int64_t b)
+{
+    if (a < 0) a = -a;
+    while (b) {
+        int64_t t = a % b;
+        a = b;
+        b = t;
+    }
+    return a ? a : 1;
+}
+
+Ratio ratio(int64_t num, int64_t den)
+{
+    if (den < 0) {
+        num = -num;
+        den = -den;
+    }
+    int64_t g = gcd64(num, den);
+    return (Ratio){num / g, den / g};
+}
+
+Ratio ratio_add(Ratio a, Ratio b)
+{
+    int64_t g = gcd64(a.den, b.den);
+    __int128 den = (__int128)(a.den / g) * b.den;
+    __int128 num = (__int128)a.num * (b.den / g) + (__int128)b.num * (a.den / g);
+    assert_true(den < INT64_MAX && num < INT64_MAX && num > INT64_MIN);
+    return ratio((int64_t)num, (int64_t)den);
+}
+
+Ratio ratio_mul(Ratio a, Ratio b)
+{
+    Ratio x = ratio(a.num, b.den);
+    Ratio y = ratio(b.num, a.den);
+    __int128 num = (__int128)x.num * y.num;
+    __int128 den = (__int128)x.den * y.den;
+    assert_true(den < INT64_MAX && num < INT64_MAX && num > INT64_MIN);
+    return ratio((int64_t)num, (int64_t)den);
+}
+
+double ratio_value(Ratio r)
+{
+    return (double)r.num / (double)r.den;
+}
+
+/* The frame the plugin's contract (core/beat_grid.h) gives step k of a line
+ * anchored at (frame0, beat0) with tempo bpm: the first whole frame at or
+ * after the exact time, with times less than a thousandth of a frame above
+ * a whole frame taken as that frame. Computed in exact integers. */
+static int64_t step_frame(const Session *s, int64_t k, int64_t frame0, Ratio beat0, Ratio bpm)
+{
+    /* t = (k/rate - beat0) * 60 * sr / bpm = P / Q */
+    __int128 p =
+        ((__int128)k * beat0.den - (__int128)s->rate * beat0.num) * 60 * s->sample_rate * bpm.den;
+    __int128 q = (__int128)s->rate * beat0.den * bpm.num;
+    /* n = ceil(t - 1/1000) = ceil((1000 p - q) / (1000 q)) */
+    __int128 a = 1000 * p - q;
+    __int128 b = 1000 * q;
+    __int128 n = a >= 0 ? (a + b - 1) / b : -((-a) / b);
+    return frame0 + (int64_t)n;
+}
+
+static void expect_frame(Session *s, int64_t frame)
+{
+    if (s->n_expected == s->cap_expected) {
+        s->cap_expected = s->cap_expected ? 2 * s->cap_expected : 1024;
+        s->expected = realloc(s->expected, (size_t)s->cap_expected * sizeof(int64_t));
+        assert_non_null(s->expected);
+    }
+    s->expected[s->n_expected++] = frame;
+}
+
+/* Steps of the current line that fall in [anchor_frame, end). */
+static void close_line(Session *s, int64_t end)
+{
+    if (s->rolling) {
+        double first = floor(ratio_value(s->anchor_beat) * s->rate) - 1;
+        for (int64_t k = (int64_t)first;; ++k) {
+            int64_t f = step_frame(s, k, s->anchor_frame, s->anchor_beat, s->bpm);
+            if (f >= end) break;
+            if (f >= s->anchor_frame && f >= s->expected_until) expect_frame(s, f);
+        }
+    }
+    if (end > s->expected_until) s->expected_until = end;
+}
+
+Ratio session_beat_at(const Session *s, int64_t frame)
+{
+    if (!s->rolling) return s->anchor_beat;
+    Ratio elapsed = ratio(frame - s->anchor_frame, 1);
+    Ratio beats_per_frame = ratio_mul(s->bpm, ratio(1, 60 * s->sample_rate));
+    return ratio_add(s->anchor_beat, ratio_mul(elapsed, beats_per_frame));
+}
+
+static void send_position(Session *s, uint32_t offset)
+{
+    double beat = ratio_value(s->anchor_beat);
+    double bar = floor(beat / s->beats_per_bar);
+    CantusPosition pos = {
+        .fields = CANTUS_POS_ALL,
+        .speed = s->rolling ? 1.0 : 0.0,
+        .bpm = ratio_value(s->bpm),
+        .bar = (int64_t)bar,
+        .bar_beat = beat - bar * s->beats_per_bar,
+        .beats_per_bar = s->beats_per_bar,
+        .frame = s->anchor_frame,
+        .beat_unit = 4,
+        .style = s->style,
+    };
+    assert_true(cantus_host_add_position(s->host, offset, &pos));
+}
+
+void session_init(Session *s, CantusHost *host, int rate, PositionPolicy policy)
+{
+    memset(s, 0, sizeof(*s));
+    s->host = host;
+    s->sample_rate = (int64_t)cantus_host_sample_rate(host);
+    s->rate = rate;
+    s->policy = policy;
+    s->style = policy == SEND_EVERY_CYCLE ? CANTUS_NUMBERS_DOUBLE : CANTUS_NUMBERS_LIKE_ARDOUR;
+    s->beats_per_bar = 4;
+    s->bpm = ratio(120, 1);
+    s->anchor_beat = ratio(0, 1);
+    s->anchor_frame = cantus_host_frame(host);
+    s->expected_until = s->anchor_frame;
+    s->played = calloc(MAX_RECORDED, sizeof(NoteEvent));
+    assert_non_null(s->played);
+    assert_true(cantus_host_set_control(host, "rate", (float)rate));
+    /* A host tells the plugin where it stands before anything plays, so the
+     * fallback tempo never sounds in these tests. */
+    send_position(s, 0);
+}
+
+void session_free(Session *s)
+{
+    free(s->expected);
+    free(s->played);
+    memset(s, 0, sizeof(*s));
+}
+
+static int64_t at(const Session *s, uint32_t offset)
+{
+    return cantus_host_frame(s->host) + offset;
+}
+
+void session_start(Session *s, uint32_t offset, Ratio beat, Ratio bpm)
+{
+    close_line(s, at(s, offset));
+    s->rolling = true;
+    s->anchor_frame = at(s, offset);
+    s->anchor_beat = beat;
+    s->bpm = bpm;
+    send_position(s, offset);
+}
+
+void session_stop(Session *s, uint32_t offset)
+{
+    close_line(s, at(s, offset));
+    s->anchor_beat = session_beat_at(s, at(s, offset));
+    s->anchor_frame = at(s, offset);
+    s->rolling = false;
+    send_position(s, offset);
+}
+
+void session_locate(Session *s, uint32_t offset, Ratio beat)
+{
+    close_line(s, at(s, offset));
+    s->anchor_frame = at(s, offset);
+    s->anchor_beat = beat;
+    send_position(s, offset);
+}
+
+void session_tempo(Session *s, uint32_t offset, Ratio bpm)
+{
+    close_line(s, at(s, offset));
+    s->anchor_beat = session_beat_at(s, at(s, offset));
+    s->anchor_frame = at(s, offset);
+    s->bpm = bpm;
+    send_position(s, offset);
+}
+
+void session_run(Session *s, uint32_t nframes)
+{
+    CantusHost *host = s->host;
+    /* Carla's way: the position at every cycle's first frame, unless a
+     * change already wrote one there. */
+    if (s->policy == SEND_EVERY_CYCLE && cantus_host_frame(host) != s->anchor_frame) {
+        Ratio saved_beat = s->anchor_beat;
+        int64_t saved_frame = s->anchor_frame;
+        s->anchor_beat = session_beat_at(s, cantus_host_frame(host));
+        s->anchor_frame = cantus_host_frame(host);
+        send_position(s, 0);
+        s->anchor_beat = saved_beat;
+        s->anchor_frame = saved_frame;
+    }
+    uint32_t n = cantus_host_run(host, nframes);
+    s->last_patch_path = NULL;
+    for (uint32_t i = 0; i < n; ++i) {
+        const CantusEvent *ev = cantus_host_event(host, i);
+        if (ev->kind == CANTUS_EVENT_PATCH_SET) {
+            ++s->n_patch_sets;
+            s->last_patch_path = ev->value_path;
+            if (ev->value_path)
+                snprintf(s->last_model, sizeof(s->last_model), "%s", ev->value_path);
+            continue;
+        }
+        if (ev->kind != CANTUS_EVENT_MIDI || ev->midi_size != 3) continue;
+        uint8_t type = ev->midi[0] & 0xf0;
+        if (type != 0x90 && type != 0x80) continue;
+        assert_true(s->n_played < MAX_RECORDED);
+        s->played[s->n_played++] = (NoteEvent){ev->frame, ev->midi[0], ev->midi[1], ev->midi[2]};
+    }
+}
+
+void session_run_for(Session *s, int64_t frames, uint32_t block)
+{
+    while (frames > 0) {
+        uint32_t n = frames < block ? (uint32_t)frames : block;
+        session_run(s, n);
+        frames -= n;
+    }
+}
+
+static bool is_note_on(const NoteEvent *e)
+{
+    return (e->status & 0xf0) == 0x90 && e->velocity > 0;
+}
+
+int session_note_ons(const Session *s, int64_t *frames, int cap)
+{
+    int n = 0;
+    for (int i = 0; i < s->n_played; ++i)
+        if (is_note_on(&s->played[i])) {
+            if (n < cap) frames[n] = s->played[i].frame;
+            ++n;
+        }
+    return n;
+}
+
+void assert_notes_on_grid(const Session *s)
+{
+    close_line((Session *)s, cantus_host_frame(s->host));
+    int n_on = session_note_ons(s, NULL, 0);
+    int64_t *on = malloc(((size_t)n_on + 1) * sizeof(int64_t));
+    assert_non_null(on);
+    session_note_ons(s, on, n_on);
+    int i = 0, j = 0;
+    while (i < s->n_expected || j < n_on) {
+        if (i < s->n_expected && j < n_on && s->expected[i] == on[j]) {
+            ++i;
+            ++j;
+            continue;
+        }
+        int64_t want = i < s->n_expected ? s->expected[i] : -1;
+        int64_t got = j < n_on ? on[j] : -1;
+        free(on);
+        fail_msg("step %d of %d: expected a note-on at frame %lld, the plugin played one at "
+                 "%lld (note-on %d of %d; sr %lld, rate %d)",
+                 i, s->n_expected, (long long)want, (long long)got, j, n_on,
+                 (long long)s->sample_rate, s->rate);
+    }
+    free(on);
+    assert_true(s->n_expected > 0);
+}
+
+void assert_no_hanging_notes(const Session *s)
+{
+    int64_t sounding[16][128];
+    memset(sounding, 0xff, sizeof(sounding));
+    for (int i = 0; i < s->n_played; ++i) {
+        const NoteEvent *e = &s->played[i];
+        int ch = e->status & 0x0f;
+        if (is_note_on(e)) {
+            if (sounding[ch][e->pitch] >= 0)
+                fail_msg("pitch %d on channel %d struck at frame %lld while still sounding "
+                         "since %lld",
+                         e->pitch, ch + 1, (long long)e->frame, (long long)sounding[ch][e->pitch]);
+            sounding[ch][e->pitch] = e->frame;
+        } else {
+            sounding[ch][e->pitch] = -1;
+        }
+    }
+    for (int ch = 0; ch < 16; ++ch)
+        for (int p = 0; p < 128; ++p)
+            if (sounding[ch][p] >= 0)
+                fail_msg("pitch %d on channel %d struck at frame %lld never ended", p, ch + 1,
+                         (long long)sounding[ch][p]);
+}
+
+void assert_notes_within_gate(const Session *s, double gate_percent, double slowest_bpm)
+{
+    /* The slowest tempo of the session bounds a step's length. */
+    for (int i = 0; i < s->n_played; ++i) {
+        const NoteEvent *e = &s->played[i];
+        if (!is_note_on(e)) continue;
+        for (int j = i + 1; j < s->n_played; ++j) {
+            const NoteEvent *o = &s->played[j];
+            if (is_note_on(o) || o->pitch != e->pitch || (o->status & 0x0f) != (e->status & 0x0f))
+                continue;
+            double step = 60.0 * (double)s->sample_rate / (slowest_bpm * s->rate);
+            double limit = ceil(step * gate_percent / 100.0) + 1;
+            if ((double)(o->frame - e->frame) > limit)
+                fail_msg("note %d at frame %lld lasts %lld frames, past its gate of %.0f", e->pitch,
+                         (long long)e->frame, (long long)(o->frame - e->frame), limit);
+            break;
+        }
+    }
+}
+
+void write_test_model(const char *path, uint32_t seed, int note_low, int pitches, int hidden)
+{
+    const int vocab = pitches + 2;
+    const int gates = 4 * hidden;
+    size_t sizes[6] = {(size_t)gates * vocab, (size_t)gates * hidden, (size_t)gates,
+                       (size_t)gates,         (size_t)vocab * hidden, (size_t)vocab};
+    float *data[6];
+    uint64_t x = 0x9e3779b97f4a7c15ull ^ seed;
+    for (int t = 0; t < 6; ++t) {
+        data[t] = malloc(sizes[t] * sizeof(float));
+        assert_non_null(data[t]);
+        for (size_t i = 0; i < sizes[t]; ++i) {
+            x = x * 6364136223846793005ull + 1442695040888963407ull;
+            data[t][i] = ((float)(x >> 40) / (float)(1u << 24) - 0.5f) * 1.5f;
+        }
+    }
+    CantusTensorRef tensors[6] = {
+        {"lstm.weight_ih_l0", data[0], gates, vocab}, {"lstm.weight_hh_l0", data[1], gates, hidden},
+        {"lstm.bias_ih_l0", data[2], gates, 0},       {"lstm.bias_hh_l0", data[3], gates, 0},
+        {"fc.weight", data[4], vocab, hidden},        {"fc.bias", data[5], vocab, 0},
+    };
+    char low[16], high[16], rest[16], hold[16];
+    snprintf(low, sizeof(low), "%d", note_low);
+    snprintf(high, sizeof(high), "%d", note_low + pitches - 1);
+    snprintf(rest, sizeof(rest), "%d", pitches);
+    snprintf(hold, sizeof(hold), "%d", pitches + 1);
+    CantusMetaEntry meta[] = {
+        {"cantus.format", "1"},         {"cantus.note_low", low},    {"cantus.note_high", high},
+        {"cantus.rest_token", rest},    {"cantus.hold_token", hold}, {"cantus.steps_per_beat", "1"},
+        {"cantus.label", "test model"},
+    };
+    char err[512];
+    int rc = cantus_safetensors_write(path, tensors, 6, meta, 7, err, sizeof(err));
+    for (int t = 0; t < 6; ++t)
+        free(data[t]);
+    if (rc) fail_msg("%s", err);
+}
+
+char *make_temp_dir(char *buf, size_t size)
+{
+    snprintf(buf, size, "/tmp/cantus-host-test-XXXXXX");
+    assert_non_null(mkdtemp(buf));
+    return buf;
+}
+
+static int remove_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+    (void)st;
+    (void)flag;
+    (void)ftw;
+    return remove(path);
+}
+
+void remove_tree(const char *path)
+{
+    nftw(path, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+}

@@ -1,0 +1,104 @@
+/* What every host test shares: a CantusHost on the built bundle, a host-side
+ * transport that writes time:Position the way Ardour, jalv and Carla do and
+ * knows in exact arithmetic on which frame every step must sound, and a
+ * recorder of the MIDI the plugin writes, with the checks made on it. */
+#ifndef CANTUS_TESTS_HOST_FIXTURE_H
+#define CANTUS_TESTS_HOST_FIXTURE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "cantus_host.h"
+
+#define MODEL_URI "urn:cantus:model"
+
+/* A host on LV2_PATH (the build tree's bundle), activated, with the
+ * controls a timing test wants: rests off (every step sounds), gate 50 %. */
+CantusHost *fixture_host(double sample_rate, uint32_t block_length, CantusWorkerMode worker);
+
+/* An exact non-negative rational, enough for beats and tempos here. */
+typedef struct {
+    int64_t num;
+    int64_t den;
+} Ratio;
+
+Ratio ratio(int64_t num, int64_t den);
+Ratio ratio_add(Ratio a, Ratio b);
+Ratio ratio_mul(Ratio a, Ratio b);
+double ratio_value(Ratio r);
+
+/* Position messages, as hosts send them. */
+typedef enum {
+    SEND_ON_CHANGE = 0, /* Ardour, jalv: at start, stop, relocate, tempo change */
+    SEND_EVERY_CYCLE,   /* Carla: at every cycle's first frame too */
+} PositionPolicy;
+
+typedef struct {
+    int64_t frame; /* absolute */
+    uint8_t status;
+    uint8_t pitch;
+    uint8_t velocity;
+} NoteEvent;
+
+#define MAX_RECORDED 65536
+
+typedef struct {
+    CantusHost *host;
+    int64_t sample_rate;
+    int rate; /* steps per beat, as the plugin's control */
+    PositionPolicy policy;
+    CantusNumberStyle style;
+    double beats_per_bar;
+    /* The tempo line from `anchor_frame` on, exactly. */
+    bool rolling;
+    Ratio bpm;
+    Ratio anchor_beat;
+    int64_t anchor_frame;
+    /* Steps already known up to here; expected[] holds their frames. */
+    int64_t expected_until;
+    int64_t *expected;
+    int n_expected;
+    int cap_expected;
+    /* What the plugin played. */
+    NoteEvent *played;
+    int n_played;
+    int n_patch_sets;
+    const char *last_patch_path; /* valid until the next cycle */
+    char last_model[1024];
+} Session;
+
+void session_init(Session *s, CantusHost *host, int rate, PositionPolicy policy);
+void session_free(Session *s);
+
+/* Transport changes at an offset inside the next cycle; each writes one
+ * time:Position there. `beat` is the song position in beats from bar 0. */
+void session_start(Session *s, uint32_t offset, Ratio beat, Ratio bpm);
+void session_stop(Session *s, uint32_t offset);
+void session_locate(Session *s, uint32_t offset, Ratio beat);
+void session_tempo(Session *s, uint32_t offset, Ratio bpm);
+/* Runs one cycle and records what came out. */
+void session_run(Session *s, uint32_t nframes);
+/* Runs `frames` in cycles of `block`. */
+void session_run_for(Session *s, int64_t frames, uint32_t block);
+/* The exact beat under the transport at an absolute frame. */
+Ratio session_beat_at(const Session *s, int64_t frame);
+
+int session_note_ons(const Session *s, int64_t *frames, int cap);
+/* Every expected step frame has exactly one note-on and no note-on is
+ * elsewhere; fails the cmocka test with the first difference.*/
+void assert_notes_on_grid(const Session *s);
+/* No note is still sounding; every note-on meets its note-off on the same
+ * channel, and no pitch is struck again while it sounds. */
+void assert_no_hanging_notes(const Session *s);
+/* Each note lasts at most gate% of a step at the slowest tempo played
+ * (plus one frame for rounding), or is cut earlier. */
+void assert_notes_within_gate(const Session *s, double gate_percent, double slowest_bpm);
+
+/* A small valid model file (random weights from `seed`), in the format of
+ * DESIGN.md: `pitches` pitch tokens from note_low, REST and HOLD. */
+void write_test_model(const char *path, uint32_t seed, int note_low, int pitches, int hidden);
+/* A fresh temporary directory; returns its path (static storage per call site). */
+char *make_temp_dir(char *buf, size_t size);
+void remove_tree(const char *path);
+
+#endif
