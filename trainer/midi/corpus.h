@@ -16,15 +16,15 @@
 #define CORPUS_AUTO (-1)
 
 typedef struct {
-    int steps_per_beat; /* tokens per beat (default 1) */
-    int note_low;       /* CORPUS_AUTO: from the corpus (see corpus.c) */
-    int note_high;      /* CORPUS_AUTO: from the corpus */
-    int track;          /* CORPUS_AUTO: melody track chosen by the heuristic */
-    int channel;        /* CORPUS_AUTO: any channel but drums (0-based 9) */
-    int min_length;     /* sequences shorter than this are skipped */
-    int transpose_lo;   /* semitones; augmentation of the TRAIN split only */
-    int transpose_hi;   /* 0..0: no augmentation */
-    double val_fraction;/* share of files in the validation split */
+    int steps_per_beat;  /* tokens per beat (default 1) */
+    int note_low;        /* CORPUS_AUTO: from the corpus (see corpus.c) */
+    int note_high;       /* CORPUS_AUTO: from the corpus */
+    int track;           /* CORPUS_AUTO: melody track chosen by the heuristic */
+    int channel;         /* CORPUS_AUTO: any channel but drums (0-based 9) */
+    int min_length;      /* sequences shorter than this are skipped */
+    int transpose_lo;    /* semitones; augmentation of the TRAIN split only */
+    int transpose_hi;    /* 0..0: no augmentation */
+    double val_fraction; /* share of files in the validation split */
 } CorpusOptions;
 
 void corpus_options_default(CorpusOptions *options);
@@ -32,11 +32,11 @@ void corpus_options_default(CorpusOptions *options);
 enum { CORPUS_TRAIN = 0, CORPUS_VAL = 1 };
 
 typedef struct {
-    char *file;     /* path relative to the folder it was found under */
+    char *file; /* path relative to the folder it was found under */
     int *tokens;
     int length;
-    int split;      /* CORPUS_TRAIN or CORPUS_VAL */
-    int transpose;  /* semitones applied (0 for the original) */
+    int split;     /* CORPUS_TRAIN or CORPUS_VAL */
+    int transpose; /* semitones applied (0 for the original) */
 } CorpusSequence;
 
 typedef struct {

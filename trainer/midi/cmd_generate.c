@@ -1,0 +1,230 @@
+/* cantus-train generate: N beats sampled from a model into a MIDI file, so a
+ * person can hear a model without a plugin host. The sequence starts as the
+ * plugin's does (a zero state fed the zero input, token -1, the RNG seeded
+ * with (seed, 0)), so the same model, seed and mask give the same notes. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "cli_args.h"
+#include "commands.h"
+#include "lstm.h"
+#include "midi_write.h"
+#include "model.h"
+#include "rng.h"
+#include "sampler.h"
+
+#define TICKS_PER_QUARTER 480
+
+static void usage(FILE *out)
+{
+    fprintf(out,
+            "usage: cantus-train generate --model M --beats N -o OUT.mid [options]\n"
+            "\n"
+            "Samples N beats from the model and writes them as a MIDI file.\n"
+            "\n"
+            "  --model M          a Cantus model (.safetensors)\n"
+            "  --beats N          length in beats (quarter notes)\n"
+            "  -o, --output F     the MIDI file to write (replaced atomically)\n"
+            "  --seed S           random seed (default 1)\n"
+            "  --temperature T    sampling temperature; 0 = always the likeliest (default 1)\n"
+            "  --bpm B            tempo written into the file (default 120)\n"
+            "  --key K            key of the scale mask: C, C#, Db ... B, or 0..11 (default C)\n"
+            "  --scale S          chromatic (default), major, natural_minor, ... or its index\n"
+            "  --low P, --high P  note range (MIDI number or name; default the model's)\n"
+            "  --rests on|off     off: every step plays a new note (default on)\n"
+            "  --gate G           share of each note's length it sounds, 0.05..1 (default 0.8)\n"
+            "  --velocity V       1..127 (default 100)\n"
+            "  --channel C        MIDI channel 1..16 (default 1)\n"
+            "  --help             this text\n");
+}
+
+static int parse_key(const char *text)
+{
+    long number;
+    if (cli_parse_int(text, 0, 11, &number)) return (int)number;
+    static const char *const sharps[12] = {"C",  "C#", "D",  "D#", "E",  "F",
+                                           "F#", "G",  "G#", "A",  "A#", "B"};
+    static const char *const flats[12] = {"C",  "Db", "D",  "Eb", "E",  "F",
+                                          "Gb", "G",  "Ab", "A",  "Bb", "B"};
+    for (int k = 0; k < 12; k++)
+        if (!strcasecmp(text, sharps[k]) || !strcasecmp(text, flats[k])) return k;
+    return -1;
+}
+
+static int parse_scale(const char *text)
+{
+    long number;
+    if (cli_parse_int(text, 0, CANTUS_SCALE_COUNT - 1, &number)) return (int)number;
+    return cantus_scale_from_name(text);
+}
+
+typedef struct {
+    const char *model, *output;
+    long beats, seed, velocity, channel;
+    double temperature, bpm, gate;
+    int key, scale, rests, low, high;
+} GenerateArgs;
+
+/* Returns 0, or the exit status of a usage error (or -1 after --help). */
+static int parse_args(int argc, char **argv, GenerateArgs *a)
+{
+    *a = (GenerateArgs){.seed = 1,
+                        .velocity = 100,
+                        .channel = 1,
+                        .temperature = 1.0,
+                        .bpm = 120.0,
+                        .gate = 0.8,
+                        .key = 0,
+                        .scale = CANTUS_SCALE_CHROMATIC,
+                        .rests = 1,
+                        .low = -1,
+                        .high = -1};
+    for (int i = 1; i < argc; i++) {
+        const char *arg = argv[i], *v;
+        bool ok = true;
+        if (!strcmp(arg, "--help") || !strcmp(arg, "-h")) {
+            usage(stdout);
+            return -1;
+        }
+        if (!(v = cli_value("generate", argc, argv, &i))) return 2;
+        if (!strcmp(arg, "--model"))
+            a->model = v;
+        else if (!strcmp(arg, "-o") || !strcmp(arg, "--output"))
+            a->output = v;
+        else if (!strcmp(arg, "--beats"))
+            ok = cli_parse_int(v, 1, 1000000, &a->beats);
+        else if (!strcmp(arg, "--seed"))
+            ok = cli_parse_int(v, 0, 4294967295L, &a->seed);
+        else if (!strcmp(arg, "--temperature"))
+            ok = cli_parse_double(v, 0.0, 100.0, &a->temperature);
+        else if (!strcmp(arg, "--bpm"))
+            ok = cli_parse_double(v, 1.0, 1000.0, &a->bpm);
+        else if (!strcmp(arg, "--key"))
+            ok = (a->key = parse_key(v)) >= 0;
+        else if (!strcmp(arg, "--scale"))
+            ok = (a->scale = parse_scale(v)) >= 0;
+        else if (!strcmp(arg, "--low"))
+            ok = cli_parse_pitch(v, &a->low);
+        else if (!strcmp(arg, "--high"))
+            ok = cli_parse_pitch(v, &a->high);
+        else if (!strcmp(arg, "--rests"))
+            ok = (a->rests = !strcmp(v, "on") ? 1 : !strcmp(v, "off") ? 0 : -1) >= 0;
+        else if (!strcmp(arg, "--gate"))
+            ok = cli_parse_double(v, 0.05, 1.0, &a->gate);
+        else if (!strcmp(arg, "--velocity"))
+            ok = cli_parse_int(v, 1, 127, &a->velocity);
+        else if (!strcmp(arg, "--channel"))
+            ok = cli_parse_int(v, 1, 16, &a->channel);
+        else {
+            fprintf(stderr, "cantus-train generate: unknown option '%s' (see --help)\n", arg);
+            return 2;
+        }
+        if (!ok) {
+            fprintf(stderr, "cantus-train generate: bad value '%s' for %s (see --help)\n", v, arg);
+            return 2;
+        }
+    }
+    if (!a->model || !a->output || a->beats == 0) {
+        fprintf(stderr,
+                "cantus-train generate: --model, --beats and -o are required (see --help)\n");
+        return 2;
+    }
+    return 0;
+}
+
+/* Tokens -> notes: a pitch starts a note, HOLD lengthens the sounding one,
+ * REST (or HOLD with nothing sounding) is silence. */
+static int tokens_to_notes(const CantusModelInfo *info, const int *tokens, int n, int step_ticks,
+                           const GenerateArgs *a, MidiWriteNote *notes)
+{
+    int count = 0, start = -1, pitch = -1;
+    for (int k = 0; k <= n; k++) {
+        int token = k < n ? tokens[k] : -1;
+        if (k < n && token == info->hold_token && start >= 0) continue;
+        if (start >= 0) {
+            int64_t length = (int64_t)(k - start) * step_ticks;
+            int64_t sounding = llround((double)length * a->gate);
+            notes[count++] =
+                (MidiWriteNote){pitch, (int)a->velocity, (int64_t)start * step_ticks,
+                                (int64_t)start * step_ticks + (sounding < 1 ? 1 : sounding)};
+            start = -1;
+        }
+        int p = k < n ? cantus_token_pitch(info, token) : -1;
+        if (p >= 0) {
+            start = k;
+            pitch = p;
+        }
+    }
+    return count;
+}
+
+int cmd_generate(int argc, char **argv)
+{
+    GenerateArgs a;
+    int usage_status = parse_args(argc, argv, &a);
+    if (usage_status) return usage_status < 0 ? 0 : usage_status;
+
+    char err[CANTUS_ERROR_SIZE];
+    CantusModel *model = cantus_model_load(a.model, err, sizeof err);
+    if (!model) {
+        fprintf(stderr, "cantus-train generate: %s\n", err);
+        return 1;
+    }
+    const CantusModelInfo *info = cantus_model_info(model);
+    int spb = info->steps_per_beat > 0 ? info->steps_per_beat : 1;
+    int ppqn = TICKS_PER_QUARTER % spb == 0 ? TICKS_PER_QUARTER : 120 * spb;
+    int step_ticks = ppqn / spb;
+    long steps = a.beats * spb;
+    if (steps > (1L << 24)) {
+        fprintf(stderr, "cantus-train generate: %ld beats is too long\n", a.beats);
+        cantus_model_free(model);
+        return 2;
+    }
+
+    CantusMaskSpec spec = {a.low >= 0 ? a.low : info->note_low,
+                           a.high >= 0 ? a.high : info->note_high, a.key, (CantusScale)a.scale,
+                           a.rests != 0};
+    CantusState *state = cantus_state_new(model);
+    uint8_t *mask = malloc((size_t)info->vocab);
+    double *scratch = malloc((size_t)info->vocab * sizeof *scratch);
+    int *tokens = malloc((size_t)steps * sizeof *tokens);
+    MidiWriteNote *notes = malloc((size_t)steps * sizeof *notes);
+    int status = 1;
+    if (!state || !mask || !scratch || !tokens || !notes) {
+        fprintf(stderr, "cantus-train generate: out of memory\n");
+        goto done;
+    }
+    cantus_mask_build(info, &spec, mask);
+
+    CantusRng rng;
+    cantus_state_reset(state);
+    cantus_rng_seed(&rng, (uint64_t)a.seed, 0);
+    cantus_state_step(state, -1); /* the start symbol: a zero input vector */
+    for (long k = 0; k < steps; k++) {
+        int token = cantus_sample(cantus_state_logits(state), mask, info->vocab,
+                                  (float)a.temperature, &rng, scratch);
+        tokens[k] = token;
+        if (k + 1 < steps) cantus_state_step(state, token);
+    }
+
+    int n_notes = tokens_to_notes(info, tokens, (int)steps, step_ticks, &a, notes);
+    if (midi_write_file(a.output, notes, n_notes, ppqn, a.bpm, (int)a.channel - 1, err,
+                        sizeof err) != 0) {
+        fprintf(stderr, "cantus-train generate: %s\n", err);
+        goto done;
+    }
+    fprintf(stderr, "cantus-train generate: wrote %s: %ld beats, %d notes\n", a.output, a.beats,
+            n_notes);
+    status = 0;
+done:
+    free(mask);
+    free(scratch);
+    free(tokens);
+    free(notes);
+    cantus_state_free(state);
+    cantus_model_free(model);
+    return status;
+}

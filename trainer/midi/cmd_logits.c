@@ -1,0 +1,193 @@
+/* cantus-train logits: a model's next-token predictions for a token
+ * sequence, from a zero state, one step per input token. --json prints the
+ * raw logits with round-trip precision (%.9g), so another implementation
+ * (PyTorch) can be compared value by value. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli_args.h"
+#include "commands.h"
+#include "lstm.h"
+#include "model.h"
+#include "sampler.h"
+
+#define TOP_TOKENS 5
+
+static void usage(FILE *out)
+{
+    fprintf(out, "usage: cantus-train logits --model M --tokens T,T,... [--json]\n"
+                 "\n"
+                 "Feeds the tokens one by one to the model, from a zero state, and prints after\n"
+                 "each one the most likely next tokens and their probabilities.\n"
+                 "\n"
+                 "  --model M       a Cantus model (.safetensors)\n"
+                 "  --tokens LIST   comma-separated token indices 0..V-1, or names: C4, F#3,\n"
+                 "                  REST, HOLD\n"
+                 "  --top N         how many tokens to list per step (default 5)\n"
+                 "  --json          one JSON object per step and line:\n"
+                 "                  {\"step\": i, \"input\": token, \"logits\": [V numbers]}\n"
+                 "  --help          this text\n");
+}
+
+static void token_name(const CantusModelInfo *info, int token, char *name)
+{
+    if (token == info->rest_token)
+        snprintf(name, 8, "REST");
+    else if (token == info->hold_token)
+        snprintf(name, 8, "HOLD");
+    else
+        cli_pitch_name(cantus_token_pitch(info, token), name);
+}
+
+/* A token as an index or a name; -1 (with a message) when it is not one of
+ * the model's tokens. */
+static int parse_token(const CantusModelInfo *info, const char *text)
+{
+    long number;
+    int pitch;
+    if (cli_parse_int(text, -(1L << 30), 1L << 30, &number)) {
+        if (number >= 0 && number < info->vocab) return (int)number;
+        fprintf(stderr,
+                "cantus-train logits: token %ld is out of range: this model has tokens 0..%d\n",
+                number, info->vocab - 1);
+        return -1;
+    }
+    if (!strcmp(text, "REST") || !strcmp(text, "HOLD")) {
+        int token = text[0] == 'R' ? info->rest_token : info->hold_token;
+        if (token < 0) fprintf(stderr, "cantus-train logits: this model has no %s token\n", text);
+        return token;
+    }
+    if (cli_parse_pitch(text, &pitch)) {
+        if (pitch >= info->note_low && pitch <= info->note_high) return pitch - info->note_low;
+        fprintf(stderr, "cantus-train logits: %s is outside the model's notes %d..%d\n", text,
+                info->note_low, info->note_high);
+        return -1;
+    }
+    fprintf(stderr,
+            "cantus-train logits: '%s' is not a token (an index 0..%d, a note name such "
+            "as C4, REST or HOLD)\n",
+            text, info->vocab - 1);
+    return -1;
+}
+
+static int parse_tokens(const CantusModelInfo *info, const char *list, int **tokens, int *n)
+{
+    char *copy = strdup(list);
+    int *out = malloc((strlen(list) / 2 + 1) * sizeof *out);
+    *n = 0;
+    if (!copy || !out) {
+        free(copy), free(out);
+        fprintf(stderr, "cantus-train logits: out of memory\n");
+        return -1;
+    }
+    char *save = NULL;
+    for (char *item = strtok_r(copy, ",", &save); item; item = strtok_r(NULL, ",", &save)) {
+        while (*item == ' ')
+            item++;
+        int token = parse_token(info, item);
+        if (token < 0) {
+            free(copy), free(out);
+            return -1;
+        }
+        out[(*n)++] = token;
+    }
+    free(copy);
+    if (*n == 0) {
+        free(out);
+        fprintf(stderr, "cantus-train logits: --tokens lists no token\n");
+        return -1;
+    }
+    *tokens = out;
+    return 0;
+}
+
+int cmd_logits(int argc, char **argv)
+{
+    const char *model_path = NULL, *token_list = NULL;
+    int json = 0;
+    long top = TOP_TOKENS;
+    for (int i = 1; i < argc; i++) {
+        const char *arg = argv[i];
+        if (!strcmp(arg, "--help") || !strcmp(arg, "-h")) {
+            usage(stdout);
+            return 0;
+        } else if (!strcmp(arg, "--json")) {
+            json = 1;
+        } else if (!strcmp(arg, "--model")) {
+            if (!(model_path = cli_value("logits", argc, argv, &i))) return 2;
+        } else if (!strcmp(arg, "--tokens")) {
+            if (!(token_list = cli_value("logits", argc, argv, &i))) return 2;
+        } else if (!strcmp(arg, "--top")) {
+            const char *value = cli_value("logits", argc, argv, &i);
+            if (!value) return 2;
+            if (!cli_parse_int(value, 1, CANTUS_MAX_VOCAB, &top)) {
+                fprintf(stderr, "cantus-train logits: bad value '%s' for --top\n", value);
+                return 2;
+            }
+        } else {
+            fprintf(stderr, "cantus-train logits: unknown option '%s' (see --help)\n", arg);
+            return 2;
+        }
+    }
+    if (!model_path || !token_list) {
+        fprintf(stderr, "cantus-train logits: --model and --tokens are required (see --help)\n");
+        return 2;
+    }
+
+    char err[CANTUS_ERROR_SIZE];
+    CantusModel *model = cantus_model_load(model_path, err, sizeof err);
+    if (!model) {
+        fprintf(stderr, "cantus-train logits: %s\n", err);
+        return 1;
+    }
+    const CantusModelInfo *info = cantus_model_info(model);
+    int *tokens = NULL, n = 0;
+    CantusState *state = NULL;
+    double *probs = malloc((size_t)info->vocab * sizeof *probs);
+    int *order = malloc((size_t)info->vocab * sizeof *order);
+    int status = 1;
+    if (parse_tokens(info, token_list, &tokens, &n) != 0) goto done;
+    state = cantus_state_new(model);
+    if (!state || !probs || !order) {
+        fprintf(stderr, "cantus-train logits: out of memory\n");
+        goto done;
+    }
+    cantus_state_reset(state);
+    for (int step = 0; step < n; step++) {
+        const float *logits = cantus_state_step(state, tokens[step]);
+        if (json) {
+            printf("{\"step\": %d, \"input\": %d, \"logits\": [", step, tokens[step]);
+            for (int v = 0; v < info->vocab; v++)
+                printf(v ? ", %.9g" : "%.9g", (double)logits[v]);
+            printf("]}\n");
+            continue;
+        }
+        char name[8];
+        token_name(info, tokens[step], name);
+        printf("step %d  input %-4s ->", step, name);
+        cantus_softmax(logits, NULL, info->vocab, 1.0f, probs);
+        /* The top few by a partial selection sort: V is at most 512. */
+        for (int v = 0; v < info->vocab; v++)
+            order[v] = v;
+        for (int k = 0; k < top && k < info->vocab; k++) {
+            int best = k;
+            for (int v = k + 1; v < info->vocab; v++)
+                if (probs[order[v]] > probs[order[best]]) best = v;
+            int t = order[best];
+            order[best] = order[k];
+            order[k] = t;
+            token_name(info, t, name);
+            printf("  %s %.1f%%", name, 100.0 * probs[t]);
+        }
+        putchar('\n');
+    }
+    status = fflush(stdout) == 0 ? 0 : 1;
+done:
+    free(tokens);
+    free(probs);
+    free(order);
+    cantus_state_free(state);
+    cantus_model_free(model);
+    return status;
+}

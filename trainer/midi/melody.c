@@ -1,0 +1,226 @@
+/* Picking the melody part and turning it into tokens.
+ *
+ * The seed took the highest sounding note over all tracks (a "skyline"); in
+ * its own pop files that is a melody note only about half the time, since
+ * chord tones ring above the tune. Here each (track, channel) part is scored
+ * instead, and the skyline is taken within the winning part only. The score
+ * and the numbers measured with it are in docs/midi.md. */
+#include "melody.h"
+
+#include <ctype.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Weights of the part score (docs/midi.md says how they were chosen). */
+#define WEIGHT_NAME     3.0 /* a name saying melody, or accompaniment */
+#define WEIGHT_MONO     2.0 /* share of notes that start alone */
+#define WEIGHT_COVERAGE 1.0 /* share of the song the part sounds in */
+#define WEIGHT_PITCH    1.0 /* per octave below the highest part's mean */
+#define BASS_MEAN       48.0
+#define WEIGHT_BASS     1.5 /* a part whose mean is below C3 is a bass line */
+/* Parts with fewer notes than this share of the busiest part's are ignored
+ * (a few fills or a count-in are not the tune). */
+#define MIN_NOTE_SHARE 0.1
+
+static const char *const melody_words[] = {"melod", "lead",  "vocal", "voice", "vox",  "sopran",
+                                           "solo",  "right", "tune",  "sing",  "theme"};
+static const char *const accompaniment_words[] = {"bass",  "drum",   "perc",    "chord", "accomp",
+                                                  "pad",   "harmon", "rhythm",  "left",  "alto",
+                                                  "tenor", "comp",   "backing", "arp"};
+
+static int contains_word(const char *text, const char *const *words, size_t n)
+{
+    char lower[256];
+    size_t i;
+    for (i = 0; text[i] && i + 1 < sizeof lower; i++)
+        lower[i] = (char)tolower((unsigned char)text[i]);
+    lower[i] = '\0';
+    for (size_t w = 0; w < n; w++)
+        if (strstr(lower, words[w])) return 1;
+    return 0;
+}
+
+static int name_vote(const char *name)
+{
+    if (!name || !name[0]) return 0;
+    int melody = contains_word(name, melody_words, sizeof melody_words / sizeof *melody_words);
+    int accompaniment = contains_word(name, accompaniment_words,
+                                      sizeof accompaniment_words / sizeof *accompaniment_words);
+    return melody - accompaniment;
+}
+
+static int compare_parts(const void *a, const void *b)
+{
+    const MelodyPart *x = a, *y = b;
+    if (x->score != y->score) return x->score > y->score ? -1 : 1;
+    if (x->track != y->track) return x->track - y->track;
+    return x->channel - y->channel;
+}
+
+int melody_parts(const MidiSong *song, int use_names, MelodyPart **parts_out)
+{
+    *parts_out = NULL;
+    if (song->n_notes == 0) return 0;
+    int n_slots = song->n_tracks * 16;
+    MelodyPart *parts = calloc((size_t)n_slots, sizeof *parts);
+    int64_t *max_end = calloc((size_t)n_slots, sizeof *max_end);     /* overlap sweep */
+    int64_t *union_end = calloc((size_t)n_slots, sizeof *union_end); /* coverage sweep */
+    double *sum_pitch = calloc((size_t)n_slots, sizeof *sum_pitch);
+    double *overlapped = calloc((size_t)n_slots, sizeof *overlapped);
+    double *covered = calloc((size_t)n_slots, sizeof *covered);
+    if (!parts || !max_end || !union_end || !sum_pitch || !overlapped || !covered) {
+        free(parts), free(max_end), free(union_end), free(sum_pitch), free(overlapped),
+            free(covered);
+        return -1;
+    }
+    for (int i = 0; i < n_slots; i++)
+        max_end[i] = union_end[i] = -1;
+
+    /* Legato playing overlaps a little; only an overlap longer than a 32nd
+     * note counts as two notes sounding together. */
+    int64_t tolerance = song->ppqn / 8;
+    for (int i = 0; i < song->n_notes; i++) { /* notes are sorted by start */
+        const MidiNote *note = &song->notes[i];
+        int slot = note->track * 16 + note->channel;
+        parts[slot].notes++;
+        sum_pitch[slot] += note->pitch;
+        if (max_end[slot] > note->start + tolerance) overlapped[slot] += 1;
+        if (note->end > max_end[slot]) max_end[slot] = note->end;
+        int64_t from = note->start > union_end[slot] ? note->start : union_end[slot];
+        if (note->end > from) covered[slot] += (double)(note->end - from);
+        if (note->end > union_end[slot]) union_end[slot] = note->end;
+    }
+
+    int most = 0;
+    for (int s = 0; s < n_slots; s++)
+        if (parts[s].notes > most) most = parts[s].notes;
+    int n = 0;
+    double highest_mean = -1;
+    double length = song->end_tick > 0 ? (double)song->end_tick : 1.0;
+    for (int s = 0; s < n_slots; s++) {
+        if (parts[s].notes == 0 || parts[s].notes < MIN_NOTE_SHARE * most) continue;
+        MelodyPart part = {0};
+        part.track = s / 16;
+        part.channel = s % 16;
+        part.notes = parts[s].notes;
+        part.mean_pitch = sum_pitch[s] / parts[s].notes;
+        part.overlap = overlapped[s] / parts[s].notes;
+        part.coverage = covered[s] / length;
+        part.name_vote = use_names ? name_vote(song->track_names[part.track]) : 0;
+        if (part.mean_pitch > highest_mean) highest_mean = part.mean_pitch;
+        parts[n++] = part;
+    }
+    for (int i = 0; i < n; i++) {
+        MelodyPart *p = &parts[i];
+        p->score = WEIGHT_NAME * p->name_vote + WEIGHT_MONO * (1.0 - p->overlap) +
+                   WEIGHT_COVERAGE * p->coverage -
+                   WEIGHT_PITCH * (highest_mean - p->mean_pitch) / 12.0 -
+                   (p->mean_pitch < BASS_MEAN ? WEIGHT_BASS : 0.0);
+    }
+    qsort(parts, (size_t)n, sizeof *parts, compare_parts);
+    free(max_end), free(union_end), free(sum_pitch), free(overlapped), free(covered);
+    *parts_out = parts;
+    return n;
+}
+
+int melody_pick(const MidiSong *song, int *track, int *channel)
+{
+    MelodyPart *parts;
+    int n = melody_parts(song, 1, &parts);
+    if (n <= 0) {
+        free(parts);
+        return -1;
+    }
+    *track = parts[0].track;
+    *channel = parts[0].channel;
+    free(parts);
+    return 0;
+}
+
+static int selected(const MidiNote *note, int track, int channel)
+{
+    return (track == MELODY_ANY || note->track == track) &&
+           (channel == MELODY_ANY || note->channel == channel);
+}
+
+int melody_tokens(const MidiSong *song, int track, int channel, int steps_per_beat,
+                  int **tokens_out, int *length_out, char *reason, size_t reason_size)
+{
+    *tokens_out = NULL;
+    *length_out = 0;
+    if (steps_per_beat < 1 || song->ppqn < 1) {
+        snprintf(reason, reason_size, "bad steps per beat (%d) or ticks per quarter (%d)",
+                 steps_per_beat, song->ppqn);
+        return -1;
+    }
+    /* Times are scaled by steps_per_beat so that step k sits at k * ppqn:
+     * all the arithmetic stays in exact integers. */
+    const int64_t spb = steps_per_beat, ppqn = song->ppqn;
+    int64_t steps = 0;
+    for (int i = 0; i < song->n_notes; i++) {
+        const MidiNote *note = &song->notes[i];
+        if (!selected(note, track, channel)) continue;
+        int64_t onset_step = (2 * note->start * spb + ppqn) / (2 * ppqn);
+        int64_t end_steps = (note->end * spb + ppqn - 1) / ppqn; /* steps k with k*ppqn < end*spb */
+        if (onset_step + 1 > steps) steps = onset_step + 1;
+        if (end_steps > steps) steps = end_steps;
+    }
+    if (steps == 0) return 0;
+    if (steps > MELODY_MAX_STEPS) {
+        snprintf(reason, reason_size, "melody is longer than %d steps", MELODY_MAX_STEPS);
+        return -1;
+    }
+
+    int *tokens = malloc((size_t)steps * sizeof *tokens);
+    int64_t *best = malloc((size_t)steps * sizeof *best);        /* distance of the chosen onset */
+    int *sounding = calloc((size_t)steps + 1, sizeof *sounding); /* difference array */
+    if (!tokens || !best || !sounding) {
+        free(tokens), free(best), free(sounding);
+        snprintf(reason, reason_size, "out of memory");
+        return -1;
+    }
+    for (int64_t k = 0; k < steps; k++) {
+        tokens[k] = MELODY_REST;
+        best[k] = INT64_MAX;
+    }
+    for (int i = 0; i < song->n_notes; i++) {
+        const MidiNote *note = &song->notes[i];
+        if (!selected(note, track, channel)) continue;
+        int64_t k = (2 * note->start * spb + ppqn) / (2 * ppqn);
+        int64_t distance = note->start * spb - k * ppqn;
+        if (distance < 0) distance = -distance;
+        if (distance < best[k] || (distance == best[k] && note->pitch > tokens[k])) {
+            best[k] = distance;
+            tokens[k] = note->pitch;
+        }
+        /* It sounds (as HOLD) at the steps after its own, up to its end. */
+        int64_t end_steps = (note->end * spb + ppqn - 1) / ppqn;
+        if (end_steps > k + 1) {
+            sounding[k + 1]++;
+            sounding[end_steps]--;
+        }
+    }
+    int running = 0;
+    for (int64_t k = 0; k < steps; k++) {
+        running += sounding[k];
+        if (best[k] == INT64_MAX && running > 0) tokens[k] = MELODY_HOLD;
+    }
+    free(best);
+    free(sounding);
+
+    int64_t first = 0, last = steps;
+    while (first < last && tokens[first] == MELODY_REST)
+        first++;
+    while (last > first && tokens[last - 1] == MELODY_REST)
+        last--;
+    if (first > 0) memmove(tokens, tokens + first, (size_t)(last - first) * sizeof *tokens);
+    *length_out = (int)(last - first);
+    if (*length_out == 0) {
+        free(tokens);
+        tokens = NULL;
+    }
+    *tokens_out = tokens;
+    return 0;
+}
