@@ -20,7 +20,7 @@ static void usage(FILE *out)
         "\n"
         "  --corpus DIR...        folders to read, recursively (repeatable)\n"
         "  --steps-per-beat N     tokens per beat (default 1)\n"
-        "  --track N              take the melody from track N (1 = first track chunk)\n"
+        "  --track N              take the melody from track N (0 = first track chunk)\n"
         "                         instead of the melody heuristic (docs/midi.md)\n"
         "  --channel N            take the melody from MIDI channel N (1..16)\n"
         "  --low P, --high P      note range (MIDI number or name, C4 = 60);\n"
@@ -105,8 +105,8 @@ int cmd_tokens(int argc, char **argv)
             options.steps_per_beat = (int)number;
         } else if (!strcmp(arg, "--track")) {
             if (!(value = cli_value("tokens", argc, argv, &i))) goto fail;
-            if (!cli_parse_int(value, 1, 65536, &number)) goto bad;
-            options.track = (int)number - 1;
+            if (!cli_parse_int(value, 0, 65535, &number)) goto bad;
+            options.track = (int)number;
         } else if (!strcmp(arg, "--channel")) {
             if (!(value = cli_value("tokens", argc, argv, &i))) goto fail;
             if (!cli_parse_int(value, 1, 16, &number)) goto bad;

@@ -20,6 +20,7 @@ typedef struct {
     int note_low;        /* CORPUS_AUTO: from the corpus (see corpus.c) */
     int note_high;       /* CORPUS_AUTO: from the corpus */
     int track;           /* CORPUS_AUTO: melody track chosen by the heuristic */
+                         /* (0-based index of the MTrk chunk, as --track) */
     int channel;         /* CORPUS_AUTO: any channel but drums (0-based 9) */
     int min_length;      /* sequences shorter than this are skipped */
     int transpose_lo;    /* semitones; augmentation of the TRAIN split only */
