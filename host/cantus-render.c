@@ -1,0 +1,368 @@
+/* cantus-render: renders bars of the Cantus plugin to a MIDI file, loading
+ * it through lilv exactly as a host does (LV2_PATH, features, worker,
+ * presets through lilv's state API). The transport rolls from bar 0 with a
+ * time:Position at the start and at each tempo change; the MIDI the plugin
+ * writes goes into a .mid at the exact tick of each frame, and optionally
+ * into a piano-roll PNG. */
+#define _GNU_SOURCE
+#include <getopt.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "cantus_host.h"
+#include "render.h"
+
+#define MODEL_URI "urn:cantus:model"
+#define MAX_SETS  64
+
+typedef struct {
+    const char *preset;
+    const char *model;
+    const char *out;
+    const char *png;
+    int bars;
+    double bpm;
+    double beats_per_bar;
+    double sample_rate;
+    uint32_t block;
+    const char *sets[MAX_SETS];
+    int n_sets;
+    TempoMap tempo;
+    bool list_presets;
+    bool quiet;
+} Options;
+
+static void usage(FILE *f)
+{
+    fputs("usage: cantus-render [--preset NAME|URI | --model FILE] [--bars N=8] [--bpm 120]\n"
+          "                     [--tempo BAR=BPM ...] [--beats-per-bar 4] [--rate 48000]\n"
+          "                     [--block 256] [--set SYMBOL=VALUE ...] [--png roll.png]\n"
+          "                     [--quiet] -o out.mid\n"
+          "       cantus-render --list-presets\n"
+          "Renders the Cantus LV2 plugin (found on LV2_PATH) to a MIDI file.\n",
+          f);
+}
+
+static bool parse_number(const char *s, double *out)
+{
+    char *end;
+    *out = strtod(s, &end);
+    return end != s && *end == '\0' && isfinite(*out);
+}
+
+static int parse_options(int argc, char **argv, Options *o)
+{
+    static const struct option longs[] = {
+        {"preset", required_argument, 0, 'p'}, {"model", required_argument, 0, 'm'},
+        {"bars", required_argument, 0, 'n'},   {"bpm", required_argument, 0, 't'},
+        {"tempo", required_argument, 0, 'T'},  {"beats-per-bar", required_argument, 0, 'B'},
+        {"rate", required_argument, 0, 'r'},   {"block", required_argument, 0, 'k'},
+        {"set", required_argument, 0, 's'},    {"png", required_argument, 0, 'g'},
+        {"list-presets", no_argument, 0, 'l'}, {"quiet", no_argument, 0, 'q'},
+        {"help", no_argument, 0, 'h'},         {0, 0, 0, 0},
+    };
+    *o = (Options){.bars = 8, .bpm = 120, .beats_per_bar = 4, .sample_rate = 48000, .block = 256};
+    const char *tempos[RENDER_MAX_TEMPOS];
+    int n_tempos = 0;
+    int c;
+    double v;
+    while ((c = getopt_long(argc, argv, "o:h", longs, NULL)) != -1) {
+        switch (c) {
+        case 'p':
+            o->preset = optarg;
+            break;
+        case 'm':
+            o->model = optarg;
+            break;
+        case 'o':
+            o->out = optarg;
+            break;
+        case 'g':
+            o->png = optarg;
+            break;
+        case 'l':
+            o->list_presets = true;
+            break;
+        case 'q':
+            o->quiet = true;
+            break;
+        case 'n':
+            if (!parse_number(optarg, &v) || v < 1 || v > 10000) goto bad;
+            o->bars = (int)v;
+            break;
+        case 't':
+            if (!parse_number(optarg, &v) || v < 1 || v > 999) goto bad;
+            o->bpm = v;
+            break;
+        case 'T':
+            if (n_tempos == RENDER_MAX_TEMPOS - 1) goto bad;
+            tempos[n_tempos++] = optarg;
+            break;
+        case 'B':
+            if (!parse_number(optarg, &v) || v < 1 || v > 64) goto bad;
+            o->beats_per_bar = v;
+            break;
+        case 'r':
+            if (!parse_number(optarg, &v) || v < 8000 || v > 384000) goto bad;
+            o->sample_rate = v;
+            break;
+        case 'k':
+            if (!parse_number(optarg, &v) || v < 1 || v > 8192) goto bad;
+            o->block = (uint32_t)v;
+            break;
+        case 's':
+            if (o->n_sets == MAX_SETS || !strchr(optarg, '=')) goto bad;
+            o->sets[o->n_sets++] = optarg;
+            break;
+        case 'h':
+            usage(stdout);
+            exit(0);
+        default:
+            usage(stderr);
+            return -1;
+        }
+    }
+    if (optind != argc) goto bad_arg;
+    tempo_map_init(&o->tempo, o->sample_rate, o->beats_per_bar, o->bpm);
+    for (int i = 0; i < n_tempos; ++i) {
+        int bar;
+        double bpm;
+        if (sscanf(tempos[i], "%d=%lf", &bar, &bpm) != 2 || bar < 1 || bpm < 1 || bpm > 999 ||
+            !tempo_map_add(&o->tempo, bar, bpm)) {
+            fprintf(stderr, "cantus-render: --tempo wants BAR=BPM with bars rising, not \"%s\"\n",
+                    tempos[i]);
+            return -1;
+        }
+    }
+    if (!o->list_presets && !o->out) {
+        fputs("cantus-render: no output file (-o out.mid)\n", stderr);
+        return -1;
+    }
+    if (o->preset && o->model) {
+        fputs("cantus-render: --preset and --model exclude each other\n", stderr);
+        return -1;
+    }
+    return 0;
+bad:
+    fprintf(stderr, "cantus-render: bad value \"%s\" for an option\n", optarg);
+    return -1;
+bad_arg:
+    fprintf(stderr, "cantus-render: unexpected argument \"%s\"\n", argv[optind]);
+    return -1;
+}
+
+static int list_presets(CantusHost *host)
+{
+    CantusPreset *presets;
+    int n = cantus_host_presets(host, &presets);
+    for (int i = 0; i < n; ++i)
+        printf("%s\n", presets[i].uri);
+    cantus_host_presets_free(presets, n);
+    return 0;
+}
+
+static bool apply_sets(CantusHost *host, const Options *o)
+{
+    for (int i = 0; i < o->n_sets; ++i) {
+        char symbol[64];
+        const char *eq = strchr(o->sets[i], '=');
+        size_t len = (size_t)(eq - o->sets[i]);
+        double v;
+        if (len >= sizeof(symbol) || !parse_number(eq + 1, &v)) {
+            fprintf(stderr, "cantus-render: --set wants SYMBOL=NUMBER, not \"%s\"\n", o->sets[i]);
+            return false;
+        }
+        memcpy(symbol, o->sets[i], len);
+        symbol[len] = '\0';
+        if (!cantus_host_set_control(host, symbol, (float)v)) {
+            fprintf(stderr, "cantus-render: the plugin has no control \"%s\"\n", symbol);
+            return false;
+        }
+    }
+    return true;
+}
+
+static void print_new_log(CantusHost *host, unsigned *seen)
+{
+    unsigned n = cantus_host_log_count(host);
+    for (; *seen < n; ++*seen)
+        fprintf(stderr, "cantus-render: plugin says: %s\n", cantus_host_log_line(host, *seen));
+}
+
+/* The model goes in as a host's file chooser sends it: a patch:Set while
+ * the transport stands; the plugin loads it on the worker and announces the
+ * swap with a patch:Set of its own. */
+static bool load_model(CantusHost *host, const char *file)
+{
+    char *path = realpath(file, NULL);
+    if (!path) {
+        fprintf(stderr, "cantus-render: cannot find model file %s\n", file);
+        return false;
+    }
+    LV2_URID model = cantus_host_map(host, MODEL_URI);
+    CantusPosition stopped = {
+        .fields = CANTUS_POS_ALL, .speed = 0, .bpm = 120, .beats_per_bar = 4, .beat_unit = 4};
+    cantus_host_add_position(host, 0, &stopped);
+    cantus_host_add_patch_set_path(host, 0, MODEL_URI, path);
+    bool swapped = false;
+    unsigned logged = cantus_host_log_count(host);
+    for (int cycle = 0; cycle < 64 && !swapped; ++cycle) {
+        uint32_t n = cantus_host_run(host, cantus_host_block_length(host));
+        for (uint32_t i = 0; i < n; ++i) {
+            const CantusEvent *ev = cantus_host_event(host, i);
+            if (ev->kind == CANTUS_EVENT_PATCH_SET && ev->property == model && ev->value_path &&
+                !strcmp(ev->value_path, path))
+                swapped = true;
+        }
+        if (cantus_host_log_count(host) > logged) break;
+    }
+    free(path);
+    if (!swapped) fprintf(stderr, "cantus-render: the plugin did not take the model %s\n", file);
+    return swapped;
+}
+
+static void send_position(CantusHost *host, uint32_t offset, const TempoMap *map, double speed,
+                          int64_t frame)
+{
+    double beat = tempo_map_beat_at(map, (double)frame);
+    double bar = floor(beat / map->beats_per_bar + 1e-12);
+    CantusPosition pos = {
+        .fields = CANTUS_POS_ALL,
+        .speed = speed,
+        .bpm = tempo_map_bpm_at(map, beat),
+        .bar = (int64_t)bar,
+        .bar_beat = beat - bar * map->beats_per_bar,
+        .beats_per_bar = map->beats_per_bar,
+        .frame = frame,
+        .beat_unit = 4,
+        .style = CANTUS_NUMBERS_DOUBLE,
+    };
+    if (pos.bar_beat < 0) pos.bar_beat = 0;
+    cantus_host_add_position(host, offset, &pos);
+}
+
+/* Rolls the transport from bar 0 to the end of the last bar and stops it
+ * there (which ends every sounding note), collecting the plugin's MIDI. */
+static RenderEvent *render(CantusHost *host, const Options *o, int *count)
+{
+    const TempoMap *map = &o->tempo;
+    double end_beat = o->bars * o->beats_per_bar;
+    int64_t end = (int64_t)ceil(tempo_map_frame_of(map, end_beat));
+    int64_t change[RENDER_MAX_TEMPOS];
+    for (int i = 0; i < map->count; ++i)
+        change[i] = (int64_t)ceil(map->start_frame[i]);
+    int next_change = 1;
+    int cap = 1024, n = 0;
+    RenderEvent *events = malloc((size_t)cap * sizeof(*events));
+    int64_t origin = cantus_host_frame(host);
+    send_position(host, 0, map, 1.0, 0);
+    for (int64_t now = 0; events; now += o->block) {
+        uint32_t len = o->block;
+        for (; next_change < map->count && change[next_change] < now + len; ++next_change)
+            send_position(host, (uint32_t)(change[next_change] - now), map, 1.0,
+                          change[next_change]);
+        const bool last = end < now + len;
+        if (last) send_position(host, (uint32_t)(end - now), map, 0, end);
+        uint32_t got = cantus_host_run(host, len);
+        for (uint32_t i = 0; i < got; ++i) {
+            const CantusEvent *ev = cantus_host_event(host, i);
+            if (ev->kind != CANTUS_EVENT_MIDI || ev->midi_size == 0 || ev->midi_size > 3) continue;
+            if (n == cap) {
+                RenderEvent *grown = realloc(events, (size_t)(cap *= 2) * sizeof(*events));
+                if (!grown) break;
+                events = grown;
+            }
+            events[n] = (RenderEvent){.frame = ev->frame - origin};
+            memcpy(events[n].msg, ev->midi, ev->midi_size);
+            ++n;
+        }
+        if (last) break;
+    }
+    *count = n;
+    return events;
+}
+
+static const char *preset_label(CantusHost *host, const char *name, char *buf, size_t size)
+{
+    CantusPreset *presets;
+    int n = cantus_host_presets(host, &presets);
+    snprintf(buf, size, "%s", name);
+    for (int i = 0; i < n; ++i)
+        if (!strcmp(presets[i].uri, name) || !strcasecmp(presets[i].label, name))
+            snprintf(buf, size, "%s", presets[i].label);
+    cantus_host_presets_free(presets, n);
+    return buf;
+}
+
+int main(int argc, char **argv)
+{
+    Options o;
+    if (parse_options(argc, argv, &o)) return 2;
+    char err[512];
+    CantusHostConfig config = {.sample_rate = o.sample_rate, .block_length = o.block};
+    CantusHost *host = cantus_host_new(&config, err, sizeof(err));
+    if (!host) {
+        fprintf(stderr, "cantus-render: %s\n", err);
+        return 1;
+    }
+    if (o.list_presets) {
+        int rc = list_presets(host);
+        cantus_host_free(host);
+        return rc;
+    }
+    int rc = 1;
+    unsigned logged = 0;
+    RenderEvent *events = NULL;
+    RenderNote *notes = NULL;
+    char title[256];
+    char label[128] = "default model";
+    /* A preset is restored before activate, as a host restores a session. */
+    if (o.preset) {
+        if (!cantus_host_load_preset(host, o.preset, err, sizeof(err))) {
+            fprintf(stderr, "cantus-render: %s\n", err);
+            goto done;
+        }
+        preset_label(host, o.preset, label, sizeof(label));
+    }
+    if (!apply_sets(host, &o)) goto done;
+    cantus_host_activate(host);
+    if (o.model) {
+        if (!load_model(host, o.model)) {
+            print_new_log(host, &logged);
+            goto done;
+        }
+        const char *slash = strrchr(o.model, '/');
+        snprintf(label, sizeof(label), "%s", slash ? slash + 1 : o.model);
+    }
+    print_new_log(host, &logged);
+    int count = 0;
+    events = render(host, &o, &count);
+    print_new_log(host, &logged);
+    if (!events) goto done;
+    if (!midi_write(o.out, events, count, &o.tempo, o.bars * o.beats_per_bar, err, sizeof(err))) {
+        fprintf(stderr, "cantus-render: %s\n", err);
+        goto done;
+    }
+    int n_notes = render_notes(events, count, &o.tempo, &notes);
+    if (o.png) {
+        snprintf(title, sizeof(title), "Cantus - %s - %d bars at %g BPM, %d notes", label, o.bars,
+                 o.bpm, n_notes);
+        if (!piano_roll_write(o.png, notes, n_notes, o.bars, o.beats_per_bar, title, err,
+                              sizeof(err))) {
+            fprintf(stderr, "cantus-render: %s\n", err);
+            goto done;
+        }
+    }
+    if (!o.quiet)
+        printf("cantus-render: %d notes in %d bars at %g BPM, %s -> %s%s%s\n", n_notes, o.bars,
+               o.bpm, label, o.out, o.png ? ", " : "", o.png ? o.png : "");
+    rc = 0;
+done:
+    free(events);
+    free(notes);
+    cantus_host_free(host);
+    return rc;
+}

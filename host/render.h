@@ -1,0 +1,56 @@
+/* What cantus-render keeps of a rendering, and the pieces that turn it into
+ * files: the tempo map (frames <-> beats, exactly as the host played it),
+ * the Standard MIDI File and the piano-roll picture. */
+#ifndef CANTUS_HOST_RENDER_H
+#define CANTUS_HOST_RENDER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define RENDER_MAX_TEMPOS 64
+
+/* Tempo segments start on bar lines; segment 0 starts at bar 0. */
+typedef struct {
+    double sample_rate;
+    double beats_per_bar;
+    int count;
+    double start_beat[RENDER_MAX_TEMPOS];
+    double bpm[RENDER_MAX_TEMPOS];
+    double start_frame[RENDER_MAX_TEMPOS]; /* exact (real) frame of start_beat */
+} TempoMap;
+
+void tempo_map_init(TempoMap *map, double sample_rate, double beats_per_bar, double bpm);
+/* Adds a tempo from a bar on; bars must come in increasing order. */
+bool tempo_map_add(TempoMap *map, int bar, double bpm);
+/* The (real) frame where a beat falls, and the beat at a frame. */
+double tempo_map_frame_of(const TempoMap *map, double beat);
+double tempo_map_beat_at(const TempoMap *map, double frame);
+double tempo_map_bpm_at(const TempoMap *map, double beat);
+
+typedef struct {
+    int64_t frame;
+    uint8_t msg[3];
+} RenderEvent;
+
+typedef struct {
+    double start_beat;
+    double end_beat;
+    int pitch;
+    int velocity;
+    int channel;
+} RenderNote;
+
+/* Pairs note-ons with their note-offs; *out is allocated. */
+int render_notes(const RenderEvent *events, int count, const TempoMap *map, RenderNote **out);
+
+/* Writes a format-0 file with the tempo map and time signature, every event
+ * at round(beat(frame) * ppqn). Returns false with a sentence in err. */
+bool midi_write(const char *path, const RenderEvent *events, int count, const TempoMap *map,
+                double end_beat, char *err, size_t err_size);
+
+/* A piano roll of the notes over `bars` bars, titled. */
+bool piano_roll_write(const char *path, const RenderNote *notes, int count, int bars,
+                      double beats_per_bar, const char *title, char *err, size_t err_size);
+
+#endif
