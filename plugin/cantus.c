@@ -1,0 +1,284 @@
+/* Cantus, the LV2 plugin: an LSTM playing a note per beat (or per step of
+ * the `rate`) in time with the host's transport.
+ *
+ * This file is the host's view: the descriptor, the ports, and run(), which
+ * walks the input events in time order ("render up to the event, apply it,
+ * go on") and leaves the music to player.c. Models are loaded by worker.c and
+ * saved and restored by state.c.
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <lv2/atom/util.h>
+#include <lv2/core/lv2.h>
+#include <lv2/core/lv2_util.h>
+
+#include "cantus.h"
+#include "patch.h"
+#include "state.h"
+#include "worker.h"
+
+/* The file instantiate loads so that a fresh instance plays at once. */
+#define CANTUS_DEFAULT_MODEL "default.safetensors"
+
+/* The player writes MIDI here, in its own frame count; it lands in the
+ * output sequence at its offset in this cycle. Outside run() there is no
+ * output buffer and nothing could be written (deactivate keeps its notes in
+ * `stale` for that reason). */
+static void write_midi(void *handle, int64_t frame, const uint8_t message[3])
+{
+    Cantus *self = (Cantus *)handle;
+    if (!self->forge_ready) return;
+    int64_t offset = frame - self->cycle_start;
+    if (offset < 0) offset = 0;
+    if (offset >= (int64_t)self->cycle_frames)
+        offset = self->cycle_frames ? self->cycle_frames - 1 : 0;
+    if (lv2_atom_forge_frame_time(&self->forge, offset)) {
+        lv2_atom_forge_atom(&self->forge, 3, self->uris.midi_Event);
+        lv2_atom_forge_write(&self->forge, message, 3);
+    }
+}
+
+static LV2_Handle instantiate(const LV2_Descriptor *descriptor, double rate,
+                              const char *bundle_path, const LV2_Feature *const *features)
+{
+    (void)descriptor;
+    Cantus *self = (Cantus *)calloc(1, sizeof(Cantus));
+    if (!self) return NULL;
+
+    LV2_Log_Log *log = NULL;
+    const char *missing =
+        lv2_features_query(features, LV2_LOG__log, &log, false, LV2_URID__map, &self->map, true,
+                           LV2_WORKER__schedule, &self->schedule, true, NULL);
+    lv2_log_logger_init(&self->logger, self->map, log);
+    if (missing) {
+        lv2_log_error(&self->logger, "cantus: missing feature <%s>\n", missing);
+        free(self);
+        return NULL;
+    }
+
+    map_cantus_uris(self->map, &self->uris);
+    lv2_atom_forge_init(&self->forge, self->map);
+    player_init(&self->player, rate, (CantusMidiSink){write_midi, self});
+    note_table_init(&self->stale);
+    self->panic_armed = true;
+
+    /* The bundle's default model, loaded right here so the first cycle can
+     * play. Without it the plugin still works, silent until a model is set. */
+    const size_t length = strlen(bundle_path) + sizeof("/" CANTUS_DEFAULT_MODEL);
+    char *path = (char *)malloc(length);
+    if (path) {
+        const size_t n = strlen(bundle_path);
+        const char *slash = (n && bundle_path[n - 1] == '/') ? "" : "/";
+        snprintf(path, length, "%s%s%s", bundle_path, slash, CANTUS_DEFAULT_MODEL);
+        CantusEngine *engine = cantus_load_now(self, path);
+        if (engine)
+            engine_free(player_replace_engine(&self->player, engine));
+        else
+            lv2_log_warning(&self->logger, "cantus: no default model; silent until one is set\n");
+        free(path);
+    }
+    return (LV2_Handle)self;
+}
+
+static void connect_port(LV2_Handle instance, uint32_t port, void *data)
+{
+    Cantus *self = (Cantus *)instance;
+    if (port == CANTUS_CONTROL)
+        self->control = (const LV2_Atom_Sequence *)data;
+    else if (port == CANTUS_NOTIFY)
+        self->notify = (LV2_Atom_Sequence *)data;
+    else if (port < CANTUS_PORT_COUNT)
+        self->controls[port] = (const float *)data;
+}
+
+static void activate(LV2_Handle instance)
+{
+    Cantus *self = (Cantus *)instance;
+    player_reset(&self->player);
+    self->activated = true;
+}
+
+/* A control port's value, or its default when the host left it unconnected
+ * (Ardour runs a latency probe cycle with NULL ports). */
+static float port_value(const Cantus *self, CantusPortIndex port, float fallback)
+{
+    const float *value = self->controls[port];
+    return (value && isfinite(*value)) ? *value : fallback;
+}
+
+static int port_int(const Cantus *self, CantusPortIndex port, int fallback, int low, int high)
+{
+    const long value = lrintf(port_value(self, port, (float)fallback));
+    return value < low ? low : value > high ? high : (int)value;
+}
+
+static CantusControls read_controls(const Cantus *self)
+{
+    const CantusControls d = player_default_controls();
+    CantusControls c;
+    const float temperature = port_value(self, CANTUS_TEMPERATURE, d.temperature);
+    c.temperature = temperature < 0.0f ? 0.0f : temperature > 10.0f ? 10.0f : temperature;
+    const float seed = port_value(self, CANTUS_SEED, (float)d.seed);
+    c.seed = seed <= 0.0f ? 0u : seed >= 4294967040.0f ? 4294967040u : (uint32_t)lrintf(seed);
+    const float gate = port_value(self, CANTUS_GATE, d.gate);
+    c.gate = gate < 1.0f ? 1.0f : gate > 100.0f ? 100.0f : gate;
+    c.velocity = port_int(self, CANTUS_VELOCITY, d.velocity, 1, 127);
+    c.channel = port_int(self, CANTUS_CHANNEL, d.channel, 1, 16);
+    c.rate = port_int(self, CANTUS_RATE, d.rate, CANTUS_GRID_MIN_RATE, CANTUS_GRID_MAX_RATE);
+    c.note_low = port_int(self, CANTUS_NOTE_LOW, d.note_low, 0, 127);
+    c.note_high = port_int(self, CANTUS_NOTE_HIGH, d.note_high, 0, 127);
+    c.key = port_int(self, CANTUS_KEY, d.key, 0, 11);
+    c.scale = port_int(self, CANTUS_SCALE, d.scale, 0, CANTUS_SCALE_COUNT - 1);
+    c.rests = port_value(self, CANTUS_RESTS, d.rests ? 1.0f : 0.0f) > 0.5f;
+    c.phrase_bars = port_int(self, CANTUS_PHRASE_BARS, d.phrase_bars, 0, 64);
+    const float bpm = port_value(self, CANTUS_FALLBACK_BPM, (float)d.fallback_bpm);
+    c.fallback_bpm = bpm < 20.0f ? 20.0 : bpm > 400.0f ? 400.0 : bpm;
+    c.follow = port_value(self, CANTUS_FOLLOW, d.follow ? 1.0f : 0.0f) > 0.5f;
+    c.enabled = port_value(self, CANTUS_ENABLE, 1.0f) > 0.5f;
+    return c;
+}
+
+/* Retired engines go back to the worker; a full queue keeps them for the
+ * next cycle. */
+static void send_retired(Cantus *self)
+{
+    CantusEngine *engine;
+    while ((engine = player_take_retired(&self->player))) {
+        if (!cantus_schedule_free(self, engine)) {
+            player_offer_retired(&self->player, engine);
+            break;
+        }
+    }
+}
+
+static void announce_model(Cantus *self, uint32_t offset)
+{
+    const CantusEngine *engine = self->player.engine;
+    if (engine && self->forge_ready)
+        patch_write_model(&self->forge, &self->uris, offset, engine->path,
+                          (uint32_t)engine->path_len);
+}
+
+static void handle_object(Cantus *self, const LV2_Atom_Object *object, uint32_t offset)
+{
+    CantusPositionFields fields;
+    if (object->body.otype == self->uris.time_Position) {
+        if (transport_read_position(&self->uris, object, &fields))
+            player_position(&self->player, &fields);
+        return;
+    }
+    const LV2_Atom *path = patch_model_set_value(&self->uris, object);
+    if (path) {
+        const char *body = (const char *)LV2_ATOM_BODY_CONST(path);
+        if (!cantus_schedule_load(self, self->schedule, body, (uint32_t)strlen(body)))
+            lv2_log_error(&self->logger, "cantus: could not ask the worker to load %s\n", body);
+        return;
+    }
+    if (patch_is_model_get(&self->uris, object)) announce_model(self, offset);
+}
+
+static void run(LV2_Handle instance, uint32_t sample_count)
+{
+    Cantus *self = (Cantus *)instance;
+    CantusPlayer *player = &self->player;
+
+    self->cycle_start = player->now;
+    self->cycle_frames = sample_count;
+    self->forge_ready = false;
+    LV2_Atom_Forge_Frame notify_frame;
+    if (self->notify) {
+        const uint32_t capacity = self->notify->atom.size;
+        lv2_atom_forge_set_buffer(&self->forge, (uint8_t *)self->notify, capacity);
+        self->forge_ready = lv2_atom_forge_sequence_head(&self->forge, &notify_frame, 0) != 0;
+    }
+
+    /* Notes left sounding by a deactivate end first. */
+    note_table_release_all(&self->stale, &player->sink, player->now);
+
+    const CantusControls controls = read_controls(self);
+    player_set_controls(player, &controls);
+    const bool panic = port_value(self, CANTUS_PANIC, 0.0f) > 0.5f;
+    if (panic && self->panic_armed) player_release_all(player);
+    self->panic_armed = !panic;
+
+    player_work_ahead(player, sample_count);
+
+    uint32_t rendered = 0;
+    if (self->control) {
+        LV2_ATOM_SEQUENCE_FOREACH(self->control, event)
+        {
+            int64_t at = event->time.frames;
+            uint32_t offset = at < rendered ? rendered : at > sample_count ? sample_count : at;
+            player_render(player, offset - rendered);
+            rendered = offset;
+
+            if (event->body.type == self->uris.midi_Event) {
+                const uint8_t *message = (const uint8_t *)LV2_ATOM_BODY_CONST(&event->body);
+                /* What is played in passes through, whatever we do with it. */
+                if (self->forge_ready && lv2_atom_forge_frame_time(&self->forge, offset)) {
+                    lv2_atom_forge_atom(&self->forge, event->body.size, self->uris.midi_Event);
+                    lv2_atom_forge_write(&self->forge, message, event->body.size);
+                }
+                player_midi_in(player, message, event->body.size);
+            } else if (lv2_atom_forge_is_object_type(&self->forge, event->body.type)) {
+                handle_object(self, (const LV2_Atom_Object *)&event->body, offset);
+            }
+            if (player->swapped) {
+                player->swapped = false;
+                announce_model(self, offset < sample_count ? offset : sample_count - 1);
+            }
+        }
+    }
+    player_render(player, sample_count - rendered);
+    if (player->swapped) {
+        player->swapped = false;
+        announce_model(self, sample_count ? sample_count - 1 : 0);
+    }
+    send_retired(self);
+    if (self->forge_ready) lv2_atom_forge_pop(&self->forge, &notify_frame);
+    self->forge_ready = false;
+}
+
+static void deactivate(LV2_Handle instance)
+{
+    Cantus *self = (Cantus *)instance;
+    /* No output buffer now: remember what sounds for the next run(). */
+    CantusNoteTable *notes = &self->player.notes;
+    for (int i = 0; i < notes->count; i++)
+        if (self->stale.count < CANTUS_NOTE_TABLE_SIZE)
+            self->stale.notes[self->stale.count++] = notes->notes[i];
+    note_table_init(notes);
+    self->activated = false;
+}
+
+static void cleanup(LV2_Handle instance)
+{
+    Cantus *self = (Cantus *)instance;
+    CantusEngine *engine;
+    while ((engine = player_take_retired(&self->player)))
+        engine_free(engine);
+    engine_free(self->player.pending);
+    engine_free(self->player.engine);
+    free(self);
+}
+
+static const void *extension_data(const char *uri)
+{
+    static const LV2_Worker_Interface worker = {cantus_work, cantus_work_response, NULL};
+    static const LV2_State_Interface state = {cantus_save, cantus_restore};
+    if (!strcmp(uri, LV2_WORKER__interface)) return &worker;
+    if (!strcmp(uri, LV2_STATE__interface)) return &state;
+    return NULL;
+}
+
+static const LV2_Descriptor descriptor = {
+    CANTUS_URI, instantiate, connect_port, activate, run, deactivate, cleanup, extension_data,
+};
+
+LV2_SYMBOL_EXPORT const LV2_Descriptor *lv2_descriptor(uint32_t index)
+{
+    return index == 0 ? &descriptor : NULL;
+}

@@ -1,0 +1,48 @@
+/* Building and freeing the ready object; see engine.h. */
+#include "engine.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+CantusEngine *engine_load(const char *path, char *err, size_t err_size)
+{
+    CantusModel *model = cantus_model_load(path, err, err_size);
+    if (!model) return NULL;
+
+    CantusEngine *engine = calloc(1, sizeof(CantusEngine));
+    const CantusModelInfo *info = cantus_model_info(model);
+    const size_t vocab = (size_t)info->vocab;
+    if (engine) {
+        engine->model = model;
+        engine->info = info;
+        engine->state = cantus_state_new(model);
+        engine->mask = calloc(vocab, 1);
+        engine->scratch = calloc(vocab, sizeof(double));
+        engine->path_len = strlen(path);
+        engine->path = malloc(engine->path_len + 1);
+        if (engine->path) memcpy(engine->path, path, engine->path_len + 1);
+    }
+    if (!engine || !engine->state || !engine->mask || !engine->scratch || !engine->path) {
+        if (err && err_size) snprintf(err, err_size, "%s: out of memory preparing the model", path);
+        if (engine)
+            engine_free(engine);
+        else
+            cantus_model_free(model);
+        return NULL;
+    }
+    /* Everything allowed until the audio thread applies the controls. */
+    memset(engine->mask, 1, vocab);
+    return engine;
+}
+
+void engine_free(CantusEngine *engine)
+{
+    if (!engine) return;
+    cantus_state_free(engine->state);
+    cantus_model_free(engine->model);
+    free(engine->mask);
+    free(engine->scratch);
+    free(engine->path);
+    free(engine);
+}

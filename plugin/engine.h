@@ -1,0 +1,34 @@
+/* The ready object: everything run() needs to play one model, built in one
+ * piece off the audio thread (on the worker, or in instantiate/restore) and
+ * handed to the audio thread by pointer. run() never allocates: the mask
+ * and the sampler's scratch are sized for the model here.
+ *
+ * Real-time class: engine_load and engine_free allocate, read files and may
+ * block; never call them from run().
+ */
+#ifndef CANTUS_PLUGIN_ENGINE_H
+#define CANTUS_PLUGIN_ENGINE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "lstm.h"
+#include "model.h"
+
+typedef struct {
+    CantusModel *model;
+    CantusState *state;
+    const CantusModelInfo *info;
+    uint8_t *mask;   /* V entries, rebuilt by the audio thread from the controls */
+    double *scratch; /* V doubles for cantus_sample */
+    char *path;      /* the file it came from, announced with patch:Set */
+    size_t path_len; /* strlen(path) */
+} CantusEngine;
+
+/* Loads, validates and prepares a model file. NULL on failure, with the
+ * core's one-sentence reason in err. */
+CantusEngine *engine_load(const char *path, char *err, size_t err_size);
+
+void engine_free(CantusEngine *engine);
+
+#endif

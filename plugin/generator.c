@@ -1,0 +1,173 @@
+/* The token generator; see generator.h for the schedule and determinism. */
+#include "generator.h"
+
+#include "beat_grid.h"
+#include "lstm.h"
+
+/* Steps of the sequence start here: the phrase's first step, or in free
+ * mode the step playback started at. */
+static int64_t sequence_start(const CantusGenerator *gen, int64_t step)
+{
+    if (gen->phrase_bars > 0)
+        return cantus_grid_phrase_start(step, gen->rate, gen->beats_per_bar, gen->phrase_bars);
+    return gen->origin;
+}
+
+/* The LSTM step that produces next_step's logits. At the start of the
+ * sequence the state is reset and fed a zero vector (token -1), the start
+ * symbol, and the RNG is reseeded, so a sequence depends on nothing before
+ * it. */
+static void compute_logits(CantusGenerator *gen)
+{
+    CantusState *state = gen->engine->state;
+    if (gen->next_step == sequence_start(gen, gen->next_step)) {
+        cantus_state_reset(state);
+        cantus_rng_seed(&gen->rng, gen->seed, 0);
+        gen->reseed_pending = false;
+        gen->follow_token = -1;
+        cantus_state_step(state, -1);
+    } else {
+        int input = gen->input_token;
+        if (gen->follow_token >= 0) {
+            input = gen->follow_token;
+            gen->follow_token = -1;
+        }
+        cantus_state_step(state, input);
+    }
+    gen->logits_ready = true;
+    gen->lstm_steps++;
+}
+
+static void draw(CantusGenerator *gen)
+{
+    if (gen->drawn) return;
+    if (!gen->logits_ready) compute_logits(gen);
+    if (gen->reseed_pending) {
+        cantus_rng_seed(&gen->rng, gen->seed, 0);
+        gen->reseed_pending = false;
+    }
+    const CantusEngine *engine = gen->engine;
+    const int token =
+        cantus_sample(cantus_state_logits(engine->state), engine->mask, engine->info->vocab,
+                      gen->temperature, &gen->rng, engine->scratch);
+    gen->drawn_token = token < 0 ? GENERATOR_SILENT : token;
+    gen->drawn = true;
+}
+
+static void consume(CantusGenerator *gen)
+{
+    gen->input_token = gen->drawn_token;
+    gen->next_step++;
+    gen->logits_ready = false;
+    gen->prefetched = false;
+    gen->drawn = false;
+}
+
+void generator_init(CantusGenerator *gen)
+{
+    *gen = (CantusGenerator){
+        .temperature = 1.0f,
+        .rate = 1,
+        .beats_per_bar = 4.0,
+        .input_token = -1,
+        .follow_token = -1,
+    };
+    cantus_rng_seed(&gen->rng, 0, 0);
+}
+
+void generator_restart(CantusGenerator *gen, int64_t step)
+{
+    if (gen->phrase_bars <= 0) gen->origin = step;
+    gen->next_step = sequence_start(gen, step);
+    gen->target_step = step;
+    gen->logits_ready = false;
+    gen->prefetched = false;
+    gen->drawn = false;
+    gen->input_token = -1;
+    gen->follow_token = -1;
+}
+
+void generator_set_engine(CantusGenerator *gen, CantusEngine *engine, int64_t step)
+{
+    gen->engine = engine;
+    generator_restart(gen, step);
+}
+
+void generator_set_grid(CantusGenerator *gen, int rate, double beats_per_bar, int phrase_bars,
+                        int64_t step)
+{
+    if (rate == gen->rate && beats_per_bar == gen->beats_per_bar && phrase_bars == gen->phrase_bars)
+        return;
+    gen->rate = rate;
+    gen->beats_per_bar = beats_per_bar;
+    gen->phrase_bars = phrase_bars;
+    generator_restart(gen, step);
+}
+
+void generator_set_seed(CantusGenerator *gen, uint32_t seed, int64_t step)
+{
+    if (seed == gen->seed) return;
+    gen->seed = seed;
+    if (gen->phrase_bars > 0)
+        generator_restart(gen, step);
+    else
+        gen->reseed_pending = true;
+}
+
+int generator_work(CantusGenerator *gen, int budget)
+{
+    if (!gen->engine) return 0;
+    if (gen->next_step < gen->target_step) {
+        int made = 0;
+        while (made < budget && gen->next_step < gen->target_step) {
+            draw(gen);
+            consume(gen);
+            made++;
+        }
+        return made;
+    }
+    if (gen->logits_ready) return 0;
+    if (!gen->prefetched) {
+        cantus_state_prefetch(gen->engine->state);
+        gen->prefetched = true;
+        return 0;
+    }
+    compute_logits(gen);
+    return 1;
+}
+
+bool generator_peek(CantusGenerator *gen, int64_t step, int *token)
+{
+    if (!gen->engine || step < gen->next_step || step - gen->next_step > GENERATOR_INLINE_CATCHUP)
+        return false;
+    while (gen->next_step < step) {
+        draw(gen);
+        consume(gen);
+    }
+    draw(gen);
+    *token = gen->drawn_token;
+    return true;
+}
+
+int generator_take(CantusGenerator *gen, int64_t step)
+{
+    int token = GENERATOR_SILENT;
+    if (!generator_peek(gen, step, &token)) {
+        if (step + 1 > gen->target_step) gen->target_step = step + 1;
+        return GENERATOR_SILENT;
+    }
+    consume(gen);
+    return token;
+}
+
+void generator_follow(CantusGenerator *gen, int pitch)
+{
+    if (!gen->engine) return;
+    const int token = cantus_pitch_token(gen->engine->info, pitch);
+    if (token >= 0) gen->follow_token = token;
+}
+
+void generator_set_mask(CantusGenerator *gen, const CantusMaskSpec *spec)
+{
+    if (gen->engine) cantus_mask_build(gen->engine->info, spec, gen->engine->mask);
+}

@@ -1,0 +1,101 @@
+/* The token generator: which token sounds at step k, computed ahead of
+ * time.
+ *
+ * The token of step k is drawn from the logits the LSTM gives after being
+ * fed the token of step k-1. That LSTM step is the expensive part, so it is
+ * done in the cycles *between* steps (generator_work): one cycle touches the
+ * weights (cantus_state_prefetch) so that the next cycle's LSTM step runs on
+ * a warm cache, and the cycle that crosses a step only draws from logits
+ * already there (a softmax over V values) and emits.
+ *
+ * Determinism: the sequence restarts (LSTM state reset, RNG reseeded with
+ * `seed`, a zero input vector as the start symbol) at the first step of a
+ * phrase; with phrase_bars = N that is every bar whose index mod N is 0, so
+ * a seed gives the same N-bar phrase wherever playback starts: when playback
+ * starts mid-phrase the generator restarts at the phrase's first step and
+ * fast-forwards (draws and discards) to the current step, a few LSTM steps
+ * per cycle; steps that pass before it has caught up are silent. In free
+ * mode (phrase_bars = 0) the sequence restarts where playback starts.
+ *
+ * Real-time class: everything here is real-time safe once the engine exists.
+ */
+#ifndef CANTUS_PLUGIN_GENERATOR_H
+#define CANTUS_PLUGIN_GENERATOR_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "engine.h"
+#include "rng.h"
+#include "sampler.h"
+
+/* A token that plays nothing: REST of a model without REST, or no draw. */
+#define GENERATOR_SILENT (-1)
+
+/* Catch-up steps a single step boundary may compute on the spot before it
+ * gives up and stays silent (the rest is spread over later cycles). */
+#define GENERATOR_INLINE_CATCHUP 2
+
+typedef struct {
+    CantusEngine *engine; /* not owned: the player owns it */
+    CantusRng rng;
+    uint32_t seed;
+    bool reseed_pending; /* free mode: a new seed applies at the next draw */
+    float temperature;
+
+    /* The phrase grid. */
+    int rate;
+    double beats_per_bar;
+    int phrase_bars;
+    int64_t origin; /* free mode: the step the sequence started at */
+
+    int64_t next_step;   /* the step whose token is drawn next */
+    int64_t target_step; /* fast-forward: draw silently up to here */
+    bool logits_ready;   /* the LSTM has been stepped for next_step */
+    bool prefetched;     /* the weights have been touched since the last step */
+    bool drawn;          /* drawn_token is next_step's token */
+    int drawn_token;
+    int input_token;  /* the token fed for the step after the last one drawn */
+    int follow_token; /* a played note waiting to be the next input, or -1 */
+
+    uint64_t lstm_steps; /* counts LSTM steps, for tests and benchmarks */
+} CantusGenerator;
+
+void generator_init(CantusGenerator *gen);
+
+/* Use another engine (or none); the sequence restarts at `step`. */
+void generator_set_engine(CantusGenerator *gen, CantusEngine *engine, int64_t step);
+
+/* The phrase grid; a change restarts the sequence at `step`. */
+void generator_set_grid(CantusGenerator *gen, int rate, double beats_per_bar, int phrase_bars,
+                        int64_t step);
+
+/* Free mode: reseed at the next draw. Phrase mode: restart the phrase so the
+ * new seed's phrase is heard from its right place at `step`. */
+void generator_set_seed(CantusGenerator *gen, uint32_t seed, int64_t step);
+
+/* Playback (re)starts at `step`: restart the sequence at the first step of
+ * the phrase holding it and fast-forward to it. */
+void generator_restart(CantusGenerator *gen, int64_t step);
+
+/* Work ahead between steps, at most `budget` LSTM steps: one phase per call
+ * (prefetch, then step), or fast-forward. Returns the LSTM steps made. */
+int generator_work(CantusGenerator *gen, int budget);
+
+/* The token of `step`, drawn if not yet drawn, not consumed (a gate end
+ * peeks at the next step to see a HOLD). False when the generator is too far
+ * behind to reach `step` now, or has no engine. */
+bool generator_peek(CantusGenerator *gen, int64_t step, int *token);
+
+/* The same, consuming it: the generator moves on to step + 1. A step it
+ * cannot reach is skipped (drawn silently later, so later steps still get
+ * the tokens they would have had) and GENERATOR_SILENT is returned. */
+int generator_take(CantusGenerator *gen, int64_t step);
+
+/* A played note (follow mode) becomes the LSTM's next input. */
+void generator_follow(CantusGenerator *gen, int pitch);
+
+/* The mask from the controls, rebuilt into the engine's buffer. */
+void generator_set_mask(CantusGenerator *gen, const CantusMaskSpec *spec);
+
+#endif

@@ -1,0 +1,328 @@
+/* The player; see player.h. */
+#include "player.h"
+
+#include <math.h>
+
+#include "model.h"
+
+CantusControls player_default_controls(void)
+{
+    return (CantusControls){
+        .temperature = 1.0f,
+        .seed = 0,
+        .gate = 80.0f,
+        .velocity = 100,
+        .channel = 1,
+        .rate = 1,
+        .note_low = 0,
+        .note_high = 127,
+        .key = 0,
+        .scale = CANTUS_SCALE_CHROMATIC,
+        .rests = true,
+        .phrase_bars = 0,
+        .fallback_bpm = 120.0,
+        .follow = false,
+        .enabled = true,
+    };
+}
+
+static int64_t step_frame(const CantusPlayer *player, int64_t step)
+{
+    return cantus_grid_step_frame(&player->clock, player->controls.rate, step);
+}
+
+static bool playing(const CantusPlayer *player)
+{
+    return player->rolling && player->controls.enabled && player->engine;
+}
+
+static CantusMaskSpec mask_spec(const CantusControls *controls)
+{
+    return (CantusMaskSpec){
+        .note_low = controls->note_low,
+        .note_high = controls->note_high,
+        .key = controls->key,
+        .scale = (CantusScale)controls->scale,
+        .rests = controls->rests,
+    };
+}
+
+void player_release_all(CantusPlayer *player)
+{
+    note_table_release_all(&player->notes, &player->sink, player->now);
+    player->tied_valid = false;
+}
+
+/* Playback (re)starts here: a start, a relocation, a loop wrap, a rate
+ * change, enable. Nothing sounding survives it and the next step is the
+ * first at or after this frame. */
+static void resync(CantusPlayer *player)
+{
+    player_release_all(player);
+    player->next_step =
+        cantus_grid_first_step_from(&player->clock, player->controls.rate, player->now);
+    generator_restart(&player->gen, player->next_step);
+}
+
+static void retire(CantusPlayer *player, CantusEngine *engine)
+{
+    if (!engine) return;
+    /* Freeing here would break real time; a full list (the worker far
+     * behind) leaks one engine rather than that. */
+    if (player->retired_count < PLAYER_RETIRED_SIZE)
+        player->retired[player->retired_count++] = engine;
+}
+
+static void go_live(CantusPlayer *player, CantusEngine *engine)
+{
+    player_release_all(player);
+    retire(player, player->engine);
+    player->engine = engine;
+    const CantusMaskSpec spec = mask_spec(&player->controls);
+    generator_set_engine(&player->gen, engine, player->next_step);
+    generator_set_mask(&player->gen, &spec);
+    player->swapped = true;
+}
+
+void player_init(CantusPlayer *player, double sample_rate, CantusMidiSink sink)
+{
+    *player = (CantusPlayer){.sample_rate = sample_rate, .sink = sink};
+    player->controls = player_default_controls();
+    note_table_init(&player->notes);
+    generator_init(&player->gen);
+    player_reset(player);
+}
+
+void player_reset(CantusPlayer *player)
+{
+    player->now = 0;
+    note_table_init(&player->notes);
+    player->tied_valid = false;
+    transport_init(&player->transport);
+    player->clock = (CantusBeatClock){
+        .anchor_beat = 0.0,
+        .anchor_frame = 0,
+        .beats_per_frame =
+            cantus_grid_beats_per_frame(player->controls.fallback_bpm, 1.0, player->sample_rate),
+    };
+    player->rolling = player->clock.beats_per_frame > 0.0;
+    resync(player);
+}
+
+CantusEngine *player_replace_engine(CantusPlayer *player, CantusEngine *engine)
+{
+    CantusEngine *old = player->engine;
+    player_release_all(player);
+    player->engine = NULL;
+    go_live(player, engine);
+    /* go_live retired nothing (engine was NULL); the caller frees `old`. */
+    return old;
+}
+
+void player_offer_engine(CantusPlayer *player, CantusEngine *engine)
+{
+    retire(player, player->pending);
+    player->pending = engine;
+}
+
+void player_offer_retired(CantusPlayer *player, CantusEngine *engine)
+{
+    retire(player, engine);
+}
+
+CantusEngine *player_take_retired(CantusPlayer *player)
+{
+    if (player->retired_count == 0) return NULL;
+    CantusEngine *engine = player->retired[0];
+    for (int i = 1; i < player->retired_count; i++)
+        player->retired[i - 1] = player->retired[i];
+    player->retired_count--;
+    return engine;
+}
+
+static void update_grid(CantusPlayer *player)
+{
+    generator_set_grid(&player->gen, player->controls.rate, player->transport.beats_per_bar,
+                       player->controls.phrase_bars, player->next_step);
+}
+
+/* The tempo line from here on, from what the host said (or did not say). */
+static double current_beats_per_frame(const CantusPlayer *player)
+{
+    const CantusTransport *transport = &player->transport;
+    const double speed = transport->host_seen ? transport->speed : 1.0;
+    return cantus_grid_beats_per_frame(transport_bpm(transport, player->controls.fallback_bpm),
+                                       speed, player->sample_rate);
+}
+
+void player_set_controls(CantusPlayer *player, const CantusControls *controls)
+{
+    CantusControls *old = &player->controls;
+    const CantusControls next = *controls;
+
+    if (next.channel != old->channel || (old->enabled && !next.enabled)) player_release_all(player);
+
+    const bool rate_changed = next.rate != old->rate;
+    const bool enabled_now = next.enabled && !old->enabled;
+    const bool mask_changed = next.note_low != old->note_low || next.note_high != old->note_high ||
+                              next.key != old->key || next.scale != old->scale ||
+                              next.rests != old->rests;
+    const bool tempo_changed = next.fallback_bpm != old->fallback_bpm;
+    *old = next;
+
+    player->gen.temperature = next.temperature;
+    if (mask_changed) {
+        const CantusMaskSpec spec = mask_spec(&next);
+        generator_set_mask(&player->gen, &spec);
+    }
+    if (tempo_changed && player->transport.bpm <= 0.0) {
+        cantus_grid_reanchor(&player->clock, player->now, current_beats_per_frame(player));
+        player->rolling = player->clock.beats_per_frame > 0.0;
+    }
+    if (rate_changed || enabled_now) {
+        /* Step indices count in steps of the rate: find ours again. */
+        player->next_step = cantus_grid_first_step_from(&player->clock, next.rate, player->now);
+        update_grid(player);
+        if (enabled_now || rate_changed) resync(player);
+    } else {
+        update_grid(player);
+    }
+    generator_set_seed(&player->gen, next.seed, player->next_step);
+}
+
+void player_position(CantusPlayer *player, const CantusPositionFields *fields)
+{
+    const bool was_rolling = player->rolling;
+    const bool was_free = !player->transport.host_seen;
+    const double predicted = cantus_grid_beat_at(&player->clock, player->now);
+    bool moved = false;
+    const double beat = transport_apply(&player->transport, fields, predicted, player->sample_rate,
+                                        player->controls.fallback_bpm, &moved);
+    player->clock = (CantusBeatClock){
+        .anchor_beat = beat,
+        .anchor_frame = player->now,
+        .beats_per_frame = current_beats_per_frame(player),
+    };
+    player->rolling = player->clock.beats_per_frame > 0.0;
+
+    if (!player->rolling) {
+        if (was_rolling) player_release_all(player);
+        return;
+    }
+    const bool jumped = moved && fabs(beat - predicted) > PLAYER_RELOCATE_BEATS;
+    if (!was_rolling || was_free || jumped) {
+        resync(player);
+        update_grid(player);
+        return;
+    }
+    update_grid(player);
+}
+
+void player_midi_in(CantusPlayer *player, const uint8_t *message, uint32_t size)
+{
+    if (!player->controls.follow || size < 3) return;
+    if ((message[0] & 0xF0) == 0x90 && message[2] > 0)
+        generator_follow(&player->gen, message[1] & 0x7F);
+}
+
+void player_work_ahead(CantusPlayer *player, uint32_t cycle_frames)
+{
+    /* Nothing plays, or the model is none: swap at once, no boundary comes. */
+    if (player->pending && !playing(player)) {
+        CantusEngine *engine = player->pending;
+        player->pending = NULL;
+        go_live(player, engine);
+    }
+    if (!playing(player)) return;
+    /* The cycle that crosses a step only emits. */
+    if (step_frame(player, player->next_step) < player->now + (int64_t)cycle_frames) return;
+    generator_work(&player->gen, 1 + (int)(cycle_frames / 64));
+}
+
+/* The frames a note of step `step` (starting at `frame`) lasts. */
+static int64_t gate_end(const CantusPlayer *player, int64_t step, int64_t frame)
+{
+    const int64_t next = step_frame(player, step + 1);
+    if (next == INT64_MAX) return INT64_MAX;
+    const double gate = player->controls.gate;
+    if (gate >= 100.0) return next;
+    int64_t length = (int64_t)llround((double)(next - frame) * gate / 100.0);
+    if (length < 1) length = 1;
+    return frame + length;
+}
+
+/* The gate of the last note ends: if the next step is a HOLD it is tied
+ * over instead (held until that step sets its own gate). */
+static void tie_if_held(CantusPlayer *player)
+{
+    const CantusEngine *engine = player->engine;
+    if (!player->tied_valid || !engine || engine->info->hold_token < 0 || !player->controls.rests)
+        return;
+    const int64_t off =
+        note_table_off_frame(&player->notes, player->tied_channel, player->tied_pitch);
+    if (off < 0 || off > player->now) return;
+    int token;
+    if (generator_peek(&player->gen, player->next_step, &token) &&
+        token == engine->info->hold_token)
+        note_table_extend(&player->notes, player->tied_channel, player->tied_pitch, INT64_MAX);
+}
+
+static void play_step(CantusPlayer *player, int64_t frame)
+{
+    if (player->pending) {
+        CantusEngine *engine = player->pending;
+        player->pending = NULL;
+        go_live(player, engine);
+    }
+    const int64_t step = player->next_step++;
+    const int token = generator_take(&player->gen, step);
+    const CantusModelInfo *info = player->engine->info;
+    const uint8_t channel = (uint8_t)((player->controls.channel - 1) & 0x0F);
+
+    if (token >= 0 && token == info->hold_token && player->tied_valid &&
+        note_table_is_sounding(&player->notes, player->tied_channel, player->tied_pitch)) {
+        note_table_extend(&player->notes, player->tied_channel, player->tied_pitch,
+                          gate_end(player, step, frame));
+        return;
+    }
+    /* A note tied over for a HOLD that is not coming (the sequence was
+     * restarted meanwhile) ends here. */
+    if (player->tied_valid &&
+        note_table_off_frame(&player->notes, player->tied_channel, player->tied_pitch) == INT64_MAX)
+        note_table_extend(&player->notes, player->tied_channel, player->tied_pitch, frame);
+    note_table_release_due(&player->notes, &player->sink, frame);
+    player->tied_valid = false;
+
+    const int pitch = token >= 0 ? cantus_token_pitch(info, token) : -1;
+    if (pitch < 0 || pitch > 127) return;
+    int velocity = player->controls.velocity;
+    velocity = velocity < 1 ? 1 : velocity > 127 ? 127 : velocity;
+    note_table_note_on(&player->notes, &player->sink, frame, channel, (uint8_t)pitch,
+                       (uint8_t)velocity, gate_end(player, step, frame));
+    player->tied_valid = true;
+    player->tied_channel = channel;
+    player->tied_pitch = (uint8_t)pitch;
+}
+
+void player_render(CantusPlayer *player, uint32_t frames)
+{
+    const int64_t end = player->now + (int64_t)frames;
+    for (;;) {
+        int64_t step_at = INT64_MAX;
+        if (playing(player)) {
+            step_at = step_frame(player, player->next_step);
+            /* A host position a hair ahead of our clock: the step is due. */
+            if (step_at < player->now) step_at = player->now;
+        }
+        const int64_t off_at = note_table_next_off(&player->notes);
+        const int64_t at = off_at < step_at ? off_at : step_at;
+        if (at >= end) break;
+        player->now = at;
+        if (off_at == at) {
+            tie_if_held(player);
+            note_table_release_due(&player->notes, &player->sink, at);
+        }
+        if (step_at == at) play_step(player, at);
+    }
+    player->now = end;
+}

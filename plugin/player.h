@@ -1,0 +1,119 @@
+/* The player: the musical heart of one plugin instance, with no LV2 in it,
+ * so tests drive it without a host.
+ *
+ * It keeps the transport as a beat clock (core/beat_grid.h), walks the step
+ * boundaries of each cycle to the frame, asks the generator for each step's
+ * token and turns it into notes through the note table. Positions, played
+ * notes and control changes arrive between calls to player_render(), each
+ * at the frame the player has rendered up to ("render up to the event,
+ * apply it, go on").
+ *
+ * Frames are a running count since player_reset(); the sink receives them
+ * in that count, in non-decreasing order.
+ *
+ * Real-time class: everything but player_replace_engine is real-time safe.
+ */
+#ifndef CANTUS_PLUGIN_PLAYER_H
+#define CANTUS_PLUGIN_PLAYER_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "beat_grid.h"
+#include "engine.h"
+#include "generator.h"
+#include "note_table.h"
+#include "transport.h"
+
+/* A host position further than this from where we thought we were is a
+ * relocation (or a loop wrap); anything closer is rounding and jitter. */
+#define PLAYER_RELOCATE_BEATS (1.0 / 64.0)
+
+/* Engines waiting to go back to the worker to be freed. */
+#define PLAYER_RETIRED_SIZE 16
+
+typedef struct {
+    float temperature;
+    uint32_t seed;
+    float gate; /* percent of a step, 1..100 */
+    int velocity;
+    int channel; /* 1..16 */
+    int rate;    /* steps per beat, 1..4 */
+    int note_low;
+    int note_high;
+    int key;
+    int scale;
+    bool rests;
+    int phrase_bars;
+    double fallback_bpm;
+    bool follow;
+    bool enabled;
+} CantusControls;
+
+/* The controls' defaults, as cantus.ttl declares them. */
+CantusControls player_default_controls(void);
+
+typedef struct {
+    double sample_rate;
+    int64_t now; /* the next frame to render */
+    CantusControls controls;
+    CantusTransport transport;
+    CantusBeatClock clock;
+    bool rolling;
+    int64_t next_step; /* the next step boundary to play */
+    CantusNoteTable notes;
+    CantusGenerator gen;
+    CantusMidiSink sink;
+
+    CantusEngine *engine;  /* the model playing */
+    CantusEngine *pending; /* loaded, waiting for the next step boundary */
+    CantusEngine *retired[PLAYER_RETIRED_SIZE];
+    int retired_count;
+    bool swapped; /* an engine went live since the flag was last cleared */
+
+    /* The last note started, for HOLD (a tie lengthens it). */
+    bool tied_valid;
+    uint8_t tied_channel;
+    uint8_t tied_pitch;
+} CantusPlayer;
+
+void player_init(CantusPlayer *player, double sample_rate, CantusMidiSink sink);
+
+/* activate(): frame 0, no host position yet (so free-running at
+ * fallback_bpm until the host sends one), the sequence restarts. */
+void player_reset(CantusPlayer *player);
+
+/* Not real-time safe: puts an engine in place at once (instantiate, or
+ * restore while inactive) and returns the one it replaces, for the caller to
+ * free. Notes sounding are released at the current frame. */
+CantusEngine *player_replace_engine(CantusPlayer *player, CantusEngine *engine);
+
+/* From the worker's response: goes live at the next step boundary (at once
+ * when nothing plays). A previous pending engine is retired unplayed. */
+void player_offer_engine(CantusPlayer *player, CantusEngine *engine);
+
+/* The next engine to send back to the worker for freeing, or NULL. */
+CantusEngine *player_take_retired(CantusPlayer *player);
+
+/* Puts an engine (back) on the list to be freed by the worker. */
+void player_offer_retired(CantusPlayer *player, CantusEngine *engine);
+
+/* Applies the controls read at the start of a cycle. */
+void player_set_controls(CantusPlayer *player, const CantusControls *controls);
+
+/* Work ahead between steps; once per cycle, before rendering it. */
+void player_work_ahead(CantusPlayer *player, uint32_t cycle_frames);
+
+/* A time:Position at the current frame. */
+void player_position(CantusPlayer *player, const CantusPositionFields *fields);
+
+/* A MIDI message played into the plugin at the current frame (follow). */
+void player_midi_in(CantusPlayer *player, const uint8_t *message, uint32_t size);
+
+/* Note-offs for everything sounding, generation goes on (panic). */
+void player_release_all(CantusPlayer *player);
+
+/* Renders `frames` frames from the current frame. */
+void player_render(CantusPlayer *player, uint32_t frames);
+
+#endif

@@ -1,0 +1,79 @@
+/* The time:Position reader; see transport.h. */
+#include "transport.h"
+
+#include <math.h>
+
+/* Any numeric atom as a double; false for anything else (and non-finite). */
+static bool read_number(const CantusURIs *uris, const LV2_Atom *atom, double *value)
+{
+    if (!atom) return false;
+    double v;
+    if (atom->type == uris->atom_Double && atom->size >= sizeof(double))
+        v = ((const LV2_Atom_Double *)atom)->body;
+    else if (atom->type == uris->atom_Float && atom->size >= sizeof(float))
+        v = ((const LV2_Atom_Float *)atom)->body;
+    else if (atom->type == uris->atom_Int && atom->size >= sizeof(int32_t))
+        v = ((const LV2_Atom_Int *)atom)->body;
+    else if (atom->type == uris->atom_Long && atom->size >= sizeof(int64_t))
+        v = (double)((const LV2_Atom_Long *)atom)->body;
+    else
+        return false;
+    if (!isfinite(v)) return false;
+    *value = v;
+    return true;
+}
+
+bool transport_read_position(const CantusURIs *uris, const LV2_Atom_Object *object,
+                             CantusPositionFields *fields)
+{
+    if (object->body.otype != uris->time_Position) return false;
+    const LV2_Atom *speed = NULL, *bar = NULL, *bar_beat = NULL, *beat = NULL;
+    const LV2_Atom *beats_per_bar = NULL, *bpm = NULL, *frame = NULL;
+    lv2_atom_object_get(object, uris->time_speed, &speed, uris->time_bar, &bar, uris->time_barBeat,
+                        &bar_beat, uris->time_beat, &beat, uris->time_beatsPerBar, &beats_per_bar,
+                        uris->time_beatsPerMinute, &bpm, uris->time_frame, &frame, 0);
+    *fields = (CantusPositionFields){0};
+    fields->has_speed = read_number(uris, speed, &fields->speed);
+    fields->has_bar = read_number(uris, bar, &fields->bar);
+    fields->has_bar_beat = read_number(uris, bar_beat, &fields->bar_beat);
+    fields->has_beat = read_number(uris, beat, &fields->beat);
+    fields->has_beats_per_bar =
+        read_number(uris, beats_per_bar, &fields->beats_per_bar) && fields->beats_per_bar > 0.0;
+    fields->has_bpm = read_number(uris, bpm, &fields->bpm) && fields->bpm > 0.0;
+    fields->has_frame = read_number(uris, frame, &fields->frame);
+    return true;
+}
+
+void transport_init(CantusTransport *transport)
+{
+    *transport = (CantusTransport){.speed = 0.0, .bpm = 0.0, .beats_per_bar = 4.0};
+}
+
+double transport_bpm(const CantusTransport *transport, double fallback_bpm)
+{
+    return transport->bpm > 0.0 ? transport->bpm : fallback_bpm;
+}
+
+double transport_apply(CantusTransport *transport, const CantusPositionFields *fields,
+                       double predicted, double sample_rate, double fallback_bpm, bool *moved)
+{
+    transport->host_seen = true;
+    if (fields->has_speed) transport->speed = fields->speed;
+    if (fields->has_bpm) transport->bpm = fields->bpm;
+    if (fields->has_beats_per_bar) transport->beats_per_bar = fields->beats_per_bar;
+    if (fields->has_bar) transport->bar = fields->bar;
+
+    *moved = true;
+    if (fields->has_bar_beat) {
+        transport->has_bbt = true;
+        return transport->bar * transport->beats_per_bar + fields->bar_beat;
+    }
+    if (fields->has_beat) {
+        transport->has_bbt = true;
+        return fields->beat;
+    }
+    if (fields->has_frame && !transport->has_bbt && sample_rate > 0.0)
+        return fields->frame * transport_bpm(transport, fallback_bpm) / 60.0 / sample_rate;
+    *moved = false;
+    return predicted;
+}

@@ -1,0 +1,58 @@
+/* Reading the host's transport from time:Position objects, as defensively
+ * as DPF's LV2 wrapper: every field is accepted as Double, Float, Int or
+ * Long; an update may carry any subset of the fields and is merged into the
+ * last known position.
+ *
+ * Real-time class: real-time safe.
+ */
+#ifndef CANTUS_PLUGIN_TRANSPORT_H
+#define CANTUS_PLUGIN_TRANSPORT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <lv2/atom/atom.h>
+#include <lv2/atom/util.h>
+
+#include "uris.h"
+
+/* The fields of one time:Position object; has_* says which were present. */
+typedef struct {
+    bool has_speed, has_bar, has_bar_beat, has_beat, has_beats_per_bar, has_bpm, has_frame;
+    double speed;
+    double bar;
+    double bar_beat;
+    double beat;
+    double beats_per_bar;
+    double bpm;
+    double frame;
+} CantusPositionFields;
+
+/* What the plugin knows of the host's transport, merged over updates. */
+typedef struct {
+    bool host_seen; /* any time:Position received since activate */
+    bool has_bbt;   /* the host has ever sent bar/barBeat or beat */
+    double speed;
+    double bpm;
+    double beats_per_bar;
+    double bar;
+} CantusTransport;
+
+/* Reads a time:Position object; false when it is not one. */
+bool transport_read_position(const CantusURIs *uris, const LV2_Atom_Object *object,
+                             CantusPositionFields *fields);
+
+void transport_init(CantusTransport *transport);
+
+/* Merges an update and says where the host is now: its beat position
+ * (`predicted` when the update moves nothing: a tempo or speed change
+ * alone), and whether it carried a position at all. A host that sends only
+ * time:frame (JACK without a timebase master) is placed by frame and tempo,
+ * fallback_bpm standing in for a tempo it never sent. */
+double transport_apply(CantusTransport *transport, const CantusPositionFields *fields,
+                       double predicted, double sample_rate, double fallback_bpm, bool *moved);
+
+/* The tempo in use: the host's, or fallback_bpm when it sent none. */
+double transport_bpm(const CantusTransport *transport, double fallback_bpm);
+
+#endif
