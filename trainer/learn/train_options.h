@@ -1,0 +1,25 @@
+/* The command line of `cantus-train train`. */
+#ifndef CANTUS_TRAIN_OPTIONS_H
+#define CANTUS_TRAIN_OPTIONS_H
+
+#include <stdio.h>
+
+#include "corpus.h"
+#include "train_loop.h"
+
+typedef struct {
+    const char **dirs; /* --corpus DIR [DIR...] */
+    int n_dirs;
+    const char *output;
+    const char *genre, *label;
+    TrainConfig train;
+    CorpusOptions corpus;
+} TrainOptions;
+
+/* Fills options from argv (argv[0] is "train"). Returns 0 to go on, 1 when
+ * --help was printed, 2 after a usage error explained on stderr. The
+ * strings point into argv; free options->dirs. */
+int train_options_parse(TrainOptions *options, int argc, char **argv);
+void train_options_help(FILE *out);
+
+#endif
