@@ -187,6 +187,7 @@ CantusHost *cantus_host_new(const CantusHostConfig *config, char *err, size_t er
                          lilv_instance_get_extension_data(host->instance, LV2_WORKER__interface),
                          lilv_instance_get_handle(host->instance));
     connect_ports(host);
+    lv2_atom_forge_init(&host->forge, &host->map);
     cantus_host_sequence_reset(host);
     if (err && err_size) err[0] = '\0';
     return host;

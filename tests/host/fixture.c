@@ -18,7 +18,11 @@
 CantusHost *fixture_host(double sample_rate, uint32_t block_length, CantusWorkerMode worker)
 {
     char err[512];
+    /* The bundle itself, as meson built it; LV2_PATH discovery has its own
+     * test (a build tree holds many folders that are not bundles, and lilv
+     * complains about each). */
     CantusHostConfig config = {
+        .bundle_dir = getenv("CANTUS_BUNDLE"),
         .sample_rate = sample_rate,
         .block_length = block_length,
         .worker = worker,
@@ -175,6 +179,18 @@ void session_free(Session *s)
     memset(s, 0, sizeof(*s));
 }
 
+/* Ardour and jalv send the tempo as an atom:Float: the tempo the plugin
+ * hears is that float, and the grid it must keep is that float's. */
+static Ratio heard_bpm(const Session *s, Ratio bpm)
+{
+    if (s->style != CANTUS_NUMBERS_LIKE_ARDOUR) return bpm;
+    int exponent;
+    double mantissa = frexp((double)(float)ratio_value(bpm), &exponent);
+    int64_t num = (int64_t)ldexp(mantissa, 24);
+    exponent -= 24;
+    return exponent >= 0 ? ratio(num << exponent, 1) : ratio(num, (int64_t)1 << -exponent);
+}
+
 static int64_t at(const Session *s, uint32_t offset)
 {
     return cantus_host_frame(s->host) + offset;
@@ -186,7 +202,7 @@ void session_start(Session *s, uint32_t offset, Ratio beat, Ratio bpm)
     s->rolling = true;
     s->anchor_frame = at(s, offset);
     s->anchor_beat = beat;
-    s->bpm = bpm;
+    s->bpm = heard_bpm(s, bpm);
     send_position(s, offset);
 }
 
@@ -212,7 +228,7 @@ void session_tempo(Session *s, uint32_t offset, Ratio bpm)
     close_line(s, at(s, offset));
     s->anchor_beat = session_beat_at(s, at(s, offset));
     s->anchor_frame = at(s, offset);
-    s->bpm = bpm;
+    s->bpm = heard_bpm(s, bpm);
     send_position(s, offset);
 }
 

@@ -51,7 +51,7 @@ static void tempos_and_sample_rates(void **state)
     for (size_t r = 0; r < 3; ++r)
         for (size_t t = 0; t < sizeof(tempos) / sizeof(tempos[0]); ++t)
             play_steady(rates[r], tempos[t], 256, 1,
-                        beats_for(rates[r], tempos[t], 256, 400, 20000), SEND_ON_CHANGE);
+                        beats_for(rates[r], tempos[t], 256, 2000, 100000), SEND_ON_CHANGE);
 }
 
 static void cycle_sizes_1_to_8192(void **state)
@@ -60,7 +60,7 @@ static void cycle_sizes_1_to_8192(void **state)
     const uint32_t blocks[] = {1, 2, 3, 17, 64, 100, 256, 1000, 1023, 4096, 8192};
     for (size_t b = 0; b < sizeof(blocks) / sizeof(blocks[0]); ++b)
         play_steady(48000, ratio(130, 1), blocks[b], 1,
-                    beats_for(48000, ratio(130, 1), blocks[b], 1000, 60000), SEND_ON_CHANGE);
+                    beats_for(48000, ratio(130, 1), blocks[b], 2000, 200000), SEND_ON_CHANGE);
 }
 
 /* Ten thousand beats: an integer frames-per-beat grid would be off by
@@ -76,8 +76,9 @@ static void rates_1_to_4(void **state)
 {
     (void)state;
     for (int rate = 1; rate <= 4; ++rate) {
-        play_steady(48000, ratio(130, 1), 512, rate, 300, SEND_ON_CHANGE);
-        play_steady(44100, ratio(97, 1), 333, rate, 200, SEND_ON_CHANGE);
+        play_steady(48000, ratio(130, 1), 512, rate, 1000, SEND_ON_CHANGE);
+        play_steady(44100, ratio(97, 1), 333, rate, 1000, SEND_ON_CHANGE);
+        play_steady(96000, ratio(723, 10), 64, rate, 300, SEND_ON_CHANGE);
     }
 }
 
@@ -85,8 +86,9 @@ static void rates_1_to_4(void **state)
 static void position_every_cycle(void **state)
 {
     (void)state;
-    play_steady(48000, ratio(130, 1), 256, 1, 400, SEND_EVERY_CYCLE);
-    play_steady(44100, ratio(120, 1), 100, 2, 200, SEND_EVERY_CYCLE);
+    play_steady(48000, ratio(130, 1), 256, 1, 1000, SEND_EVERY_CYCLE);
+    play_steady(44100, ratio(120, 1), 100, 2, 500, SEND_EVERY_CYCLE);
+    play_steady(96000, ratio(179, 2), 1024, 3, 500, SEND_EVERY_CYCLE);
 }
 
 static void tempo_changes_inside_a_cycle(void **state)
