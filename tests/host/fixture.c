@@ -179,20 +179,41 @@ void session_free(Session *s)
     memset(s, 0, sizeof(*s));
 }
 
+static Ratio float_exact(double value);
+
 /* Ardour and jalv send the tempo as an atom:Float: the tempo the plugin
  * hears is that float, and the grid it must keep is that float's. */
 static Ratio heard_bpm(const Session *s, Ratio bpm)
 {
     if (s->style != CANTUS_NUMBERS_LIKE_ARDOUR) return bpm;
+    return float_exact(ratio_value(bpm));
+}
+
+static void begin_cycle(Session *s);
+
+static Ratio float_exact(double value)
+{
     int exponent;
-    double mantissa = frexp((double)(float)ratio_value(bpm), &exponent);
+    double mantissa = frexp((double)(float)value, &exponent);
     int64_t num = (int64_t)ldexp(mantissa, 24);
     exponent -= 24;
     return exponent >= 0 ? ratio(num << exponent, 1) : ratio(num, (int64_t)1 << -exponent);
 }
 
+/* The same for a beat: Ardour sends the bar as a Long and the beat within
+ * it as a Float, and the plugin takes the host's word for where it is. */
+static Ratio heard_beat(const Session *s, Ratio beat)
+{
+    if (s->style != CANTUS_NUMBERS_LIKE_ARDOUR) return beat;
+    double bar = floor(ratio_value(beat) / s->beats_per_bar);
+    Ratio bar_start = ratio((int64_t)(bar * s->beats_per_bar), 1);
+    Ratio within = ratio_add(beat, ratio(-bar_start.num, 1));
+    return ratio_add(bar_start, float_exact(ratio_value(within)));
+}
+
 static int64_t at(const Session *s, uint32_t offset)
 {
+    begin_cycle((Session *)s);
     return cantus_host_frame(s->host) + offset;
 }
 
@@ -209,7 +230,7 @@ void session_start(Session *s, uint32_t offset, Ratio beat, Ratio bpm)
 void session_stop(Session *s, uint32_t offset)
 {
     close_line(s, at(s, offset));
-    s->anchor_beat = session_beat_at(s, at(s, offset));
+    s->anchor_beat = heard_beat(s, session_beat_at(s, at(s, offset)));
     s->anchor_frame = at(s, offset);
     s->rolling = false;
     send_position(s, offset);
@@ -226,26 +247,34 @@ void session_locate(Session *s, uint32_t offset, Ratio beat)
 void session_tempo(Session *s, uint32_t offset, Ratio bpm)
 {
     close_line(s, at(s, offset));
-    s->anchor_beat = session_beat_at(s, at(s, offset));
+    s->anchor_beat = heard_beat(s, session_beat_at(s, at(s, offset)));
     s->anchor_frame = at(s, offset);
     s->bpm = heard_bpm(s, bpm);
     send_position(s, offset);
 }
 
+/* Carla's way: the position at every cycle's first frame, written before
+ * any change the cycle carries. */
+static void begin_cycle(Session *s)
+{
+    if (s->cycle_begun) return;
+    s->cycle_begun = true;
+    int64_t now = cantus_host_frame(s->host);
+    if (s->policy != SEND_EVERY_CYCLE || now == s->anchor_frame) return;
+    Ratio saved_beat = s->anchor_beat;
+    int64_t saved_frame = s->anchor_frame;
+    s->anchor_beat = session_beat_at(s, now);
+    s->anchor_frame = now;
+    send_position(s, 0);
+    s->anchor_beat = saved_beat;
+    s->anchor_frame = saved_frame;
+}
+
 void session_run(Session *s, uint32_t nframes)
 {
     CantusHost *host = s->host;
-    /* Carla's way: the position at every cycle's first frame, unless a
-     * change already wrote one there. */
-    if (s->policy == SEND_EVERY_CYCLE && cantus_host_frame(host) != s->anchor_frame) {
-        Ratio saved_beat = s->anchor_beat;
-        int64_t saved_frame = s->anchor_frame;
-        s->anchor_beat = session_beat_at(s, cantus_host_frame(host));
-        s->anchor_frame = cantus_host_frame(host);
-        send_position(s, 0);
-        s->anchor_beat = saved_beat;
-        s->anchor_frame = saved_frame;
-    }
+    begin_cycle(s);
+    s->cycle_begun = false;
     uint32_t n = cantus_host_run(host, nframes);
     s->last_patch_path = NULL;
     for (uint32_t i = 0; i < n; ++i) {

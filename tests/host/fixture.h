@@ -62,6 +62,7 @@ typedef struct {
     /* What the plugin played. */
     NoteEvent *played;
     int n_played;
+    bool cycle_begun;
     int n_patch_sets;
     const char *last_patch_path; /* valid until the next cycle */
     char last_model[1024];
