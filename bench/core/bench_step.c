@@ -1,0 +1,263 @@
+/* cantus-bench-step: ns per LSTM step, warm and cold, for the two shapes of
+ * issue 2, and achieved GFLOP/s against the one-core FMA peak measured in
+ * the same run. run_step_bench.sh runs PyTorch's batch-1 step after it and
+ * prints the ratios.
+ *
+ * The model goes through the real path: random weights written with
+ * cantus_safetensors_write to /tmp, read back with cantus_model_load.
+ *
+ *   warm           back-to-back steps (weights in L1/L2)
+ *   cold           before each step, a buffer several times the L3 is
+ *                  streamed (not timed): the plugin steps once per beat and
+ *                  the host's audio work evicts the weights in between
+ *   cold+prefetch  cold, then cantus_state_prefetch() and the step, as the
+ *                  plugin does a cycle before a beat; the step alone is timed
+ */
+#define _GNU_SOURCE
+#include <jansson.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "fma_peak.h"
+#include "lstm.h"
+#include "lstm_internal.h"
+#include "rng.h"
+#include "safetensors_write.h"
+
+typedef struct {
+    int vocab, hidden, layers;
+} Shape;
+
+typedef struct {
+    double median, p99, p999, max;
+} Stats;
+
+static int compare_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return x < y ? -1 : x > y;
+}
+
+static Stats stats_of(double *ns, int n)
+{
+    qsort(ns, (size_t)n, sizeof *ns, compare_double);
+    Stats s;
+    s.median = ns[n / 2];
+    s.p99 = ns[(int)floor(0.99 * (n - 1))];
+    s.p999 = ns[(int)floor(0.999 * (n - 1))];
+    s.max = ns[n - 1];
+    return s;
+}
+
+static float uniform_weight(CantusRng *rng, float bound)
+{
+    return (float)(cantus_rng_uniform(rng) * 2.0 - 1.0) * bound;
+}
+
+/* PyTorch's default init range, U(-1/sqrt(H), 1/sqrt(H)). */
+static int write_random_model(const char *path, Shape s)
+{
+    int V = s.vocab, H = s.hidden, L = s.layers;
+    CantusRng rng;
+    cantus_rng_seed(&rng, 2026u, (uint64_t)H);
+    float bound = 1.0f / sqrtf((float)H);
+    CantusTensorRef refs[4 * 8 + 2];
+    char names[4 * 8][32];
+    float *buffers[4 * 8 + 2];
+    int n = 0;
+    const char *kinds[] = {"weight_ih", "weight_hh", "bias_ih", "bias_hh"};
+    for (int k = 0; k < L; k++) {
+        for (int i = 0; i < 4; i++) {
+            int rows = 4 * H, cols = i == 0 ? (k == 0 ? V : H) : i == 1 ? H : 0;
+            snprintf(names[n], sizeof names[n], "lstm.%s_l%d", kinds[i], k);
+            refs[n] = (CantusTensorRef){names[n], NULL, rows, cols};
+            n++;
+        }
+    }
+    refs[n++] = (CantusTensorRef){"fc.weight", NULL, V, H};
+    refs[n++] = (CantusTensorRef){"fc.bias", NULL, V, 0};
+    for (int i = 0; i < n; i++) {
+        size_t count = (size_t)refs[i].rows * (size_t)(refs[i].cols ? refs[i].cols : 1);
+        buffers[i] = malloc(count * sizeof(float));
+        for (size_t j = 0; j < count; j++)
+            buffers[i][j] = uniform_weight(&rng, bound);
+        refs[i].data = buffers[i];
+    }
+    char high[16], rest[16], hold[16];
+    snprintf(high, sizeof high, "%d", 24 + V - 3);
+    snprintf(rest, sizeof rest, "%d", V - 2);
+    snprintf(hold, sizeof hold, "%d", V - 1);
+    CantusMetaEntry meta[] = {
+        {"cantus.format", "1"},
+        {"cantus.note_low", "24"},
+        {"cantus.note_high", high},
+        {"cantus.rest_token", rest},
+        {"cantus.hold_token", hold},
+        {"cantus.steps_per_beat", "1"},
+        {"cantus.label", "bench (random weights)"},
+    };
+    char err[512];
+    int rc = cantus_safetensors_write(path, refs, n, meta, 7, err, sizeof err);
+    if (rc != 0) fprintf(stderr, "%s\n", err);
+    for (int i = 0; i < n; i++)
+        free(buffers[i]);
+    return rc;
+}
+
+static size_t eviction_bytes(void)
+{
+    /* Some VMs report the host's total L3 (hundreds of MiB); BENCHMARKING.md
+     * measured 32 MiB per core complex here. */
+    long l3 = sysconf(_SC_LEVEL3_CACHE_SIZE);
+    if (l3 <= 0 || l3 > (128L << 20)) l3 = 32L << 20;
+    size_t bytes = (size_t)l3 * 4;
+    return bytes < (64u << 20) ? (64u << 20) : bytes;
+}
+
+/* Streams through the buffer, reading and writing every line, so neither
+ * clean nor dirty copies of the weights survive in any cache level. */
+static void evict(volatile unsigned char *buf, size_t bytes)
+{
+    for (size_t i = 0; i < bytes; i += 64)
+        buf[i]++;
+}
+
+static double flops_per_step(Shape s)
+{
+    /* Multiply-adds of the products; layer 0's input is a gather, no flops. */
+    double H = s.hidden;
+    double f = 2.0 * 4 * H * H;
+    for (int k = 1; k < s.layers; k++)
+        f += 2.0 * 4 * H * 2 * H;
+    return f + 2.0 * s.vocab * H;
+}
+
+static double bytes_per_step(Shape s)
+{
+    double H = s.hidden;
+    double floats = 4 * H * H + 4 * H; /* layer 0: W_hh + one gathered input row */
+    for (int k = 1; k < s.layers; k++)
+        floats += 4 * H * 2 * H + 4 * H;
+    return 4.0 * (floats + s.vocab * H + s.vocab);
+}
+
+static void print_stats(const char *label, Stats st)
+{
+    printf("  %-14s median %9.0f  p99 %9.0f  p99.9 %9.0f  max %9.0f  ns\n", label, st.median,
+           st.p99, st.p999, st.max);
+}
+
+static json_t *stats_json(Stats st)
+{
+    return json_pack("{s:f, s:f, s:f, s:f}", "median", st.median, "p99", st.p99, "p999", st.p999,
+                     "max", st.max);
+}
+
+int main(int argc, char **argv)
+{
+    int warm_steps = 20000, cold_steps = 400;
+    const char *json_path = NULL;
+    for (int i = 1; i < argc; i++) {
+        if (!strcmp(argv[i], "--json") && i + 1 < argc)
+            json_path = argv[++i];
+        else if (!strcmp(argv[i], "--quick")) {
+            warm_steps = 2000;
+            cold_steps = 50;
+        } else {
+            fprintf(stderr, "usage: %s [--json FILE] [--quick]\n", argv[0]);
+            return 2;
+        }
+    }
+
+    double peak = bench_fma_peak_gflops(0.5);
+    printf("cantus-bench-step: one-core FMA peak (measured now, 12 chains of _mm256_fmadd_ps): "
+           "%.1f GFLOP/s\n",
+           peak);
+    size_t evict_size = eviction_bytes();
+    unsigned char *evict_buf = calloc(evict_size, 1);
+    printf("cold steps: %zu MiB streamed between steps (not timed)\n\n", evict_size >> 20);
+
+    const Shape shapes[] = {{80, 128, 1}, {80, 256, 2}};
+    json_t *results = json_array();
+    double *ns = malloc((size_t)(warm_steps > cold_steps ? warm_steps : cold_steps) * sizeof *ns);
+
+    for (size_t si = 0; si < sizeof shapes / sizeof shapes[0]; si++) {
+        Shape s = shapes[si];
+        char path[128], err[512];
+        snprintf(path, sizeof path, "/tmp/cantus-bench-v%d-h%d-l%d.safetensors", s.vocab, s.hidden,
+                 s.layers);
+        if (write_random_model(path, s) != 0) return 1;
+        CantusModel *model = cantus_model_load(path, err, sizeof err);
+        if (!model) {
+            fprintf(stderr, "%s\n", err);
+            return 1;
+        }
+        CantusState *state = cantus_state_new(model);
+        printf("V=%d H=%d L=%d  (%s kernels, %.0f KB of weights per step)\n", s.vocab, s.hidden,
+               s.layers, cantus_state_kernel_name(state), bytes_per_step(s) / 1000.0);
+
+        volatile float sink = 0.0f;
+        for (int i = 0; i < 2000; i++)
+            sink += cantus_state_step(state, (i * 37) % s.vocab)[0];
+        for (int i = 0; i < warm_steps; i++) {
+            int token = (i * 37) % s.vocab;
+            double t0 = bench_now_ns();
+            const float *logits = cantus_state_step(state, token);
+            ns[i] = bench_now_ns() - t0;
+            sink += logits[0];
+        }
+        Stats warm = stats_of(ns, warm_steps);
+
+        for (int i = 0; i < cold_steps; i++) {
+            evict(evict_buf, evict_size);
+            double t0 = bench_now_ns();
+            sink += cantus_state_step(state, (i * 37) % s.vocab)[0];
+            ns[i] = bench_now_ns() - t0;
+        }
+        Stats cold = stats_of(ns, cold_steps);
+
+        double prefetch_total = 0.0;
+        for (int i = 0; i < cold_steps; i++) {
+            evict(evict_buf, evict_size);
+            double t0 = bench_now_ns();
+            cantus_state_prefetch(state);
+            double t1 = bench_now_ns();
+            sink += cantus_state_step(state, (i * 37) % s.vocab)[0];
+            ns[i] = bench_now_ns() - t1;
+            prefetch_total += t1 - t0;
+        }
+        Stats cold_pf = stats_of(ns, cold_steps);
+        (void)sink;
+
+        double gflops = flops_per_step(s) / warm.median;
+        print_stats("warm", warm);
+        print_stats("cold", cold);
+        print_stats("cold+prefetch", cold_pf);
+        printf("  prefetch call itself: %.0f ns mean\n", prefetch_total / cold_steps);
+        printf("  warm median: %.2f GFLOP/s = %.1f%% of the FMA peak; %.1f GB/s of weights\n\n",
+               gflops, peak > 0 ? 100.0 * gflops / peak : 0.0, bytes_per_step(s) / warm.median);
+
+        json_array_append_new(
+            results, json_pack("{s:i, s:i, s:i, s:s, s:o, s:o, s:o, s:f, s:f}", "V", s.vocab, "H",
+                               s.hidden, "L", s.layers, "kernels", cantus_state_kernel_name(state),
+                               "warm", stats_json(warm), "cold", stats_json(cold), "cold_prefetch",
+                               stats_json(cold_pf), "gflops", gflops, "bytes", bytes_per_step(s)));
+        cantus_state_free(state);
+        cantus_model_free(model);
+        unlink(path);
+    }
+
+    if (json_path) {
+        json_t *root = json_pack("{s:f, s:o}", "fma_peak_gflops", peak, "shapes", results);
+        json_dump_file(root, json_path, JSON_INDENT(1));
+        json_decref(root);
+    } else {
+        json_decref(results);
+    }
+    free(ns);
+    free(evict_buf);
+    return 0;
+}
