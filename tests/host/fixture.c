@@ -1,6 +1,7 @@
 /* The shared host-test machinery; see fixture.h. */
 #define _GNU_SOURCE
 #include <ftw.h>
+#include <sys/stat.h>
 #include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -445,4 +446,18 @@ static int remove_entry(const char *path, const struct stat *st, int flag, struc
 void remove_tree(const char *path)
 {
     nftw(path, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+bool mkdir_p_ok(const char *path)
+{
+    char buf[1024];
+    snprintf(buf, sizeof(buf), "%s", path);
+    for (char *p = buf + 1; *p; ++p) {
+        if (*p != '/') continue;
+        *p = '\0';
+        mkdir(buf, 0755);
+        *p = '/';
+    }
+    struct stat st;
+    return (mkdir(buf, 0755) == 0 || stat(buf, &st) == 0) && stat(buf, &st) == 0;
 }

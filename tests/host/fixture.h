@@ -101,5 +101,7 @@ void write_test_model(const char *path, uint32_t seed, int note_low, int pitches
 /* A fresh temporary directory; returns its path (static storage per call site). */
 char *make_temp_dir(char *buf, size_t size);
 void remove_tree(const char *path);
+/* mkdir -p; false on failure. */
+bool mkdir_p_ok(const char *path);
 
 #endif
