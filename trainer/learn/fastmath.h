@@ -9,16 +9,30 @@
 #include <stdint.h>
 #include <string.h>
 
-/* The hot loops are compiled twice on x86-64, for AVX2+FMA and for the
+/* The clamps and selects below are comparisons GCC will only turn into
+ * vector blends once it may assume that floating-point operations do not
+ * trap; the results do not change (nothing here traps or tests flags). */
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC optimize("no-trapping-math")
+#endif
+
+/* The hot loops are compiled twice on x86-64, for x86-64-v3 (AVX2, FMA) and for the
  * baseline, and the loader picks one (GCC/Clang function multiversioning),
  * so the binary still runs on any x86-64. */
 #if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
-#define CANTUS_VECTOR_CLONES __attribute__((target_clones("arch=haswell", "default")))
+#define CANTUS_VECTOR_CLONES __attribute__((target_clones("arch=x86-64-v3", "default")))
 #else
 #define CANTUS_VECTOR_CLONES
 #endif
 
-static inline float fast_expf(float x)
+/* Inlined always: a call in the gate loops would stop their vectorisation. */
+#if defined(__GNUC__)
+#define CANTUS_INLINE static inline __attribute__((always_inline))
+#else
+#define CANTUS_INLINE static inline
+#endif
+
+CANTUS_INLINE float fast_expf(float x)
 {
     /* e^x = 2^n * e^r, n = round(x / ln 2), |r| <= ln2 / 2. Adding 1.5 * 2^23
      * rounds to an integer and leaves n in the low mantissa bits. */
@@ -44,12 +58,12 @@ static inline float fast_expf(float x)
     return y * scale;
 }
 
-static inline float fast_sigmoidf(float x)
+CANTUS_INLINE float fast_sigmoidf(float x)
 {
     return 1.0f / (1.0f + fast_expf(-x));
 }
 
-static inline float fast_tanhf(float x)
+CANTUS_INLINE float fast_tanhf(float x)
 {
     /* Near zero 1 - 2/(e^2x + 1) loses its relative precision, so a small
      * odd polynomial takes over there (Cephes tanhf). */
