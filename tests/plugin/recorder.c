@@ -1,0 +1,89 @@
+/* The test MIDI sink; see recorder.h. */
+#include "recorder.h"
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+static void record(void *handle, int64_t frame, const uint8_t message[3])
+{
+    Recorder *recorder = handle;
+    assert_true(recorder->count < recorder->capacity);
+    RecordedEvent *event = &recorder->events[recorder->count++];
+    event->frame = frame;
+    memcpy(event->message, message, 3);
+}
+
+void recorder_init(Recorder *recorder, size_t capacity)
+{
+    recorder->events = calloc(capacity, sizeof(RecordedEvent));
+    assert_non_null(recorder->events);
+    recorder->count = 0;
+    recorder->capacity = capacity;
+}
+
+void recorder_free(Recorder *recorder)
+{
+    free(recorder->events);
+    recorder->events = NULL;
+}
+
+CantusMidiSink recorder_sink(Recorder *recorder)
+{
+    return (CantusMidiSink){record, recorder};
+}
+
+bool recorded_is_on(const RecordedEvent *event)
+{
+    return (event->message[0] & 0xF0) == 0x90 && event->message[2] > 0;
+}
+
+bool recorded_is_off(const RecordedEvent *event)
+{
+    return (event->message[0] & 0xF0) == 0x80 ||
+           ((event->message[0] & 0xF0) == 0x90 && event->message[2] == 0);
+}
+
+int recorder_check(const Recorder *recorder)
+{
+    static bool sounding[16][128];
+    memset(sounding, 0, sizeof sounding);
+    int count = 0;
+    int64_t last_frame = INT64_MIN;
+    int64_t last_on_frame = INT64_MIN;
+    for (size_t i = 0; i < recorder->count; i++) {
+        const RecordedEvent *event = &recorder->events[i];
+        assert_true(event->frame >= last_frame);
+        last_frame = event->frame;
+        const int channel = event->message[0] & 0x0F;
+        const int pitch = event->message[1] & 0x7F;
+        if (recorded_is_on(event)) {
+            assert_false(sounding[channel][pitch]);
+            sounding[channel][pitch] = true;
+            count++;
+            last_on_frame = event->frame;
+        } else if (recorded_is_off(event)) {
+            assert_true(sounding[channel][pitch]);
+            /* Offs first at a frame: none after an on at the same frame. */
+            assert_true(event->frame != last_on_frame);
+            sounding[channel][pitch] = false;
+            count--;
+        }
+    }
+    return count;
+}
+
+size_t recorder_note_ons(const Recorder *recorder, int64_t *frames, uint8_t *pitches, size_t max)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < recorder->count && n < max; i++) {
+        if (!recorded_is_on(&recorder->events[i])) continue;
+        if (frames) frames[n] = recorder->events[i].frame;
+        if (pitches) pitches[n] = recorder->events[i].message[1];
+        n++;
+    }
+    return n;
+}
