@@ -19,6 +19,7 @@
 #include <xmmintrin.h>
 #endif
 
+#include "half.h"
 #include "lstm_internal.h"
 #include "model_internal.h"
 
@@ -33,6 +34,12 @@ struct CantusState {
     float *logits;
     float *block;
     size_t block_floats;
+    /* CANTUS_PRECISION_F16 only: the state's own binary16 copy of every
+     * layer's panels and of the dense panels, in the same panel layout. */
+    uint16_t *half;
+    size_t half_count;
+    const uint16_t *half_panels[CANTUS_MAX_LAYERS];
+    const uint16_t *half_fc;
 };
 
 static size_t line_floats(size_t n)
@@ -41,9 +48,42 @@ static size_t line_floats(size_t n)
     return (n + per_line - 1) / per_line * per_line;
 }
 
-CantusState *cantus_state_new_with_kernels(const CantusModel *model, const CantusKernels *kernels)
+/* Converts the packed float panels to binary16; -1 when memory runs out or
+ * a weight does not fit. Zero padding stays zero. */
+static int make_half_weights(CantusState *s)
 {
-    if (!model || !kernels) return NULL;
+    const CantusPacked *p = s->packed;
+    size_t count = 0;
+    for (int k = 0; k < s->L; k++)
+        count += (size_t)p->gate_rows * p->layer[k].cols;
+    count += (size_t)p->logit_rows * s->H;
+    if (posix_memalign((void **)&s->half, CANTUS_ALIGNMENT, count * sizeof(uint16_t)) != 0)
+        return -1;
+    s->half_count = count;
+    uint16_t *cursor = s->half;
+    for (int k = 0; k <= s->L; k++) {
+        const float *src = k < s->L ? p->layer[k].panels : p->fc_panels;
+        size_t n =
+            k < s->L ? (size_t)p->gate_rows * p->layer[k].cols : (size_t)p->logit_rows * s->H;
+        for (size_t i = 0; i < n; i++) {
+            if (!(src[i] >= -CANTUS_HALF_MAX && src[i] <= CANTUS_HALF_MAX)) return -1;
+            cursor[i] = cantus_float_to_half(src[i]);
+        }
+        if (k < s->L)
+            s->half_panels[k] = cursor;
+        else
+            s->half_fc = cursor;
+        cursor += n;
+    }
+    return 0;
+}
+
+CantusState *cantus_state_new_with_kernels(const CantusModel *model, const CantusKernels *kernels,
+                                           CantusPrecision precision)
+{
+    if (!model || !kernels ||
+        (precision != CANTUS_PRECISION_F32 && precision != CANTUS_PRECISION_F16))
+        return NULL;
     CantusState *s = calloc(1, sizeof *s);
     if (!s) return NULL;
     const CantusModelInfo *info = cantus_model_info(model);
@@ -73,19 +113,30 @@ CantusState *cantus_state_new_with_kernels(const CantusModel *model, const Cantu
     s->gates = cursor;
     cursor += line_floats((size_t)s->packed->gate_rows);
     s->logits = cursor;
+    if (precision == CANTUS_PRECISION_F16 && make_half_weights(s) != 0) {
+        cantus_state_free(s);
+        return NULL;
+    }
     cantus_state_reset(s);
     return s;
 }
 
-CantusState *cantus_state_new(const CantusModel *model)
+CantusState *cantus_state_new_precision(const CantusModel *model, CantusPrecision precision)
 {
     const CantusKernels *kernels = cantus_kernels_avx2();
-    return cantus_state_new_with_kernels(model, kernels ? kernels : cantus_kernels_portable());
+    return cantus_state_new_with_kernels(model, kernels ? kernels : cantus_kernels_portable(),
+                                         precision);
+}
+
+CantusState *cantus_state_new(const CantusModel *model)
+{
+    return cantus_state_new_precision(model, CANTUS_PRECISION_F32);
 }
 
 void cantus_state_free(CantusState *state)
 {
     if (!state) return;
+    free(state->half);
     free(state->block);
     free(state);
 }
@@ -149,10 +200,17 @@ const float *cantus_state_step(CantusState *s, int token)
             init = pl->input_rows + (size_t)token * p->gate_rows;
         else if (k > 0)
             memcpy(s->xh[k], layer_h(s, k - 1), (size_t)H * sizeof(float));
-        kern->matvec(pl->panels, p->gate_rows, pl->cols, s->xh[k], init, s->gates);
+        if (s->half)
+            kern->matvec_f16(s->half_panels[k], p->gate_rows, pl->cols, s->xh[k], init, s->gates);
+        else
+            kern->matvec(pl->panels, p->gate_rows, pl->cols, s->xh[k], init, s->gates);
         kern->cell(s->gates, s->c[k], layer_h(s, k), H);
     }
-    kern->matvec(p->fc_panels, p->logit_rows, H, layer_h(s, s->L - 1), p->fc_bias, s->logits);
+    const float *top = layer_h(s, s->L - 1);
+    if (s->half)
+        kern->matvec_f16(s->half_fc, p->logit_rows, H, top, p->fc_bias, s->logits);
+    else
+        kern->matvec(p->fc_panels, p->logit_rows, H, top, p->fc_bias, s->logits);
     fp_leave(mode);
     return s->logits;
 }
@@ -174,10 +232,9 @@ const float *cantus_state_c(const CantusState *state, int layer)
     return state->c[layer];
 }
 
-static void prefetch_range(const float *p, size_t floats)
+static void prefetch_range(const void *p, size_t size)
 {
-    const char *bytes = (const char *)p;
-    size_t size = floats * sizeof(float);
+    const char *bytes = p;
     for (size_t off = 0; off < size; off += 64)
         __builtin_prefetch(bytes + off, 0, 3);
 }
@@ -188,10 +245,15 @@ void cantus_state_prefetch(const CantusState *state)
      * (a few cache lines), and which one is not known until the token is. */
     const CantusPacked *p = state->packed;
     for (int k = 0; k < state->L; k++) {
-        prefetch_range(p->layer[k].panels, (size_t)p->gate_rows * p->layer[k].cols);
-        prefetch_range(p->layer[k].bias, (size_t)p->gate_rows);
+        if (!state->half)
+            prefetch_range(p->layer[k].panels,
+                           (size_t)p->gate_rows * p->layer[k].cols * sizeof(float));
+        prefetch_range(p->layer[k].bias, (size_t)p->gate_rows * sizeof(float));
     }
-    prefetch_range(p->fc_panels, (size_t)p->logit_rows * state->H);
-    prefetch_range(p->fc_bias, (size_t)p->logit_rows);
-    prefetch_range(state->block, state->block_floats);
+    if (state->half)
+        prefetch_range(state->half, state->half_count * sizeof(uint16_t));
+    else
+        prefetch_range(p->fc_panels, (size_t)p->logit_rows * state->H * sizeof(float));
+    prefetch_range(p->fc_bias, (size_t)p->logit_rows * sizeof(float));
+    prefetch_range(state->block, state->block_floats * sizeof(float));
 }

@@ -24,6 +24,20 @@ typedef struct CantusState CantusState;
 CantusState *cantus_state_new(const CantusModel *model);
 void cantus_state_free(CantusState *state);
 
+/* Opt-in half-precision weights (added to the fixed API, additive): the
+ * state keeps its own IEEE binary16 copy of the recurrent and dense
+ * matrices and streams half the bytes per step; inputs, biases, state and
+ * accumulation stay float. Not PyTorch-exact: tests/core/test_half.c
+ * states and checks its tolerance against the golden data. Returns NULL
+ * when memory runs out or a weight is too large for binary16 (|w| > 65504).
+ * CANTUS_PRECISION_F32 is exactly cantus_state_new. */
+typedef enum {
+    CANTUS_PRECISION_F32 = 0,
+    CANTUS_PRECISION_F16 = 1,
+} CantusPrecision;
+
+CantusState *cantus_state_new_precision(const CantusModel *model, CantusPrecision precision);
+
 const CantusModel *cantus_state_model(const CantusState *state);
 
 /* h = c = 0 in every layer, as PyTorch's default initial state. */

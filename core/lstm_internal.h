@@ -6,7 +6,8 @@
 #include "lstm.h"
 #include "lstm_kernels.h"
 
-CantusState *cantus_state_new_with_kernels(const CantusModel *model, const CantusKernels *kernels);
+CantusState *cantus_state_new_with_kernels(const CantusModel *model, const CantusKernels *kernels,
+                                           CantusPrecision precision);
 const char *cantus_state_kernel_name(const CantusState *state);
 
 #endif

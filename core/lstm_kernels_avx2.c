@@ -11,7 +11,7 @@
  * after asking the CPU (lstm_kernels.c). */
 #if defined(__x86_64__) || defined(__i386__)
 
-#pragma GCC target("avx2,fma")
+#pragma GCC target("avx2,fma,f16c")
 
 #include <immintrin.h>
 #include <math.h>
@@ -68,6 +68,63 @@ static void matvec_avx2(const float *panels, int rows, int cols, const float *x,
         break;
     case 7:
         panel(p, cols, x, init + r0, out + r0, 7);
+        break;
+    default:
+        break;
+    }
+}
+
+/* Half-precision panels: the same walk, each 8 weights widened with
+ * vcvtph2ps on the way in, so half the bytes cross the memory hierarchy. */
+static ALWAYS_INLINE void panel_f16(const uint16_t *p, int cols, const float *x, const float *init,
+                                    float *out, const int n)
+{
+    __m256 acc[8];
+#pragma GCC unroll 8
+    for (int a = 0; a < n; a++)
+        acc[a] = _mm256_loadu_ps(init + 8 * a);
+    for (int j = 0; j < cols; j++) {
+        __m256 xj = _mm256_broadcast_ss(x + j);
+        const uint16_t *col = p + (size_t)j * 8 * n;
+#pragma GCC unroll 8
+        for (int a = 0; a < n; a++) {
+            __m256 w = _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(col + 8 * a)));
+            acc[a] = _mm256_fmadd_ps(w, xj, acc[a]);
+        }
+    }
+#pragma GCC unroll 8
+    for (int a = 0; a < n; a++)
+        _mm256_storeu_ps(out + 8 * a, acc[a]);
+}
+
+static void matvec_f16_avx2(const uint16_t *panels, int rows, int cols, const float *x,
+                            const float *init, float *out)
+{
+    int r0 = 0;
+    for (; r0 + CANTUS_PANEL_ROWS <= rows; r0 += CANTUS_PANEL_ROWS)
+        panel_f16(panels + (size_t)r0 * cols, cols, x, init + r0, out + r0, 8);
+    const uint16_t *p = panels + (size_t)r0 * cols;
+    switch ((rows - r0) / 8) {
+    case 1:
+        panel_f16(p, cols, x, init + r0, out + r0, 1);
+        break;
+    case 2:
+        panel_f16(p, cols, x, init + r0, out + r0, 2);
+        break;
+    case 3:
+        panel_f16(p, cols, x, init + r0, out + r0, 3);
+        break;
+    case 4:
+        panel_f16(p, cols, x, init + r0, out + r0, 4);
+        break;
+    case 5:
+        panel_f16(p, cols, x, init + r0, out + r0, 5);
+        break;
+    case 6:
+        panel_f16(p, cols, x, init + r0, out + r0, 6);
+        break;
+    case 7:
+        panel_f16(p, cols, x, init + r0, out + r0, 7);
         break;
     default:
         break;
@@ -150,6 +207,6 @@ static void cell_avx2(const float *gates, float *c, float *h, int H)
     }
 }
 
-const CantusKernels cantus_avx2_kernels = {"avx2+fma", matvec_avx2, cell_avx2};
+const CantusKernels cantus_avx2_kernels = {"avx2+fma", matvec_avx2, matvec_f16_avx2, cell_avx2};
 
 #endif

@@ -2,6 +2,7 @@
  * baseline ISA, with libm's expf and tanhf. */
 #include <math.h>
 
+#include "half.h"
 #include "lstm_kernels.h"
 #include "model_internal.h"
 
@@ -18,6 +19,25 @@ static void matvec_portable(const float *panels, int rows, int cols, const float
             float xj = x[j];
             for (int i = 0; i < w; i++)
                 acc[i] += p[(size_t)j * w + i] * xj;
+        }
+        for (int i = 0; i < w; i++)
+            out[r0 + i] = acc[i];
+    }
+}
+
+static void matvec_f16_portable(const uint16_t *panels, int rows, int cols, const float *x,
+                                const float *init, float *out)
+{
+    for (int r0 = 0; r0 < rows; r0 += CANTUS_PANEL_ROWS) {
+        int w = rows - r0 < CANTUS_PANEL_ROWS ? rows - r0 : CANTUS_PANEL_ROWS;
+        const uint16_t *p = panels + (size_t)r0 * cols;
+        float acc[CANTUS_PANEL_ROWS];
+        for (int i = 0; i < w; i++)
+            acc[i] = init[r0 + i];
+        for (int j = 0; j < cols; j++) {
+            float xj = x[j];
+            for (int i = 0; i < w; i++)
+                acc[i] += cantus_half_to_float(p[(size_t)j * w + i]) * xj;
         }
         for (int i = 0; i < w; i++)
             out[r0 + i] = acc[i];
@@ -41,7 +61,8 @@ static void cell_portable(const float *gates, float *c, float *h, int H)
     }
 }
 
-static const CantusKernels portable = {"portable", matvec_portable, cell_portable};
+static const CantusKernels portable = {"portable", matvec_portable, matvec_f16_portable,
+                                       cell_portable};
 
 const CantusKernels *cantus_kernels_portable(void)
 {

@@ -12,6 +12,9 @@
  *                  the host's audio work evicts the weights in between
  *   cold+prefetch  cold, then cantus_state_prefetch() and the step, as the
  *                  plugin does a cycle before a beat; the step alone is timed
+ *
+ * each for the float weights (PyTorch-exact, the default) and for the
+ * opt-in CANTUS_PRECISION_F16 weights, which halve the bytes a step reads.
  */
 #define _GNU_SOURCE
 #include <jansson.h>
@@ -144,6 +147,15 @@ static double bytes_per_step(Shape s)
     return 4.0 * (floats + s.vocab * H + s.vocab);
 }
 
+static double half_bytes_per_step(Shape s)
+{
+    double H = s.hidden;
+    double matrices = 4 * H * H + s.vocab * H;
+    for (int k = 1; k < s.layers; k++)
+        matrices += 4 * H * 2 * H;
+    return bytes_per_step(s) - 2.0 * matrices; /* matrices at 2 bytes, the rest at 4 */
+}
+
 static void print_stats(const char *label, Stats st)
 {
     printf("  %-14s median %9.0f  p99 %9.0f  p99.9 %9.0f  max %9.0f  ns\n", label, st.median,
@@ -154,6 +166,71 @@ static json_t *stats_json(Stats st)
 {
     return json_pack("{s:f, s:f, s:f, s:f}", "median", st.median, "p99", st.p99, "p999", st.p999,
                      "max", st.max);
+}
+
+typedef struct {
+    Stats warm, cold, cold_prefetch;
+    double prefetch_ns, gflops;
+} Measured;
+
+static Measured measure(CantusState *state, Shape s, int warm_steps, int cold_steps,
+                        unsigned char *evict_buf, size_t evict_size, double *ns)
+{
+    Measured m;
+    volatile float sink = 0.0f;
+    cantus_state_reset(state);
+    for (int i = 0; i < 2000; i++)
+        sink += cantus_state_step(state, (i * 37) % s.vocab)[0];
+    for (int i = 0; i < warm_steps; i++) {
+        int token = (i * 37) % s.vocab;
+        double t0 = bench_now_ns();
+        const float *logits = cantus_state_step(state, token);
+        ns[i] = bench_now_ns() - t0;
+        sink += logits[0];
+    }
+    m.warm = stats_of(ns, warm_steps);
+
+    for (int i = 0; i < cold_steps; i++) {
+        evict(evict_buf, evict_size);
+        double t0 = bench_now_ns();
+        sink += cantus_state_step(state, (i * 37) % s.vocab)[0];
+        ns[i] = bench_now_ns() - t0;
+    }
+    m.cold = stats_of(ns, cold_steps);
+
+    double prefetch_total = 0.0;
+    for (int i = 0; i < cold_steps; i++) {
+        evict(evict_buf, evict_size);
+        double t0 = bench_now_ns();
+        cantus_state_prefetch(state);
+        double t1 = bench_now_ns();
+        sink += cantus_state_step(state, (i * 37) % s.vocab)[0];
+        ns[i] = bench_now_ns() - t1;
+        prefetch_total += t1 - t0;
+    }
+    m.cold_prefetch = stats_of(ns, cold_steps);
+    (void)sink;
+    m.prefetch_ns = prefetch_total / cold_steps;
+    m.gflops = flops_per_step(s) / m.warm.median;
+    return m;
+}
+
+static void report(const Measured *m, Shape s, double peak)
+{
+    print_stats("warm", m->warm);
+    print_stats("cold", m->cold);
+    print_stats("cold+prefetch", m->cold_prefetch);
+    printf("  prefetch call itself: %.0f ns mean (cold)\n", m->prefetch_ns);
+    printf("  warm median: %.2f GFLOP/s = %.1f%% of the FMA peak\n\n", m->gflops,
+           peak > 0 ? 100.0 * m->gflops / peak : 0.0);
+    (void)s;
+}
+
+static json_t *measured_json(const Measured *m)
+{
+    return json_pack("{s:o, s:o, s:o, s:f, s:f}", "warm", stats_json(m->warm), "cold",
+                     stats_json(m->cold), "cold_prefetch", stats_json(m->cold_prefetch),
+                     "prefetch_ns", m->prefetch_ns, "gflops", m->gflops);
 }
 
 int main(int argc, char **argv)
@@ -199,52 +276,21 @@ int main(int argc, char **argv)
         printf("V=%d H=%d L=%d  (%s kernels, %.0f KB of weights per step)\n", s.vocab, s.hidden,
                s.layers, cantus_state_kernel_name(state), bytes_per_step(s) / 1000.0);
 
-        volatile float sink = 0.0f;
-        for (int i = 0; i < 2000; i++)
-            sink += cantus_state_step(state, (i * 37) % s.vocab)[0];
-        for (int i = 0; i < warm_steps; i++) {
-            int token = (i * 37) % s.vocab;
-            double t0 = bench_now_ns();
-            const float *logits = cantus_state_step(state, token);
-            ns[i] = bench_now_ns() - t0;
-            sink += logits[0];
-        }
-        Stats warm = stats_of(ns, warm_steps);
+        Measured f32 = measure(state, s, warm_steps, cold_steps, evict_buf, evict_size, ns);
+        report(&f32, s, peak);
+        CantusState *half = cantus_state_new_precision(model, CANTUS_PRECISION_F16);
+        printf(
+            " with CANTUS_PRECISION_F16 weights (opt-in, %.0f KB per step, not PyTorch-exact):\n",
+            half_bytes_per_step(s) / 1000.0);
+        Measured f16 = measure(half, s, warm_steps, cold_steps, evict_buf, evict_size, ns);
+        report(&f16, s, peak);
+        cantus_state_free(half);
 
-        for (int i = 0; i < cold_steps; i++) {
-            evict(evict_buf, evict_size);
-            double t0 = bench_now_ns();
-            sink += cantus_state_step(state, (i * 37) % s.vocab)[0];
-            ns[i] = bench_now_ns() - t0;
-        }
-        Stats cold = stats_of(ns, cold_steps);
-
-        double prefetch_total = 0.0;
-        for (int i = 0; i < cold_steps; i++) {
-            evict(evict_buf, evict_size);
-            double t0 = bench_now_ns();
-            cantus_state_prefetch(state);
-            double t1 = bench_now_ns();
-            sink += cantus_state_step(state, (i * 37) % s.vocab)[0];
-            ns[i] = bench_now_ns() - t1;
-            prefetch_total += t1 - t0;
-        }
-        Stats cold_pf = stats_of(ns, cold_steps);
-        (void)sink;
-
-        double gflops = flops_per_step(s) / warm.median;
-        print_stats("warm", warm);
-        print_stats("cold", cold);
-        print_stats("cold+prefetch", cold_pf);
-        printf("  prefetch call itself: %.0f ns mean\n", prefetch_total / cold_steps);
-        printf("  warm median: %.2f GFLOP/s = %.1f%% of the FMA peak; %.1f GB/s of weights\n\n",
-               gflops, peak > 0 ? 100.0 * gflops / peak : 0.0, bytes_per_step(s) / warm.median);
-
-        json_array_append_new(
-            results, json_pack("{s:i, s:i, s:i, s:s, s:o, s:o, s:o, s:f, s:f}", "V", s.vocab, "H",
-                               s.hidden, "L", s.layers, "kernels", cantus_state_kernel_name(state),
-                               "warm", stats_json(warm), "cold", stats_json(cold), "cold_prefetch",
-                               stats_json(cold_pf), "gflops", gflops, "bytes", bytes_per_step(s)));
+        json_array_append_new(results,
+                              json_pack("{s:i, s:i, s:i, s:s, s:o, s:o, s:f}", "V", s.vocab, "H",
+                                        s.hidden, "L", s.layers, "kernels",
+                                        cantus_state_kernel_name(state), "f32", measured_json(&f32),
+                                        "f16", measured_json(&f16), "bytes", bytes_per_step(s)));
         cantus_state_free(state);
         cantus_model_free(model);
         unlink(path);

@@ -141,19 +141,20 @@ def main():
         key = (s["V"], s["H"], s["L"])
         name, warm, cold = torch_best[key]
         rt_warm, rt_cold = RTNEURAL_QUOTED[key]
-        cw, cc = s["warm"]["median"], s["cold"]["median"]
-        print(f"V={key[0]} H={key[1]} L={key[2]}: Cantus warm {cw / 1000:.2f} us "
-              f"(p99.9 {s['warm']['p999'] / 1000:.2f}), cold {cc / 1000:.2f} us "
-              f"(p99.9 {s['cold']['p999'] / 1000:.2f}), "
-              f"cold after prefetch {s['cold_prefetch']['median'] / 1000:.2f} us; "
-              f"{s['gflops']:.1f} GFLOP/s = {100 * s['gflops'] / peak:.0f}% of the "
-              f"{peak:.0f} GFLOP/s FMA peak")
-        print(f"  vs PyTorch ({name}, measured now): warm {warm['median'] / cw:.1f}x, "
-              f"cold {cold['median'] / cc:.1f}x")
-        print(f"  vs RTNeural (QUOTED from BENCHMARKING.md, not measured here: "
-              f"{rt_warm} us warm, {rt_cold} us cold): warm {rt_warm * 1000 / cw:.1f}x, "
-              f"cold {rt_cold * 1000 / cc:.1f}x")
-
+        print(f"V={key[0]} H={key[1]} L={key[2]} (PyTorch's best: {name}, measured now; "
+              f"RTNeural: QUOTED from BENCHMARKING.md, {rt_warm} us warm / {rt_cold} us cold, "
+              f"not measured here)")
+        for mode, label in (("f32", "f32 (PyTorch-exact)"), ("f16", "f16 weights (opt-in)")):
+            m = s[mode]
+            cw, cc = m["warm"]["median"], m["cold"]["median"]
+            print(f"  Cantus {label}: warm {cw / 1000:.2f} us (p99.9 {m['warm']['p999'] / 1000:.2f}),"
+                  f" cold {cc / 1000:.2f} us (p99.9 {m['cold']['p999'] / 1000:.2f}),"
+                  f" cold after prefetch {m['cold_prefetch']['median'] / 1000:.2f} us;"
+                  f" {m['gflops']:.1f} GFLOP/s = {100 * m['gflops'] / peak:.0f}% of the"
+                  f" {peak:.0f} GFLOP/s FMA peak")
+            print(f"    vs PyTorch: warm {warm['median'] / cw:.1f}x, cold {cold['median'] / cc:.1f}x;"
+                  f"  vs RTNeural (quoted): warm {rt_warm * 1000 / cw:.1f}x,"
+                  f" cold {rt_cold * 1000 / cc:.1f}x")
 
 if __name__ == "__main__":
     main()

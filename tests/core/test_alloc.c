@@ -36,13 +36,14 @@ static void interposer_counts(void **unused)
     assert_int_equal(alloc_count_total(alloc_count_end()), 0);
 }
 
-static void run_no_alloc(const char *path)
+static void run_no_alloc(const char *path, CantusPrecision precision)
 {
     char err[CANTUS_ERROR_SIZE] = "";
     CantusModel *model = cantus_model_load(path, err, sizeof err);
     if (!model) fail_msg("%s", err);
     const CantusModelInfo *info = cantus_model_info(model);
-    CantusState *state = cantus_state_new(model);
+    CantusState *state = cantus_state_new_precision(model, precision);
+    assert_non_null(state);
     uint8_t *mask = calloc((size_t)info->vocab, 1);
     double *scratch = calloc((size_t)info->vocab, sizeof(double));
     CantusRng rng;
@@ -77,8 +78,9 @@ static void run_no_alloc(const char *path)
 static void step_sample_reset_allocate_nothing(void **unused)
 {
     (void)unused;
-    run_no_alloc(GOLDEN_DIR "/seed_l1_h128_v78.safetensors");
-    run_no_alloc(GOLDEN_DIR "/odd_l3_h20_v13.safetensors");
+    run_no_alloc(GOLDEN_DIR "/seed_l1_h128_v78.safetensors", CANTUS_PRECISION_F32);
+    run_no_alloc(GOLDEN_DIR "/odd_l3_h20_v13.safetensors", CANTUS_PRECISION_F32);
+    run_no_alloc(GOLDEN_DIR "/rest_hold_l2_h32_v20.safetensors", CANTUS_PRECISION_F16);
 }
 
 int main(void)

@@ -80,7 +80,7 @@ static CantusModel *load_case(json_t *c)
 static void run_case(json_t *c, const CantusKernels *kernels)
 {
     CantusModel *model = load_case(c);
-    CantusState *state = cantus_state_new_with_kernels(model, kernels);
+    CantusState *state = cantus_state_new_with_kernels(model, kernels, CANTUS_PRECISION_F32);
     assert_non_null(state);
     const CantusModelInfo *info = cantus_model_info(model);
     json_t *steps = json_object_get(c, "steps");
