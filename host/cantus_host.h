@@ -174,11 +174,12 @@ void cantus_host_presets_free(CantusPreset *presets, int count);
 bool cantus_host_load_preset(CantusHost *host, const char *name, char *err, size_t err_size);
 
 /* Saves the plugin's state (lilv_state_new_from_instance + lilv_state_save)
- * into dir/state.ttl. Files the plugin names outside dir are linked when
- * link is true, else kept as absolute paths; files in scratch_dir are copied
- * into dir. */
-bool cantus_host_save_state(CantusHost *host, const char *dir, const char *scratch_dir, bool link,
-                            char *err, size_t err_size);
+ * into dir/state.ttl, as jalv does: files the plugin names outside dir are
+ * linked from dir, files in scratch_dir (may be NULL) are copied into dir.
+ * (lilv 0.24 without a link directory deletes a file it was told to keep
+ * by absolute path, so this host always gives one.) */
+bool cantus_host_save_state(CantusHost *host, const char *dir, const char *scratch_dir, char *err,
+                            size_t err_size);
 /* Restores dir/state.ttl (lilv_state_new_from_file + lilv_state_restore). */
 bool cantus_host_restore_state(CantusHost *host, const char *dir, char *err, size_t err_size);
 /* Restores a LilvState already made (for tests that build their own). */

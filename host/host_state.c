@@ -146,12 +146,12 @@ static char *join(const char *dir, const char *name)
     return path;
 }
 
-bool cantus_host_save_state(CantusHost *host, const char *dir, const char *scratch_dir, bool link,
-                            char *err, size_t err_size)
+bool cantus_host_save_state(CantusHost *host, const char *dir, const char *scratch_dir, char *err,
+                            size_t err_size)
 {
     LilvState *state = lilv_state_new_from_instance(
-        host->plugin, host->instance, &host->map, scratch_dir, dir, link ? dir : NULL, dir,
-        get_port_value, host, LV2_STATE_IS_POD | LV2_STATE_IS_PORTABLE, host->features);
+        host->plugin, host->instance, &host->map, scratch_dir, dir, dir, dir, get_port_value, host,
+        LV2_STATE_IS_POD | LV2_STATE_IS_PORTABLE, host->features);
     if (!state) {
         if (err) snprintf(err, err_size, "lilv could not take the plugin's state into %s", dir);
         return false;

@@ -320,6 +320,27 @@ int session_note_ons(const Session *s, int64_t *frames, int cap)
     return n;
 }
 
+int session_pitches(const Session *s, int *pitches, int cap)
+{
+    int n = 0;
+    for (int i = 0; i < s->n_played; ++i)
+        if (is_note_on(&s->played[i])) {
+            if (n < cap) pitches[n] = s->played[i].pitch;
+            ++n;
+        }
+    return n;
+}
+
+const char *session_ask_model(Session *s)
+{
+    int before = s->n_patch_sets;
+    s->last_model[0] = '\0';
+    assert_true(cantus_host_add_patch_get(s->host, 0, MODEL_URI));
+    for (int i = 0; i < 8 && s->n_patch_sets == before; ++i)
+        session_run(s, 64 < cantus_host_block_length(s->host) ? 64 : 1);
+    return s->last_model;
+}
+
 void assert_notes_on_grid(const Session *s)
 {
     close_line((Session *)s, cantus_host_frame(s->host));
@@ -392,10 +413,18 @@ void assert_notes_within_gate(const Session *s, double gate_percent, double slow
 
 void write_test_model(const char *path, uint32_t seed, int note_low, int pitches, int hidden)
 {
+    write_flawed_model(path, seed, note_low, pitches, hidden, FLAW_NONE);
+}
+
+void write_flawed_model(const char *path, uint32_t seed, int note_low, int pitches, int hidden,
+                        ModelFlaw flaw)
+{
     const int vocab = pitches + 2;
     const int gates = 4 * hidden;
-    size_t sizes[6] = {(size_t)gates * vocab, (size_t)gates * hidden, (size_t)gates,
-                       (size_t)gates,         (size_t)vocab * hidden, (size_t)vocab};
+    /* A wrong shape: fc.weight one column wider than the hidden size. */
+    const int fc_cols = flaw == FLAW_SHAPE ? hidden + 1 : hidden;
+    size_t sizes[6] = {(size_t)gates * vocab, (size_t)gates * hidden,  (size_t)gates,
+                       (size_t)gates,         (size_t)vocab * fc_cols, (size_t)vocab};
     float *data[6];
     uint64_t x = 0x9e3779b97f4a7c15ull ^ seed;
     for (int t = 0; t < 6; ++t) {
@@ -406,10 +435,11 @@ void write_test_model(const char *path, uint32_t seed, int note_low, int pitches
             data[t][i] = ((float)(x >> 40) / (float)(1u << 24) - 0.5f) * 1.5f;
         }
     }
+    if (flaw == FLAW_NAN) data[1][sizes[1] / 2] = NAN;
     CantusTensorRef tensors[6] = {
         {"lstm.weight_ih_l0", data[0], gates, vocab}, {"lstm.weight_hh_l0", data[1], gates, hidden},
         {"lstm.bias_ih_l0", data[2], gates, 0},       {"lstm.bias_hh_l0", data[3], gates, 0},
-        {"fc.weight", data[4], vocab, hidden},        {"fc.bias", data[5], vocab, 0},
+        {"fc.weight", data[4], vocab, fc_cols},       {"fc.bias", data[5], vocab, 0},
     };
     char low[16], high[16], rest[16], hold[16];
     snprintf(low, sizeof(low), "%d", note_low);
@@ -426,6 +456,11 @@ void write_test_model(const char *path, uint32_t seed, int note_low, int pitches
     for (int t = 0; t < 6; ++t)
         free(data[t]);
     if (rc) fail_msg("%s", err);
+    if (flaw == FLAW_TRUNCATED) {
+        struct stat st;
+        assert_int_equal(stat(path, &st), 0);
+        assert_int_equal(truncate(path, st.st_size * 2 / 3), 0);
+    }
 }
 
 char *make_temp_dir(char *buf, size_t size)

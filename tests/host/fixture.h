@@ -85,6 +85,11 @@ void session_run_for(Session *s, int64_t frames, uint32_t block);
 Ratio session_beat_at(const Session *s, int64_t frame);
 
 int session_note_ons(const Session *s, int64_t *frames, int cap);
+/* The pitches of the note-ons, in order; returns how many. */
+int session_pitches(const Session *s, int *pitches, int cap);
+/* Asks the plugin which model it plays (patch:Get) and returns the path it
+ * announces, or "" when it announces none within a few cycles. */
+const char *session_ask_model(Session *s);
 /* Every expected step frame has exactly one note-on and no note-on is
  * elsewhere; fails the cmocka test with the first difference.*/
 void assert_notes_on_grid(const Session *s);
@@ -98,6 +103,11 @@ void assert_notes_within_gate(const Session *s, double gate_percent, double slow
 /* A small valid model file (random weights from `seed`), in the format of
  * DESIGN.md: `pitches` pitch tokens from note_low, REST and HOLD. */
 void write_test_model(const char *path, uint32_t seed, int note_low, int pitches, int hidden);
+typedef enum { FLAW_NONE, FLAW_TRUNCATED, FLAW_SHAPE, FLAW_NAN } ModelFlaw;
+/* The same with one thing wrong: cut short, fc.weight of the wrong width,
+ * or a NaN among the recurrent weights. */
+void write_flawed_model(const char *path, uint32_t seed, int note_low, int pitches, int hidden,
+                        ModelFlaw flaw);
 /* A fresh temporary directory; returns its path (static storage per call site). */
 char *make_temp_dir(char *buf, size_t size);
 void remove_tree(const char *path);

@@ -205,7 +205,7 @@ static void presets_and_states_while_running(void **state)
     session_run_for(&s, 48000, 512);
     char err[512];
     assert_true(mkdir_p_ok(saved));
-    if (!cantus_host_save_state(host, saved, dir, false, err, sizeof(err))) fail_msg("%s", err);
+    if (!cantus_host_save_state(host, saved, dir, err, sizeof(err))) fail_msg("%s", err);
     CantusPreset *presets;
     int n = cantus_host_presets(host, &presets);
     for (int round = 0; round < 3; ++round) {
