@@ -187,27 +187,85 @@ static int expect_shape(const StTensor *t, const char *name, int ndim, int64_t r
     return -1;
 }
 
+/* H and V by majority over every shape that implies them, so that one bad
+ * tensor is the one reported, against what all the others agree on. */
+typedef struct {
+    int64_t value[4 * CANTUS_MAX_LAYERS * 2 + 4];
+    int count[4 * CANTUS_MAX_LAYERS * 2 + 4];
+    int n;
+} Votes;
+
+static void vote(Votes *v, int64_t x)
+{
+    for (int i = 0; i < v->n; i++) {
+        if (v->value[i] == x) {
+            v->count[i]++;
+            return;
+        }
+    }
+    if (v->n < (int)(sizeof v->value / sizeof v->value[0])) {
+        v->value[v->n] = x;
+        v->count[v->n++] = 1;
+    }
+}
+
+static int64_t winner(const Votes *v)
+{
+    int best = -1;
+    for (int i = 0; i < v->n; i++)
+        if (best < 0 || v->count[i] > v->count[best]) best = i;
+    return best < 0 ? -1 : v->value[best];
+}
+
+static const StTensor *layer_tensor(const StFile *f, const char *kind, int k)
+{
+    char tname[64];
+    snprintf(tname, sizeof tname, "lstm.%s_l%d", kind, k);
+    return st_find(f, tname);
+}
+
+static void vote_gate_rows(Votes *h, const StTensor *t)
+{
+    if (t->shape[0] % 4 == 0) vote(h, t->shape[0] / 4);
+}
+
 static int check_shapes(const StFile *f, const char *name, CantusModelInfo *info, char *err,
                         size_t err_size)
 {
-    /* H comes from the first recurrent matrix, V from the dense layer;
-     * every other shape must agree with them. */
-    const StTensor *hh0 = require(f, name, "lstm.weight_hh_l0", err, err_size);
-    const StTensor *fcw = hh0 ? require(f, name, "fc.weight", err, err_size) : NULL;
-    if (!fcw) return -1;
-    if (hh0->ndim != 2 || hh0->shape[1] < 1 || hh0->shape[1] > CANTUS_MAX_HIDDEN) {
+    const StTensor *fcw = require(f, name, "fc.weight", err, err_size);
+    const StTensor *fcb = fcw ? require(f, name, "fc.bias", err, err_size) : NULL;
+    if (!fcb) return -1;
+
+    Votes hv = {0}, vv = {0};
+    for (int k = 0; k < info->layers; k++) {
+        const StTensor *ih = layer_tensor(f, "weight_ih", k), *hh = layer_tensor(f, "weight_hh", k);
+        vote_gate_rows(&hv, ih);
+        vote_gate_rows(&hv, hh);
+        vote_gate_rows(&hv, layer_tensor(f, "bias_ih", k));
+        vote_gate_rows(&hv, layer_tensor(f, "bias_hh", k));
+        if (hh->ndim == 2) vote(&hv, hh->shape[1]);
+        if (ih->ndim == 2) vote(k == 0 ? &vv : &hv, ih->shape[1]);
+    }
+    if (fcw->ndim == 2) {
+        vote(&vv, fcw->shape[0]);
+        vote(&hv, fcw->shape[1]);
+    }
+    vote(&vv, fcb->shape[0]);
+    int64_t H = winner(&hv), V = winner(&vv);
+    if (H < 1 || H > CANTUS_MAX_HIDDEN) {
         cantus_model_error(err, err_size, name,
-                           "tensor 'lstm.weight_hh_l0' must be a [4H, H] matrix with 1 <= H <= %d",
-                           CANTUS_MAX_HIDDEN);
+                           "tensor 'lstm.weight_hh_l0' and the others give a hidden size of %lld, "
+                           "outside 1..%d",
+                           (long long)H, CANTUS_MAX_HIDDEN);
         return -1;
     }
-    if (fcw->ndim != 2 || fcw->shape[0] < 1 || fcw->shape[0] > CANTUS_MAX_VOCAB) {
+    if (V < 1 || V > CANTUS_MAX_VOCAB) {
         cantus_model_error(err, err_size, name,
-                           "tensor 'fc.weight' must be a [V, H] matrix with 1 <= V <= %d",
-                           CANTUS_MAX_VOCAB);
+                           "tensor 'fc.weight' and the others give a vocabulary of %lld tokens, "
+                           "outside 1..%d",
+                           (long long)V, CANTUS_MAX_VOCAB);
         return -1;
     }
-    int64_t H = hh0->shape[1], V = fcw->shape[0];
     for (int k = 0; k < info->layers; k++) {
         char tname[64];
         int64_t in = k == 0 ? V : H;
@@ -221,8 +279,7 @@ static int check_shapes(const StFile *f, const char *name, CantusModelInfo *info
         if (expect_shape(st_find(f, tname), name, 1, 4 * H, 0, err, err_size)) return -1;
     }
     if (expect_shape(fcw, name, 2, V, H, err, err_size)) return -1;
-    const StTensor *fcb = require(f, name, "fc.bias", err, err_size);
-    if (!fcb || expect_shape(fcb, name, 1, V, 0, err, err_size)) return -1;
+    if (expect_shape(fcb, name, 1, V, 0, err, err_size)) return -1;
 
     if (V != info->vocab) {
         cantus_model_error(err, err_size, name,

@@ -17,11 +17,11 @@ static void add_tensor(TestModel *m, const char *name, int rows, int cols, size_
     *offset += n;
 }
 
-TestModel *tm_make(int layers, int hidden, int note_low, int note_high, bool rest, bool hold)
+static TestModel *make(int layers, int hidden, int vocab, int note_low, int note_high, int rest,
+                       int hold)
 {
     TestModel *m = calloc(1, sizeof *m);
-    int P = note_high - note_low + 1;
-    int V = P + rest + hold, H = hidden;
+    int V = vocab, H = hidden;
     m->layers = layers;
     m->hidden = H;
     m->vocab = V;
@@ -29,8 +29,8 @@ TestModel *tm_make(int layers, int hidden, int note_low, int note_high, bool res
     char low[16], high[16], r[16], h[16];
     snprintf(low, sizeof low, "%d", note_low);
     snprintf(high, sizeof high, "%d", note_high);
-    snprintf(r, sizeof r, "%d", rest ? P : -1);
-    snprintf(h, sizeof h, "%d", hold ? P + rest : -1);
+    snprintf(r, sizeof r, "%d", rest);
+    snprintf(h, sizeof h, "%d", hold);
     json_object_set_new(m->header, "__metadata__",
                         json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "cantus.format", "1",
                                   "cantus.note_low", low, "cantus.note_high", high,
@@ -55,6 +55,18 @@ TestModel *tm_make(int layers, int hidden, int note_low, int note_high, bool res
     for (size_t i = 0; i < offset; i++)
         m->data[i] = (float)((int)(i * 7919u % 2001u) - 1000) * 1e-4f;
     return m;
+}
+
+TestModel *tm_make(int layers, int hidden, int note_low, int note_high, bool rest, bool hold)
+{
+    int P = note_high - note_low + 1;
+    return make(layers, hidden, P + rest + hold, note_low, note_high, rest ? P : -1,
+                hold ? P + rest : -1);
+}
+
+TestModel *tm_make_vocab(int layers, int hidden, int vocab)
+{
+    return make(layers, hidden, vocab, 0, 127, -1, -1);
 }
 
 void tm_free(TestModel *m)

@@ -16,6 +16,8 @@ typedef struct {
 
 /* A valid model with deterministic small weights. rest/hold: -1 or present. */
 TestModel *tm_make(int layers, int hidden, int note_low, int note_high, bool rest, bool hold);
+/* Any vocabulary size; the metadata claims 128 pitches and no REST/HOLD. */
+TestModel *tm_make_vocab(int layers, int hidden, int vocab);
 void tm_free(TestModel *m);
 
 json_t *tm_meta(TestModel *m);

@@ -380,19 +380,30 @@ static void recurrent_not_square(void **unused)
     (void)unused;
     TestModel *m = one_layer();
     json_object_set_new(tm_tensor(m, "lstm.weight_hh_l0"), "shape", json_pack("[i]", 1024));
-    expect_fail(m, "must be a [4H, H] matrix", "lstm.weight_hh_l0");
+    expect_fail(m, "has shape [1024], expected [64, 16]", "lstm.weight_hh_l0");
+}
+
+/* The example of the design: a recurrent matrix one column short (its
+ * offsets shortened to match, so only the shape is wrong). */
+static void recurrent_matrix_one_column_short(void **unused)
+{
+    (void)unused;
+    TestModel *m = one_layer();
+    json_t *e = tm_tensor(m, "lstm.weight_hh_l0");
+    json_int_t begin = json_integer_value(json_array_get(json_object_get(e, "data_offsets"), 0));
+    json_object_set_new(e, "shape", json_pack("[ii]", 64, 15));
+    json_object_set_new(e, "data_offsets", json_pack("[II]", begin, begin + 64 * 15 * 4));
+    expect_fail(m, "tensor 'lstm.weight_hh_l0' has shape [64, 15], expected [64, 16]", NULL);
 }
 
 static void vocab_over_cap(void **unused)
 {
     (void)unused;
-    TestModel *m = one_layer();
-    /* 600 rows of 0 columns: no bytes, so only the vocabulary cap objects. */
-    json_t *offsets = json_object_get(tm_tensor(m, "fc.weight"), "data_offsets");
-    json_int_t begin = json_integer_value(json_array_get(offsets, 0));
-    json_object_set_new(tm_tensor(m, "fc.weight"), "shape", json_pack("[ii]", 600, 0));
-    json_object_set_new(tm_tensor(m, "fc.weight"), "data_offsets", json_pack("[II]", begin, begin));
-    expect_fail(m, "with 1 <= V <= 512", "fc.weight");
+    TestModel *m = tm_make_vocab(1, 4, CANTUS_MAX_VOCAB + 1);
+    expect_fail(m, "give a vocabulary of 513 tokens, outside 1..512", "fc.weight");
+    /* At the cap itself only the metadata disagrees. */
+    m = tm_make_vocab(1, 4, CANTUS_MAX_VOCAB);
+    expect_fail(m, "has 512 rows, but the metadata gives 128 pitch tokens", "fc.weight");
 }
 
 static void missing_tensor(void **unused)
@@ -561,6 +572,7 @@ int main(void)
         cmocka_unit_test(transposed_input_weights),
         cmocka_unit_test(bias_shape_as_matrix),
         cmocka_unit_test(recurrent_not_square),
+        cmocka_unit_test(recurrent_matrix_one_column_short),
         cmocka_unit_test(vocab_over_cap),
         cmocka_unit_test(missing_tensor),
         cmocka_unit_test(missing_layer),
