@@ -28,8 +28,9 @@ void cantus_state_free(CantusState *state);
  * state keeps its own IEEE binary16 copy of the recurrent and dense
  * matrices and streams half the bytes per step; inputs, biases, state and
  * accumulation stay float. Not PyTorch-exact: tests/core/test_half.c
- * states and checks its tolerance against the golden data. Returns NULL
- * when memory runs out or a weight is too large for binary16 (|w| > 65504).
+ * states and checks its tolerance against the golden data. Every weight a
+ * loaded model holds fits binary16 (CANTUS_MAX_WEIGHT), so this returns
+ * NULL only when memory runs out or precision is not a CantusPrecision.
  * CANTUS_PRECISION_F32 is exactly cantus_state_new. */
 typedef enum {
     CANTUS_PRECISION_F32 = 0,

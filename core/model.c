@@ -294,7 +294,7 @@ static int check_shapes(const StFile *f, const char *name, CantusModelInfo *info
 }
 
 /* Copies every tensor out of the file (little-endian F32) and checks that
- * each weight is finite. */
+ * each weight is finite and within CANTUS_MAX_WEIGHT. */
 static int copy_tensors(const StFile *f, const char *name, CantusModel *m, char *err,
                         size_t err_size)
 {
@@ -320,6 +320,13 @@ static int copy_tensors(const StFile *f, const char *name, CantusModel *m, char 
                 cantus_model_error(err, err_size, name,
                                    "tensor '%s' holds a non-finite weight (%s) at index %zu",
                                    t->name, isnan(v) ? "NaN" : "Inf", j);
+                return -1;
+            }
+            if (fabsf(v) > CANTUS_MAX_WEIGHT) {
+                cantus_model_error(err, err_size, name,
+                                   "tensor '%s' holds a weight of %g at index %zu, beyond the cap "
+                                   "of +-%g",
+                                   t->name, (double)v, j, (double)CANTUS_MAX_WEIGHT);
                 return -1;
             }
             cursor[j] = v;

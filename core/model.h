@@ -17,12 +17,18 @@ extern "C" {
 #endif
 
 /* Caps that keep a hostile or corrupt file from asking for absurd memory. */
-#define CANTUS_MAX_LAYERS      8
-#define CANTUS_MAX_HIDDEN      2048
-#define CANTUS_MAX_VOCAB       512
-#define CANTUS_MAX_HEADER      (1u << 20)   /* bytes of JSON header */
-#define CANTUS_MAX_FILE        (256u << 20) /* bytes of the whole file */
-#define CANTUS_ERROR_SIZE      512          /* enough for any error sentence */
+#define CANTUS_MAX_LAYERS 8
+#define CANTUS_MAX_HIDDEN 2048
+#define CANTUS_MAX_VOCAB  512
+#define CANTUS_MAX_HEADER (1u << 20)   /* bytes of JSON header */
+#define CANTUS_MAX_FILE   (256u << 20) /* bytes of the whole file */
+#define CANTUS_ERROR_SIZE 512          /* enough for any error sentence */
+/* Largest weight magnitude accepted (binary16's largest finite value). A
+ * finite weight is not enough: 3e38 * 1 + 3e38 is infinite. With every
+ * |w| <= 65504 and |h| <= 1, every gate and logit stays below ~1e9 for any
+ * model within the caps, so a loaded model can never produce a non-finite
+ * logit, and its weights always fit CANTUS_PRECISION_F16. */
+#define CANTUS_MAX_WEIGHT 65504.0f
 
 typedef struct CantusModel CantusModel;
 

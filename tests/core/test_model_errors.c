@@ -471,6 +471,28 @@ static void inf_weight(void **unused)
     expect_fail(m, "holds a non-finite weight (Inf) at index 11", "fc.bias");
 }
 
+static void weight_beyond_cap(void **unused)
+{
+    (void)unused;
+    TestModel *m = one_layer();
+    tm_data(m, "lstm.weight_ih_l0")[3] = 1e30f; /* finite, but 1e30 * 1e30 is not */
+    expect_fail(m, "holds a weight of 1e+30 at index 3, beyond the cap of +-65504",
+                "lstm.weight_ih_l0");
+    m = one_layer();
+    tm_data(m, "fc.bias")[0] = -65505.0f;
+    expect_fail(m, "beyond the cap", "fc.bias");
+    /* The cap itself is accepted. */
+    m = one_layer();
+    tm_data(m, "fc.bias")[0] = -CANTUS_MAX_WEIGHT;
+    size_t size;
+    unsigned char *bytes = tm_bytes(m, &size);
+    CantusModel *model = cantus_model_load_memory(bytes, size, NAME, NULL, 0);
+    assert_non_null(model);
+    cantus_model_free(model);
+    free(bytes);
+    tm_free(m);
+}
+
 /* ---- files ---- */
 
 static void nonexistent_file(void **unused)
@@ -580,6 +602,7 @@ int main(void)
         cmocka_unit_test(unknown_tensor),
         cmocka_unit_test(nan_weight),
         cmocka_unit_test(inf_weight),
+        cmocka_unit_test(weight_beyond_cap),
         cmocka_unit_test(nonexistent_file),
         cmocka_unit_test(directory_instead_of_file),
         cmocka_unit_test(file_too_big),
