@@ -7,7 +7,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <dirent.h>
 #include <jansson.h>
+#include <unistd.h>
 
 #include "commands.h"
 #include "corpus.h"
@@ -64,6 +66,36 @@ static char *dirs_json(const TrainOptions *o)
     char *s = json_dumps(array, JSON_COMPACT);
     json_decref(array);
     return s;
+}
+
+/* A run killed while writing (kill -9, power loss) can leave the temporary
+ * file of an atomic write behind: MODEL.tmp-XXXXXX or MODEL.ckpt.tmp-XXXXXX
+ * (mkstemp's six characters). The next run on the same output removes them. */
+static void remove_stale_temps(const char *output)
+{
+    const char *slash = strrchr(output, '/');
+    const char *base = slash ? slash + 1 : output;
+    char dir[4096];
+    if (slash)
+        snprintf(dir, sizeof dir, "%.*s", (int)(slash - output + (slash == output)), output);
+    else
+        snprintf(dir, sizeof dir, ".");
+    DIR *d = opendir(dir);
+    if (!d) return;
+    size_t n = strlen(base);
+    struct dirent *e;
+    while ((e = readdir(d))) {
+        const char *name = e->d_name;
+        if (strncmp(name, base, n) != 0) continue;
+        const char *rest = name + n;
+        if (!strncmp(rest, ".ckpt", 5)) rest += 5;
+        if (strncmp(rest, ".tmp-", 5) != 0 || strlen(rest + 5) != 6) continue;
+        char path[8192];
+        snprintf(path, sizeof path, "%s/%s", dir, name);
+        if (unlink(path) == 0)
+            fprintf(stderr, "cantus-train: removed %s, left by an interrupted run\n", path);
+    }
+    closedir(d);
 }
 
 static int save_model(void *ctx, const LstmParams_f *best, const TrainProgress *progress, char *err,
@@ -152,6 +184,7 @@ int cmd_train(int argc, char **argv)
         goto done;
     }
     snprintf(ckpt, ckpt_size, "%s.ckpt", o.output);
+    remove_stale_temps(o.output);
     o.train.checkpoint = ckpt;
     fprintf(stderr,
             "cantus-train: V=%d (MIDI %d..%d, REST %d, HOLD %d), H=%d L=%d, %d training and %d "
