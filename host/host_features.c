@@ -64,6 +64,7 @@ static const char *unmap_uri(LV2_URID_Unmap_Handle handle, LV2_URID urid)
 static int log_vprintf(LV2_Log_Handle handle, LV2_URID type, const char *fmt, va_list ap)
 {
     CantusHost *host = handle;
+    if (!fmt) return 0;
     unsigned n = atomic_fetch_add(&host->log_written, 1);
     unsigned slot = n % CANTUS_HOST_LOG_LINES;
     va_list copy;
