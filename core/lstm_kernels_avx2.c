@@ -11,13 +11,19 @@
  * after asking the CPU (lstm_kernels.c). */
 #if defined(__x86_64__) || defined(__i386__)
 
-#pragma GCC target("avx2,fma,f16c")
-
 #include <immintrin.h>
 #include <math.h>
 
 #include "lstm_kernels.h"
 #include "model_internal.h"
+
+/* Everything below is compiled for AVX2+FMA+F16C (GCC and clang spell it
+ * differently). */
+#if defined(__clang__)
+#pragma clang attribute push(__attribute__((target("avx2,fma,f16c"))), apply_to = function)
+#else
+#pragma GCC target("avx2,fma,f16c")
+#endif
 
 #define ALWAYS_INLINE inline __attribute__((always_inline))
 
@@ -206,6 +212,10 @@ static void cell_avx2(const float *gates, float *c, float *h, int H)
         h[u] = o * tanhf(c[u]);
     }
 }
+
+#if defined(__clang__)
+#pragma clang attribute pop
+#endif
 
 const CantusKernels cantus_avx2_kernels = {"avx2+fma", matvec_avx2, matvec_f16_avx2, cell_avx2};
 
