@@ -1,0 +1,163 @@
+#!/usr/bin/env bash
+# A real host, end to end: JACK on its dummy backend (48 kHz, 256-frame
+# cycles), jack_transport as timebase master rolling at 130 BPM, jalv
+# running urn:cantus:generator from LV2_PATH, and jack_midi_dump recording
+# the plugin's MIDI output for about 8 seconds. Passes when the note-ons
+# come one per beat on the exact grid of 130 BPM.
+#
+# Why a tolerance of less than one frame, not more: jalv sends one
+# time:Position when the transport starts, and the plugin puts each note on
+# the first whole frame at or after the beat's exact time. So note k lands
+# at t0 + k * 48000*60/130 + e_k with e_k in [0, 1) frames, and measured
+# from the first note, |t_k - t_0 - k * 22153.846| < 1. An integer
+# frames-per-beat clock would be off by 0.85 frames after one beat and by
+# 14 after the 17 beats captured here.
+#
+# Needs jackd2 (jackd, jack_transport, jack_midi_dump, jack_lsp,
+# jack_connect) and jalv. Starts every process it uses under a JACK server
+# name of its own and stops them all on exit; run as root or any user.
+set -euo pipefail
+
+BPM=130
+RATE=48000
+PERIOD=256
+SECONDS_CAPTURED=8
+
+if [ -z "${LV2_PATH:-}" ]; then
+    echo "jalv_on_jack: set LV2_PATH to the folder holding cantus.lv2" >&2
+    exit 2
+fi
+for tool in jackd jack_transport jack_midi_dump jack_lsp jack_connect jalv; do
+    command -v "$tool" >/dev/null || {
+        echo "jalv_on_jack: $tool is missing (apt-get install jackd2 jalv)" >&2
+        exit 2
+    }
+done
+
+export JACK_NO_START_SERVER=1
+export JACK_DEFAULT_SERVER="cantus-jalv-$$"
+client="cantus-$$"
+dump_client="cantus-dump-$$"
+work=$(mktemp -d /tmp/cantus-jalv.XXXXXX)
+pids=()
+
+cleanup() {
+    local status=$?
+    # Clients first, the server last, each by the id it was started with.
+    for ((i = ${#pids[@]} - 1; i >= 0; i--)); do
+        kill "${pids[i]}" 2>/dev/null || true
+        for _ in $(seq 50); do
+            kill -0 "${pids[i]}" 2>/dev/null || break
+            sleep 0.1
+        done
+        kill -9 "${pids[i]}" 2>/dev/null || true
+        wait "${pids[i]}" 2>/dev/null || true
+    done
+    exec 8>&- 9>&- 2>/dev/null || true
+    rm -rf "$work"
+    exit "$status"
+}
+trap cleanup EXIT
+trap 'exit 1' INT TERM
+
+wait_for() { # wait_for SECONDS COMMAND...
+    local limit=$1
+    shift
+    for _ in $(seq $((limit * 10))); do
+        "$@" >/dev/null 2>&1 && return 0
+        sleep 0.1
+    done
+    return 1
+}
+
+server_up() { jack_lsp >/dev/null 2>&1; }
+
+start_server() {
+    jackd "$@" -n "$JACK_DEFAULT_SERVER" -d dummy -r "$RATE" -p "$PERIOD" >"$work/jackd.log" 2>&1 &
+    pids+=($!)
+    wait_for 10 server_up
+}
+
+# Real-time scheduling where allowed; without it the dummy backend still
+# counts frames exactly, only later.
+if ! start_server; then
+    kill "${pids[-1]}" 2>/dev/null || true
+    wait "${pids[-1]}" 2>/dev/null || true
+    unset 'pids[-1]'
+    start_server --no-realtime || {
+        cat "$work/jackd.log" >&2
+        echo "jalv_on_jack: jackd did not start" >&2
+        exit 1
+    }
+fi
+
+# jalv and jack_transport read commands on stdin: keep each a FIFO held open.
+mkfifo "$work/jalv.in" "$work/transport.in"
+exec 8<>"$work/jalv.in" 9<>"$work/transport.in"
+
+# rests=0: every step sounds, so the strict "a note per beat".
+jalv -n "$client" -x -c rests=0 -c rate=1 -c enable=1 urn:cantus:generator \
+    <"$work/jalv.in" >"$work/jalv.log" 2>&1 &
+pids+=($!)
+
+notify_port() { # the plugin's MIDI output port
+    jack_lsp -p "$client:" 2>/dev/null | awk '
+        /^[^ \t]/ { port = $0 }
+        /properties:.*output/ { print port; exit }'
+}
+has_notify_port() { [ -n "$(notify_port)" ]; }
+if ! wait_for 20 has_notify_port; then
+    cat "$work/jalv.log" >&2
+    echo "jalv_on_jack: jalv did not load urn:cantus:generator" >&2
+    exit 1
+fi
+out_port=$(notify_port)
+
+jack_transport <"$work/transport.in" >"$work/transport.log" 2>&1 &
+pids+=($!)
+printf 'master\ntempo %s\nplay\n' "$BPM" >&9
+sleep 1
+
+stdbuf -oL jack_midi_dump -a "$dump_client" >"$work/dump.log" 2>&1 &
+pids+=($!)
+has_dump_port() { jack_lsp "$dump_client:input" | grep -q input; }
+wait_for 10 has_dump_port
+jack_connect "$out_port" "$dump_client:input"
+sleep "$SECONDS_CAPTURED"
+printf 'stop\n' >&9
+sleep 0.5
+
+# jack_midi_dump -a lines: "<frame>: <status> <data1> <data2> ...".
+awk -v bpm="$BPM" -v rate="$RATE" -v secs="$SECONDS_CAPTURED" '
+    function abs(x) { return x < 0 ? -x : x }
+    $1 ~ /^[0-9]+:$/ {
+        t = substr($1, 1, length($1) - 1) + 0
+        status = $2; vel = $NF + 0 # the decoded velocity, in decimal
+        if (status ~ /^9/ && vel > 0) { on[n++] = t }
+        else if (status ~ /^8/ || status ~ /^9/) offs++
+    }
+    END {
+        fpb = rate * 60 / bpm
+        want = int(secs * bpm / 60) - 1
+        bad = 0
+        if (n < want) { printf "jalv_on_jack: %d note-ons in %d s, want at least %d\n", n, secs, want; bad = 1 }
+        worst = 0
+        for (k = 1; k < n; k++) {
+            dev = on[k] - on[0] - k * fpb
+            if (abs(dev) > abs(worst)) worst = dev
+            if (abs(dev) >= 1) {
+                printf "jalv_on_jack: note-on %d at frame %d is %.3f frames off the %g BPM grid\n", k, on[k], dev, bpm
+                bad = 1
+            }
+        }
+        if (offs < n - 1) { printf "jalv_on_jack: %d note-ons but only %d note-offs\n", n, offs; bad = 1 }
+        printf "jalv_on_jack: %d note-ons, one per beat at %g BPM (%.3f frames a beat); worst deviation from the exact grid %.3f frames\n", n, bpm, fpb, worst
+        printf "jalv_on_jack: %d passed, %d failed\n", bad ? 0 : 1, bad ? 1 : 0
+        exit bad
+    }' "$work/dump.log" || {
+    echo "--- jack_midi_dump" >&2
+    head -40 "$work/dump.log" >&2
+    echo "--- jalv" >&2
+    tail -20 "$work/jalv.log" >&2
+    exit 1
+}
