@@ -1,0 +1,126 @@
+/* cantus-bench-train: milliseconds per training step (forward, backward,
+ * clipping, Adam) for the seed's configuration and a larger one, the GEMM
+ * work achieved in GFLOP/s and as a share of the FMA peak measured in the
+ * same run. run_train_bench.sh runs PyTorch's step beside it. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cblas.h>
+
+#include "batch.h"
+#include "fma_peak.h"
+#include "lstm_params.h"
+#include "optimizer.h"
+
+typedef struct {
+    int V, H, L, B, T;
+} Shape;
+
+static double now(void)
+{
+    return 1e-9 * bench_now_ns();
+}
+
+/* CPU time of the whole process (all threads): on a shared machine it shows
+ * the work a step takes even when the wall clock is stretched by others. */
+static double cpu_now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+static int by_value(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+/* Multiply-adds of every GEMM in a step, times two. */
+static double step_flops(const Shape *s)
+{
+    double TB = (double)s->T * s->B, H = s->H, G = 4.0 * s->H, V = s->V;
+    double f = 2 * TB * H * V * 3;        /* output layer: forward, dW, dH */
+    f += s->L * 2 * TB * H * G * 3;       /* recurrence: forward, dh, dW_hh */
+    f += (s->L - 1) * 2 * TB * H * G * 3; /* deeper inputs: forward, dX, dW_ih */
+    return f;
+}
+
+static void run(const Shape *s, int steps, int threads, double peak)
+{
+    LstmParams_f p, g;
+    LstmWork_f w;
+    Adam adam;
+    if (lstm_params_alloc_f(&p, s->V, s->H, s->L) || lstm_params_alloc_f(&g, s->V, s->H, s->L) ||
+        lstm_work_alloc_f(&w, s->V, s->H, s->L, s->T, s->B) || adam_init(&adam, p.count, 1e-3)) {
+        fprintf(stderr, "out of memory\n");
+        exit(1);
+    }
+    CantusRng rng;
+    cantus_rng_seed(&rng, 7, 1);
+    lstm_params_init(&p, &rng);
+    /* A random token stream stands in for a corpus: the step's cost does
+     * not depend on which tokens it sees. */
+    int n = 100000;
+    int *stream = malloc((size_t)n * sizeof *stream);
+    for (int i = 0; i < n; i++)
+        stream[i] = (int)(cantus_rng_u32(&rng) % (unsigned)s->V);
+    TokenSeq seq = {stream, n};
+    BatchSampler sampler;
+    batch_sampler_init(&sampler, &seq, 1, s->T);
+    int *x = malloc((size_t)s->T * s->B * sizeof *x), *y = malloc((size_t)s->T * s->B * sizeof *y);
+    double *ms = malloc((size_t)steps * sizeof *ms), cpu_total = 0;
+    for (int i = -2; i < steps; i++) {
+        batch_sample(&sampler, &rng, s->B, x, y);
+        double t0 = now(), c0 = cpu_now();
+        long counted = 0;
+        lstm_forward_f(&p, &w, s->T, s->B, x, y, 0, &counted, NULL);
+        lstm_backward_f(&p, &g, &w, s->T, s->B, x, y, 1.0 / (double)counted);
+        clip_grad_norm(g.data, g.count, 1.0);
+        adam_step(&adam, p.data, g.data);
+        if (i >= 0) {
+            ms[i] = 1e3 * (now() - t0);
+            cpu_total += 1e3 * (cpu_now() - c0);
+        }
+    }
+    qsort(ms, (size_t)steps, sizeof *ms, by_value);
+    double median = ms[steps / 2];
+    double gflops = step_flops(s) / (median * 1e-3) / 1e9;
+    printf("cantus V=%d H=%d L=%d B=%d T=%d threads=%d: median %.1f ms/step (min %.1f, max %.1f, "
+           "%d steps; CPU %.1f ms/step), GEMM work %.1f GFLOP/s = %.0f%% of %d x FMA peak %.1f "
+           "GFLOP/s\n",
+           s->V, s->H, s->L, s->B, s->T, threads, median, ms[0], ms[steps - 1], steps,
+           cpu_total / steps, gflops, peak > 0 ? 100 * gflops / (peak * threads) : 0.0, threads,
+           peak);
+    printf("RESULT %d %d %d %d %d %.3f\n", s->V, s->H, s->L, s->B, s->T, median);
+    free(ms);
+    free(x);
+    free(y);
+    free(stream);
+    batch_sampler_free(&sampler);
+    adam_free(&adam);
+    lstm_work_free_f(&w);
+    lstm_params_free_f(&g);
+    lstm_params_free_f(&p);
+}
+
+int main(int argc, char **argv)
+{
+    int steps = argc > 1 ? atoi(argv[1]) : 20;
+    long cores = sysconf(_SC_NPROCESSORS_ONLN);
+    int threads = argc > 2 ? atoi(argv[2]) : (int)(cores > 0 ? cores : 1);
+    if (steps < 1 || threads < 1) {
+        fprintf(stderr, "usage: cantus-bench-train [STEPS [THREADS]]\n");
+        return 2;
+    }
+    openblas_set_num_threads(threads);
+    double peak = bench_fma_peak_gflops(0.5);
+    const Shape shapes[] = {{78, 128, 1, 256, 64}, {80, 256, 2, 256, 64}};
+    for (size_t i = 0; i < sizeof shapes / sizeof shapes[0]; i++)
+        run(&shapes[i], steps, threads, peak);
+    return 0;
+}
