@@ -317,7 +317,6 @@ int main(int argc, char **argv)
     unsigned logged = 0;
     RenderEvent *events = NULL;
     RenderNote *notes = NULL;
-    char title[256];
     char label[128] = "default model";
     /* A preset is restored before activate, as a host restores a session. */
     if (o.preset) {
@@ -347,7 +346,14 @@ int main(int argc, char **argv)
         goto done;
     }
     int n_notes = render_notes(events, count, &o.tempo, &notes);
+#ifndef CANTUS_PIANO_ROLL
     if (o.png) {
+        fprintf(stderr, "cantus-render: built without cairo, no --png\n");
+        goto done;
+    }
+#else
+    if (o.png) {
+        char title[256];
         snprintf(title, sizeof(title), "Cantus - %s - %d bars at %g BPM, %d notes", label, o.bars,
                  o.bpm, n_notes);
         if (!piano_roll_write(o.png, notes, n_notes, o.bars, o.beats_per_bar, title, err,
@@ -356,6 +362,7 @@ int main(int argc, char **argv)
             goto done;
         }
     }
+#endif
     if (!o.quiet)
         printf("cantus-render: %d notes in %d bars at %g BPM, %s -> %s%s%s\n", n_notes, o.bars,
                o.bpm, label, o.out, o.png ? ", " : "", o.png ? o.png : "");

@@ -5,6 +5,7 @@
 #include <stdio.h>
 
 #include <cairo.h>
+#include <fontconfig/fontconfig.h>
 
 #include "render.h"
 
@@ -115,6 +116,11 @@ bool piano_roll_write(const char *path, const RenderNote *notes, int count, int 
     cairo_destroy(cr);
     cairo_status_t status = cairo_surface_write_to_png(surface, path);
     cairo_surface_destroy(surface);
+    /* Give back cairo's and fontconfig's font caches: a one-shot program has
+     * no further use for them, and the sanitizer build's leak checker would
+     * count them. */
+    cairo_debug_reset_static_data();
+    FcFini();
     if (status != CAIRO_STATUS_SUCCESS) {
         snprintf(err, err_size, "cannot write %s: %s", path, cairo_status_to_string(status));
         return false;
