@@ -38,7 +38,9 @@ int64_t cantus_grid_step_frame(const CantusBeatClock *clock, int rate, int64_t s
 
 int64_t cantus_grid_first_step_from(const CantusBeatClock *clock, int rate, int64_t frame)
 {
-    int64_t step = (int64_t)floor(cantus_grid_beat_at(clock, frame) * rate);
+    int64_t step = (int64_t)ceil(cantus_grid_beat_at(clock, frame) * rate);
+    if (!(clock->beats_per_frame > 0.0))
+        return step; /* stopped: no step has a frame; the next one by position */
     /* The guess is off by at most one either way; settle it against the
      * very function that places the notes, so the two never disagree. */
     while (cantus_grid_step_frame(clock, rate, step) < frame)

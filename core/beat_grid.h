@@ -56,7 +56,8 @@ void cantus_grid_reanchor(CantusBeatClock *clock, int64_t frame, double beats_pe
 int64_t cantus_grid_step_frame(const CantusBeatClock *clock, int rate, int64_t step);
 
 /* The first step whose frame is at or after `frame`. Consistent with
- * cantus_grid_step_frame: frame_of(result) >= frame > frame_of(result - 1). */
+ * cantus_grid_step_frame: frame_of(result) >= frame > frame_of(result - 1).
+ * A stopped clock gives the first step at or after the position. */
 int64_t cantus_grid_first_step_from(const CantusBeatClock *clock, int rate, int64_t frame);
 
 /* The first step at or after a beat position: ceil(beat * rate) with the same
