@@ -20,8 +20,9 @@
 #define WEIGHT_PITCH    1.0 /* per octave below the highest part's mean */
 #define BASS_MEAN       48.0
 #define WEIGHT_BASS     1.5 /* a part whose mean is below C3 is a bass line */
-/* Parts with fewer notes than this share of the busiest part's are ignored
- * (a few fills or a count-in are not the tune). */
+/* Parts with fewer onsets (distinct note start times) than this share of
+ * the busiest part's are ignored: a few fills or a count-in are not the
+ * tune. Onsets, not notes, so that block chords do not count three times. */
 #define MIN_NOTE_SHARE 0.1
 
 static const char *const melody_words[] = {"melod", "lead",  "vocal", "voice", "vox",  "sopran",
@@ -67,16 +68,21 @@ int melody_parts(const MidiSong *song, int use_names, MelodyPart **parts_out)
     MelodyPart *parts = calloc((size_t)n_slots, sizeof *parts);
     int64_t *max_end = calloc((size_t)n_slots, sizeof *max_end);     /* overlap sweep */
     int64_t *union_end = calloc((size_t)n_slots, sizeof *union_end); /* coverage sweep */
+    int64_t *last_start = calloc((size_t)n_slots, sizeof *last_start);
+    int *onsets = calloc((size_t)n_slots, sizeof *onsets);
     double *sum_pitch = calloc((size_t)n_slots, sizeof *sum_pitch);
     double *overlapped = calloc((size_t)n_slots, sizeof *overlapped);
     double *covered = calloc((size_t)n_slots, sizeof *covered);
-    if (!parts || !max_end || !union_end || !sum_pitch || !overlapped || !covered) {
-        free(parts), free(max_end), free(union_end), free(sum_pitch), free(overlapped),
-            free(covered);
-        return -1;
+    int status = 0;
+    if (!parts || !max_end || !union_end || !last_start || !onsets || !sum_pitch || !overlapped ||
+        !covered) {
+        free(parts);
+        parts = NULL;
+        status = -1;
+        goto done;
     }
     for (int i = 0; i < n_slots; i++)
-        max_end[i] = union_end[i] = -1;
+        max_end[i] = union_end[i] = last_start[i] = -1;
 
     /* Legato playing overlaps a little; only an overlap longer than a 32nd
      * note counts as two notes sounding together. */
@@ -85,6 +91,8 @@ int melody_parts(const MidiSong *song, int use_names, MelodyPart **parts_out)
         const MidiNote *note = &song->notes[i];
         int slot = note->track * 16 + note->channel;
         parts[slot].notes++;
+        if (note->start != last_start[slot]) onsets[slot]++;
+        last_start[slot] = note->start;
         sum_pitch[slot] += note->pitch;
         if (max_end[slot] > note->start + tolerance) overlapped[slot] += 1;
         if (note->end > max_end[slot]) max_end[slot] = note->end;
@@ -95,12 +103,12 @@ int melody_parts(const MidiSong *song, int use_names, MelodyPart **parts_out)
 
     int most = 0;
     for (int s = 0; s < n_slots; s++)
-        if (parts[s].notes > most) most = parts[s].notes;
+        if (onsets[s] > most) most = onsets[s];
     int n = 0;
     double highest_mean = -1;
     double length = song->end_tick > 0 ? (double)song->end_tick : 1.0;
     for (int s = 0; s < n_slots; s++) {
-        if (parts[s].notes == 0 || parts[s].notes < MIN_NOTE_SHARE * most) continue;
+        if (parts[s].notes == 0 || onsets[s] < MIN_NOTE_SHARE * most) continue;
         MelodyPart part = {0};
         part.track = s / 16;
         part.channel = s % 16;
@@ -120,9 +128,12 @@ int melody_parts(const MidiSong *song, int use_names, MelodyPart **parts_out)
                    (p->mean_pitch < BASS_MEAN ? WEIGHT_BASS : 0.0);
     }
     qsort(parts, (size_t)n, sizeof *parts, compare_parts);
-    free(max_end), free(union_end), free(sum_pitch), free(overlapped), free(covered);
+    status = n;
+done:
+    free(max_end), free(union_end), free(last_start), free(onsets), free(sum_pitch),
+        free(overlapped), free(covered);
     *parts_out = parts;
-    return n;
+    return status;
 }
 
 int melody_pick(const MidiSong *song, int *track, int *channel)
