@@ -46,7 +46,9 @@ typedef struct {
 
 /* Reads and validates a model file. On any failure returns NULL and writes
  * one sentence into err (naming the file, the tensor or key, and what is
- * wrong); err may be NULL. err_size of CANTUS_ERROR_SIZE always suffices. */
+ * wrong); err may be NULL. err_size of CANTUS_ERROR_SIZE always suffices.
+ * Tensors other than lstm.{weight,bias}_{ih,hh}_l<k> and fc.{weight,bias}
+ * are rejected, not ignored (they would mean another architecture). */
 CantusModel *cantus_model_load(const char *path, char *err, size_t err_size);
 
 /* The same from bytes already in memory; name is used in error messages. The

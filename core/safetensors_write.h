@@ -28,8 +28,9 @@ typedef struct {
 /* Writes the file atomically: to a temporary file beside path, fsync'd, then
  * renamed over path, so a crash or full disk never leaves a half-written
  * model and never harms an existing file at path. Returns 0, or -1 with one
- * sentence in err. Tensors are laid out in the order given, 8-byte aligned
- * data offsets, F32 little-endian. */
+ * sentence in err. Tensors are laid out in the order given, back to back
+ * (the format allows no holes between them), F32 little-endian; the JSON
+ * header is padded with spaces so the data section starts 8-byte aligned. */
 int cantus_safetensors_write(const char *path, const CantusTensorRef *tensors, int n_tensors,
                              const CantusMetaEntry *meta, int n_meta, char *err, size_t err_size);
 

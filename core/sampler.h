@@ -59,8 +59,9 @@ int cantus_mask_build(const CantusModelInfo *info, const CantusMaskSpec *spec, u
  * (mask may be NULL: all allowed). scratch must hold V doubles. Temperature
  * <= CANTUS_TEMPERATURE_ARGMAX, or not finite, picks the allowed token with
  * the largest logit (lowest index on ties) without consuming random numbers.
- * Non-finite logits are treated as -infinity. Returns -1 only when no token
- * is allowed. */
+ * Non-finite logits are treated as -infinity (when every allowed logit is
+ * non-finite, the allowed tokens are equally likely). Returns -1 only when no
+ * token is allowed. One uniform draw per call (inverse CDF). */
 int cantus_sample(const float *logits, const uint8_t *mask, int vocab, float temperature,
                   CantusRng *rng, double *scratch);
 
