@@ -14,15 +14,15 @@ extern "C" {
 #endif
 
 typedef struct {
-    const char *name;   /* e.g. "lstm.weight_ih_l0" */
-    const float *data;  /* row-major, rows * cols floats */
+    const char *name;  /* e.g. "lstm.weight_ih_l0" */
+    const float *data; /* row-major, rows * cols floats */
     int rows;
-    int cols;           /* 0 for a vector of `rows` elements (shape [rows]) */
+    int cols; /* 0 for a vector of `rows` elements (shape [rows]) */
 } CantusTensorRef;
 
 typedef struct {
-    const char *key;    /* e.g. "cantus.note_low" */
-    const char *value;  /* any UTF-8 string; escaped as JSON needs */
+    const char *key;   /* e.g. "cantus.note_low" */
+    const char *value; /* any UTF-8 string; escaped as JSON needs */
 } CantusMetaEntry;
 
 /* Writes the file atomically: to a temporary file beside path, fsync'd, then

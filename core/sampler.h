@@ -39,11 +39,11 @@ const char *cantus_scale_name(CantusScale scale);
 int cantus_scale_from_name(const char *name);
 
 typedef struct {
-    int note_low;   /* lowest MIDI pitch allowed */
-    int note_high;  /* highest MIDI pitch allowed */
-    int key;        /* 0 = C ... 11 = B */
+    int note_low;  /* lowest MIDI pitch allowed */
+    int note_high; /* highest MIDI pitch allowed */
+    int key;       /* 0 = C ... 11 = B */
     CantusScale scale;
-    bool rests;     /* false: REST and HOLD are masked out */
+    bool rests; /* false: REST and HOLD are masked out */
 } CantusMaskSpec;
 
 /* Fills mask[0..V-1] with 1 for allowed tokens and returns how many are
