@@ -60,6 +60,7 @@ static void run(const Shape *s, int steps, int threads, double peak)
         fprintf(stderr, "out of memory\n");
         exit(1);
     }
+    w.threads = threads;
     CantusRng rng;
     cantus_rng_seed(&rng, 7, 1);
     lstm_params_init(&p, &rng);

@@ -36,6 +36,8 @@ static double mean_loss(const LstmParams_d *p, LstmWork_d *w, const int *x, cons
     return nll / (double)n;
 }
 
+/* with_masked_target also runs the row-independent parts on two threads
+ * (uneven slices of the batch of 3). */
 static void check_gradients(int with_masked_target)
 {
     LstmParams_d p, g;

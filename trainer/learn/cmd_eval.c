@@ -238,6 +238,7 @@ int cmd_eval(int argc, char **argv)
         goto done;
     }
     if (lstm_work_alloc_f(&work, info->vocab, info->hidden, info->layers, 64, 64) != 0) goto done;
+    work.threads = o.threads;
     EvalResult ev;
     if (evaluate_sequences(&params, &work, seqs, n_seqs, &ev) != 0) goto done;
 

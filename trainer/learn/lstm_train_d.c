@@ -7,6 +7,7 @@
 #include <cblas.h>
 
 #include "lstm_train.h"
+#include "slices.h"
 
 #define REAL       double
 #define SUFFIX     _d

@@ -7,6 +7,7 @@
 
 #include "fastmath.h"
 #include "lstm_train.h"
+#include "slices.h"
 
 #define REAL       float
 #define SUFFIX     _f

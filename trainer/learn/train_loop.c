@@ -118,6 +118,7 @@ int train_model(const TrainConfig *cfg, int vocab, const TokenSeq *train, int n_
         run_free(&r);
         return 1;
     }
+    r.work.threads = cfg->threads;
     if (batch_sampler_init(&r.sampler, train, n_train, T) != 0) {
         fprintf(log, "cantus-train: no training sequence has two tokens or more\n");
         run_free(&r);

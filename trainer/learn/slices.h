@@ -1,0 +1,17 @@
+/* Work split into contiguous slices run on threads of our own: used for
+ * the parts of a training step whose rows are independent (the recurrence
+ * of each sequence of a batch, softmax rows, gradient columns). Each slice
+ * is a fixed function of (n, threads), so results do not depend on timing:
+ * the same thread count gives the same bytes. */
+#ifndef CANTUS_SLICES_H
+#define CANTUS_SLICES_H
+
+typedef void (*SliceFn)(void *ctx, int lo, int hi);
+
+/* Calls fn(ctx, lo, hi) over [0, n) in `threads` slices at once (the caller
+ * runs the first). OpenBLAS is held at one thread meanwhile, so the GEMMs
+ * inside the slices run on their own thread each, and is given back
+ * `threads` afterwards. threads <= 1 calls fn(ctx, 0, n) directly. */
+void run_slices(int threads, int n, SliceFn fn, void *ctx);
+
+#endif
