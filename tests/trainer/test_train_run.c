@@ -256,6 +256,12 @@ static void same_seed_same_model(void **state)
         assert_string_equal(cantus_model_metadata(a, keys[i]), cantus_model_metadata(b, keys[i]));
     cantus_model_free(a);
     cantus_model_free(b);
+    /* on two threads too (their own slices and OpenBLAS's) */
+    const char *two[] = {"--steps", "30", "--eval-every", "10", "--threads", "2", NULL};
+    assert_int_equal(train(out, two), 0);
+    assert_int_equal(rename(out, keep), 0);
+    assert_int_equal(train(out, two), 0);
+    assert_true(same_weights(out, keep));
     /* and another seed gives another model */
     const char *other[] = {"--steps", "30", "--eval-every", "10", "--seed", "8", NULL};
     assert_int_equal(train(out, other), 0);
