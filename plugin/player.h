@@ -26,8 +26,12 @@
 #include "transport.h"
 
 /* A host position further than this from where we thought we were is a
- * relocation (or a loop wrap); anything closer is rounding and jitter. */
-#define PLAYER_RELOCATE_BEATS (1.0 / 64.0)
+ * relocation (or a loop wrap); anything closer is rounding, drift and the
+ * glitches of a host whose transport stalls for a cycle (jalv on a loaded
+ * JACK: 256 frames, 0.012 beats at 130 BPM, and jack_transport's own BBT
+ * loses 0.9 % to integer ticks). Closer jumps re-anchor the clock to the
+ * host but keep the step count, so nothing is cut, repeated or restarted. */
+#define PLAYER_RELOCATE_BEATS (1.0 / 16.0)
 
 /* Engines waiting to go back to the worker to be freed. */
 #define PLAYER_RETIRED_SIZE 16

@@ -129,6 +129,33 @@ static void test_stop_relocate_loop(void **unused)
     rig_free(&rig);
 }
 
+static void test_small_jumps_absorbed(void **unused)
+{
+    (void)unused;
+    /* A host that stalls a cycle and re-sends its position (0.03 beats
+     * behind): the note sounding goes on, no step is repeated or lost, and
+     * the following steps follow the host's clock. */
+    Rig rig;
+    CantusControls controls = controls_at(120.0);
+    controls.gate = 100.0f;
+    rig_init(&rig, SEED_MODEL, &controls);
+    const CantusPositionFields play = rig_position(1.0, 120.0, 0.0, 0.0, 4.0);
+    player_position(&rig.player, &play);
+    rig_run_to(&rig, 36000, 64);
+    const size_t before = rig.recorder.count;
+    const CantusPositionFields behind = rig_position(1.0, 120.0, 0.0, 1.5 - 0.03, 4.0);
+    player_position(&rig.player, &behind);
+    assert_int_equal(rig.recorder.count, before);
+    rig_run_to(&rig, 100000, 64);
+    int64_t frames[8];
+    assert_int_equal(recorder_note_ons(&rig.recorder, frames, NULL, 8), 5);
+    assert_int_equal(frames[1], 24000);
+    assert_int_equal(frames[2], 48000 + 720); /* 0.03 beats later than planned */
+    assert_int_equal(frames[4], 96000 + 720);
+    assert_int_equal(recorder_check(&rig.recorder), 1);
+    rig_free(&rig);
+}
+
 /* Plays a rig from host beat `start_beat` (4/4, 120 BPM) for `frames`. */
 static void play_from(Rig *rig, double start_beat, int64_t frames, uint32_t cycle)
 {
@@ -416,6 +443,7 @@ int main(void)
         cmocka_unit_test(test_free_running_exact_and_deterministic),
         cmocka_unit_test(test_position_mid_cycle_and_tempo_change),
         cmocka_unit_test(test_stop_relocate_loop),
+        cmocka_unit_test(test_small_jumps_absorbed),
         cmocka_unit_test(test_phrase_repeats_wherever_playback_starts),
         cmocka_unit_test(test_seed_change_at_next_step),
         cmocka_unit_test(test_follow_becomes_next_input),
