@@ -24,20 +24,28 @@ typedef struct {
     long melody_steps, same_heuristic, same_blind, same_skyline;
 } Tally;
 
+/* Whether track t is (one of) the true melody track(s): with a name, every
+ * track whose name holds it counts (Melody 1, Melody 2). */
+static int is_truth(const MidiSong *song, const char *name, int track, int t)
+{
+    if (!name) return t == track;
+    char lower[256], want[64];
+    size_t i;
+    for (i = 0; song->track_names[t][i] && i + 1 < sizeof lower; i++)
+        lower[i] = (char)tolower((unsigned char)song->track_names[t][i]);
+    lower[i] = '\0';
+    for (i = 0; name[i] && i + 1 < sizeof want; i++)
+        want[i] = (char)tolower((unsigned char)name[i]);
+    want[i] = '\0';
+    return strstr(lower, want) != NULL;
+}
+
+/* The first true melody track: its notes are the reference of the step
+ * agreement. */
 static int find_truth(const MidiSong *song, const char *name, int track)
 {
-    if (!name) return track < song->n_tracks ? track : -1;
-    for (int t = 0; t < song->n_tracks; t++) {
-        char lower[256], want[64];
-        size_t i;
-        for (i = 0; song->track_names[t][i] && i + 1 < sizeof lower; i++)
-            lower[i] = (char)tolower((unsigned char)song->track_names[t][i]);
-        lower[i] = '\0';
-        for (i = 0; name[i] && i + 1 < sizeof want; i++)
-            want[i] = (char)tolower((unsigned char)name[i]);
-        want[i] = '\0';
-        if (strstr(lower, want)) return t;
-    }
+    for (int t = 0; t < song->n_tracks; t++)
+        if (is_truth(song, name, track, t)) return t;
     return -1;
 }
 
@@ -106,12 +114,14 @@ static void measure(const char *path, const char *relative, const char *truth_na
         for (int k = 0; k < n_t; k++)
             melody += t_tokens[k] >= 0;
         tally->files++;
-        tally->picked += parts[0].track == truth;
-        tally->picked_blind += blind[0].track == truth;
+        int hit = is_truth(&song, truth_name, truth, parts[0].track);
+        int hit_blind = is_truth(&song, truth_name, truth, blind[0].track);
+        tally->picked += hit;
+        tally->picked_blind += hit_blind;
         int highest = 0; /* baseline: the part with the highest mean pitch */
         for (int i = 1; i < n_blind; i++)
             if (blind[i].mean_pitch > blind[highest].mean_pitch) highest = i;
-        tally->picked_highest += blind[highest].track == truth;
+        tally->picked_highest += is_truth(&song, truth_name, truth, blind[highest].track);
         tally->melody_steps += melody;
         tally->same_heuristic += agree(t_tokens, n_t, o_t, h_tokens, n_h,
                                        first_step(&song, parts[0].track, parts[0].channel));
@@ -119,10 +129,9 @@ static void measure(const char *path, const char *relative, const char *truth_na
                                    first_step(&song, blind[0].track, blind[0].channel));
         tally->same_skyline +=
             agree(t_tokens, n_t, o_t, s_tokens, n_s, first_step(&song, MELODY_ANY, MELODY_ANY));
-        if (verbose || parts[0].track != truth || blind[0].track != truth) {
+        if (verbose || !hit || !hit_blind) {
             printf("%s: truth track %d, picked %d (names) %d (blind)%s\n", relative, truth,
-                   parts[0].track, blind[0].track,
-                   parts[0].track != truth || blind[0].track != truth ? "  <-- miss" : "");
+                   parts[0].track, blind[0].track, !hit || !hit_blind ? "  <-- miss" : "");
             for (int i = 0; i < n_blind; i++)
                 printf("    track %d ch %2d '%s': notes %d mean %.1f overlap %.2f coverage %.2f "
                        "score %.2f\n",
