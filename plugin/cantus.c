@@ -73,11 +73,13 @@ static LV2_Handle instantiate(const LV2_Descriptor *descriptor, double rate,
         const size_t n = strlen(bundle_path);
         const char *slash = (n && bundle_path[n - 1] == '/') ? "" : "/";
         snprintf(path, length, "%s%s%s", bundle_path, slash, CANTUS_DEFAULT_MODEL);
-        CantusEngine *engine = cantus_load_now(self, path);
+        char err[CANTUS_ERROR_SIZE] = "";
+        CantusEngine *engine = engine_load(path, err, sizeof err);
         if (engine)
             engine_free(player_replace_engine(&self->player, engine));
         else
-            lv2_log_warning(&self->logger, "cantus: no default model; silent until one is set\n");
+            lv2_log_warning(&self->logger,
+                            "cantus: no default model, silent until one is set: %s\n", err);
         free(path);
     }
     return (LV2_Handle)self;

@@ -13,10 +13,9 @@
 #include <lv2/time/time.h>
 #include <lv2/urid/urid.h>
 
-#define CANTUS_URI        "urn:cantus:generator"
-#define CANTUS_PREFIX     "urn:cantus:"
-#define CANTUS__model     CANTUS_PREFIX "model"
-#define CANTUS__freeModel CANTUS_PREFIX "freeModel"
+#define CANTUS_URI    "urn:cantus:generator"
+#define CANTUS_PREFIX "urn:cantus:"
+#define CANTUS__model CANTUS_PREFIX "model"
 
 typedef struct {
     LV2_URID atom_Blank;
@@ -31,7 +30,6 @@ typedef struct {
     LV2_URID atom_URID;
     LV2_URID atom_eventTransfer;
     LV2_URID cantus_model;
-    LV2_URID cantus_freeModel;
     LV2_URID midi_Event;
     LV2_URID patch_Get;
     LV2_URID patch_Set;
@@ -61,7 +59,6 @@ static inline void map_cantus_uris(LV2_URID_Map *map, CantusURIs *uris)
     uris->atom_URID = map->map(map->handle, LV2_ATOM__URID);
     uris->atom_eventTransfer = map->map(map->handle, LV2_ATOM__eventTransfer);
     uris->cantus_model = map->map(map->handle, CANTUS__model);
-    uris->cantus_freeModel = map->map(map->handle, CANTUS__freeModel);
     uris->midi_Event = map->map(map->handle, LV2_MIDI__MidiEvent);
     uris->patch_Get = map->map(map->handle, LV2_PATCH__Get);
     uris->patch_Set = map->map(map->handle, LV2_PATCH__Set);
