@@ -157,7 +157,7 @@ int cmd_eval(int argc, char **argv)
         free(o.ngram_dirs);
         return parsed == 1 ? 0 : 2;
     }
-    openblas_set_num_threads(o.threads);
+    openblas_set_num_threads(1); /* the kernel makes its own threads */
     int status = 1;
     char err[CANTUS_ERROR_SIZE];
     Corpus corpus, fit;

@@ -27,8 +27,8 @@ typedef struct {
  * up to `steps` steps and `batch` sequences. */
 typedef struct {
     int vocab, hidden, layers, steps, batch;
-    /* Threads for the row-independent parts (1 after alloc); the GEMMs over
-     * all steps use OpenBLAS's own threads, which should be the same. */
+    /* Threads (1 after alloc): each GEMM over all steps is cut into row
+     * slices, and the recurrence into slices of the batch (slices.h). */
     int threads;
     LSTM_TEMPLATE_REAL *gates[CANTUS_MAX_LAYERS]; /* [T][B][4H], activated */
     LSTM_TEMPLATE_REAL *h[CANTUS_MAX_LAYERS];     /* [T+1][B][H] */

@@ -22,7 +22,7 @@ static void *run_one(void *arg)
 
 void run_slices(int threads, int n, SliceFn fn, void *ctx)
 {
-    const int requested = threads;
+    openblas_set_num_threads(1);
     if (threads > n) threads = n;
     if (threads > MAX_SLICES) threads = MAX_SLICES;
     if (threads <= 1) {
@@ -35,7 +35,6 @@ void run_slices(int threads, int n, SliceFn fn, void *ctx)
     for (int i = 0; i < threads; i++)
         slices[i] =
             (Slice){fn, ctx, (int)((long)n * i / threads), (int)((long)n * (i + 1) / threads)};
-    openblas_set_num_threads(1);
     for (int i = 1; i < threads; i++)
         started[i] = pthread_create(&ids[i], NULL, run_one, &slices[i]) == 0;
     run_one(&slices[0]);
@@ -47,5 +46,4 @@ void run_slices(int threads, int n, SliceFn fn, void *ctx)
         else
             run_one(&slices[i]);
     }
-    openblas_set_num_threads(requested);
 }

@@ -9,9 +9,10 @@
 typedef void (*SliceFn)(void *ctx, int lo, int hi);
 
 /* Calls fn(ctx, lo, hi) over [0, n) in `threads` slices at once (the caller
- * runs the first). OpenBLAS is held at one thread meanwhile, so the GEMMs
- * inside the slices run on their own thread each, and is given back
- * `threads` afterwards. threads <= 1 calls fn(ctx, 0, n) directly. */
+ * runs the first); threads <= 1 calls fn(ctx, 0, n) directly. OpenBLAS is
+ * set to one thread and left so: the training kernel cuts every GEMM into
+ * slices itself, and OpenBLAS's own threads, spinning between calls, would
+ * only compete with ours for the cores. */
 void run_slices(int threads, int n, SliceFn fn, void *ctx);
 
 #endif

@@ -104,7 +104,7 @@ int train_model(const TrainConfig *cfg, int vocab, const TokenSeq *train, int n_
     Run r;
     memset(&r, 0, sizeof r);
     r.cfg = cfg;
-    openblas_set_num_threads(cfg->threads);
+    openblas_set_num_threads(1); /* the kernel makes its own threads */
     const int T = cfg->seq, B = cfg->batch;
     if (lstm_params_alloc_f(&r.params, vocab, cfg->hidden, cfg->layers) ||
         lstm_params_alloc_f(&r.grad, vocab, cfg->hidden, cfg->layers) ||
