@@ -1,5 +1,6 @@
 /* The shared host-test machinery; see fixture.h. */
 #define _GNU_SOURCE
+#include <dirent.h>
 #include <ftw.h>
 #include <sys/stat.h>
 #include <math.h>
@@ -495,4 +496,64 @@ bool mkdir_p_ok(const char *path)
     }
     struct stat st;
     return (mkdir(buf, 0755) == 0 || stat(buf, &st) == 0) && stat(buf, &st) == 0;
+}
+
+/* A bundle of our own: the built one's files linked, its manifest with one
+ * more preset in the shape ttl/preset.ttl.in gives the shipped ones, a
+ * model of ours beside it. Returns the bundle's path in `bundle`. */
+void bundle_with_preset(const char *dir, char *bundle, size_t size)
+{
+    const char *built = getenv("CANTUS_BUNDLE");
+    snprintf(bundle, size, "%s/cantus.lv2", dir);
+    char presets[256], path[512], target[512];
+    snprintf(presets, sizeof(presets), "%s/presets", bundle);
+    assert_true(mkdir_p_ok(presets));
+    DIR *d = opendir(built);
+    assert_non_null(d);
+    struct dirent *e;
+    while ((e = readdir(d))) {
+        if (e->d_name[0] == '.' || !strcmp(e->d_name, "manifest.ttl") ||
+            !strcmp(e->d_name, "presets"))
+            continue;
+        snprintf(path, sizeof(path), "%s/%s", bundle, e->d_name);
+        snprintf(target, sizeof(target), "%s/%s", built, e->d_name);
+        char *real = realpath(target, NULL);
+        assert_non_null(real);
+        assert_int_equal(symlink(real, path), 0);
+        free(real);
+    }
+    closedir(d);
+    snprintf(target, sizeof(target), "%s/manifest.ttl", built);
+    snprintf(path, sizeof(path), "%s/manifest.ttl", bundle);
+    FILE *in = fopen(target, "r"), *out = fopen(path, "w");
+    assert_non_null(in);
+    assert_non_null(out);
+    char line[1024];
+    while (fgets(line, sizeof(line), in))
+        fputs(line, out);
+    fclose(in);
+    fputs("\n<urn:cantus:preset:hosttest>\n\ta pset:Preset ;\n"
+          "\tlv2:appliesTo <urn:cantus:generator> ;\n"
+          "\trdfs:seeAlso <presets/hosttest.ttl> .\n",
+          out);
+    fclose(out);
+    snprintf(path, sizeof(path), "%s/hosttest.ttl", presets);
+    out = fopen(path, "w");
+    assert_non_null(out);
+    fputs("@prefix cantus: <urn:cantus:> .\n"
+          "@prefix lv2: <http://lv2plug.in/ns/lv2core#> .\n"
+          "@prefix pset: <http://lv2plug.in/ns/ext/presets#> .\n"
+          "@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .\n"
+          "@prefix state: <http://lv2plug.in/ns/ext/state#> .\n"
+          "<urn:cantus:preset:hosttest> a pset:Preset ;\n"
+          "\tlv2:appliesTo <urn:cantus:generator> ;\n"
+          "\trdfs:label \"Host test\" ;\n"
+          "\tlv2:port [ lv2:symbol \"rests\" ; pset:value 0 ] ,\n"
+          "\t\t[ lv2:symbol \"gate\" ; pset:value 55.0 ] ,\n"
+          "\t\t[ lv2:symbol \"rate\" ; pset:value 2 ] ;\n"
+          "\tstate:state [ cantus:model <hosttest.safetensors> ] .\n",
+          out);
+    fclose(out);
+    snprintf(path, sizeof(path), "%s/hosttest.safetensors", presets);
+    write_test_model(path, 41, 84, 12, 16);
 }

@@ -6,6 +6,7 @@
 #define CANTUS_TESTS_HOST_FIXTURE_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "cantus_host.h"
@@ -111,6 +112,10 @@ void write_flawed_model(const char *path, uint32_t seed, int note_low, int pitch
 /* A fresh temporary directory; returns its path (static storage per call site). */
 char *make_temp_dir(char *buf, size_t size);
 void remove_tree(const char *path);
+/* A copy of the built bundle in dir (its files linked) with one more
+ * preset, <urn:cantus:preset:hosttest> "Host test": rests 0, gate 55,
+ * rate 2, and a model of 12 pitches from MIDI 84 in presets/. */
+void bundle_with_preset(const char *dir, char *bundle, size_t size);
 /* mkdir -p; false on failure. */
 bool mkdir_p_ok(const char *path);
 

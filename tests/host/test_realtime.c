@@ -194,6 +194,12 @@ static void presets_and_states_while_running(void **state)
     snprintf(model, sizeof(model), "%s/m.safetensors", dir);
     snprintf(saved, sizeof(saved), "%s/state", dir);
     write_test_model(model, 3, 40, 30, 32);
+    /* The shipped presets and one of ours, in a copy of the bundle. */
+    char bundle[128];
+    bundle_with_preset(dir, bundle, sizeof(bundle));
+    char built[512];
+    snprintf(built, sizeof(built), "%s", getenv("CANTUS_BUNDLE"));
+    setenv("CANTUS_BUNDLE", bundle, 1);
     Counter c;
     CantusHost *host = counted_host(48000, 512, CANTUS_WORKER_THREADED, &c);
     Session s;
@@ -222,6 +228,7 @@ static void presets_and_states_while_running(void **state)
         session_run_for(&s, 24000, 512);
     }
     cantus_host_presets_free(presets, n);
+    assert_true(n >= 1);
     session_stop(&s, 0);
     session_run(&s, 512);
     assert_true(session_note_ons(&s, NULL, 0) > 0);
@@ -229,6 +236,7 @@ static void presets_and_states_while_running(void **state)
     assert_clean(&c, "presets and states");
     session_free(&s);
     cantus_host_free(host);
+    setenv("CANTUS_BUNDLE", built, 1);
     remove_tree(dir);
 }
 

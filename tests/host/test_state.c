@@ -12,6 +12,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <dirent.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -299,6 +300,67 @@ static void every_preset_loads_and_plays(void **state)
     cantus_host_presets_free(presets, n);
 }
 
+/* A preset of our making, found, read by lilv_state_new_from_world and
+ * restored (before activate, then while rolling through the worker): its
+ * controls are set, its model (MIDI 84-95) is loaded from the bundle and
+ * plays. The shipped presets are checked the same way above. */
+static void a_preset_loads_and_plays(void **state)
+{
+    (void)state;
+    char dir[64], bundle[128], model[192], err[512];
+    make_temp_dir(dir, sizeof(dir));
+    bundle_with_preset(dir, bundle, sizeof(bundle));
+    snprintf(model, sizeof(model), "%s/presets/hosttest.safetensors", bundle);
+    for (int active = 0; active < 2; ++active) {
+        CantusHostConfig config = {.bundle_dir = bundle, .block_length = 256};
+        CantusHost *host = cantus_host_new(&config, err, sizeof(err));
+        if (!host) fail_msg("%s", err);
+        CantusPreset *presets;
+        int n = cantus_host_presets(host, &presets);
+        bool listed = false;
+        for (int i = 0; i < n; ++i)
+            listed |= !strcmp(presets[i].uri, "urn:cantus:preset:hosttest") &&
+                      !strcmp(presets[i].label, "Host test");
+        cantus_host_presets_free(presets, n);
+        assert_true(listed);
+        Session s;
+        if (active) {
+            cantus_host_set_control(host, "rests", 1.0f);
+            cantus_host_activate(host);
+            session_init(&s, host, 1, SEND_ON_CHANGE);
+            session_start(&s, 0, ratio(0, 1), ratio(120, 1));
+            session_run_for(&s, 4 * 24000, 256);
+        }
+        /* By label, as a user types it. */
+        if (!cantus_host_load_preset(host, "host test", err, sizeof(err))) fail_msg("%s", err);
+        assert_float_equal(cantus_host_get_control(host, "rests"), 0.0f, 0);
+        assert_float_equal(cantus_host_get_control(host, "gate"), 55.0f, 0);
+        assert_float_equal(cantus_host_get_control(host, "rate"), 2.0f, 0);
+        if (!active) {
+            cantus_host_activate(host);
+            session_init(&s, host, 2, SEND_ON_CHANGE);
+            session_start(&s, 0, ratio(0, 1), ratio(120, 1));
+        }
+        for (int i = 0; i < 64 && !same_file(s.last_model, model); ++i)
+            session_run(&s, 256);
+        if (!same_file(s.last_model, model))
+            fail_msg("the preset's model was not announced (last: %s)", s.last_model);
+        int before = session_note_ons(&s, NULL, 0);
+        session_run_for(&s, 8 * 24000, 256);
+        session_stop(&s, 0);
+        session_run(&s, 256);
+        int pitches[128];
+        int n_p = session_pitches(&s, pitches, 128);
+        assert_true(n_p >= before + 14);
+        for (int i = before + 2; i < n_p; ++i)
+            assert_true(pitches[i] >= 84 && pitches[i] <= 95);
+        assert_no_hanging_notes(&s);
+        session_free(&s);
+        cantus_host_free(host);
+    }
+    remove_tree(dir);
+}
+
 /* A host finds the plugin and its presets on LV2_PATH, as jalv does. */
 static void found_on_lv2_path(void **state)
 {
@@ -319,9 +381,9 @@ static void found_on_lv2_path(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(save_restore_round_trip), cmocka_unit_test(moved_session_finds_its_model),
-        cmocka_unit_test(restore_while_running),   cmocka_unit_test(every_preset_loads_and_plays),
-        cmocka_unit_test(found_on_lv2_path),
+        cmocka_unit_test(save_restore_round_trip),  cmocka_unit_test(moved_session_finds_its_model),
+        cmocka_unit_test(restore_while_running),    cmocka_unit_test(every_preset_loads_and_plays),
+        cmocka_unit_test(a_preset_loads_and_plays), cmocka_unit_test(found_on_lv2_path),
     };
     return cmocka_run_group_tests_name("state", tests, NULL, NULL);
 }
