@@ -43,8 +43,7 @@ static void check_song(const MidiSong *song)
         song->n_notes < 0 || song->drum_notes < 0 || (song->n_notes > 0 && !song->notes))
         fail("a read song has impossible header fields");
     for (int t = 0; t < song->n_tracks; t++)
-        if (!song->track_names || !song->track_names[t])
-            fail("a track has no name string");
+        if (!song->track_names || !song->track_names[t]) fail("a track has no name string");
     for (int i = 0; i < song->n_notes; i++) {
         const MidiNote *n = &song->notes[i];
         if (n->track < 0 || n->track >= song->n_tracks || n->channel < 0 || n->channel > 15 ||
@@ -89,8 +88,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         size_t len = strnlen(reason, sizeof reason);
         if (len == 0 || len == sizeof reason || strchr(reason, '\n'))
             fail("a refused file gave no one-line reason");
-        if (clean)
-            fail("a refused file still returned a clean copy");
+        if (clean) fail("a refused file still returned a clean copy");
         return 0;
     }
     if (!clean || clean_size == 0 || clean_size > SMF_CHECK_MAX_FILE)

@@ -53,8 +53,7 @@ static void check_info(const CantusModelInfo *info)
         (info->rest_token >= 0 && info->rest_token < info->pitch_tokens) ||
         (info->hold_token >= 0 && info->hold_token < info->pitch_tokens))
         fail("accepted a model whose REST/HOLD token collides or is out of range", 0, 0);
-    if (info->steps_per_beat < 1)
-        fail("accepted a model with steps_per_beat < 1", 0, 0);
+    if (info->steps_per_beat < 1) fail("accepted a model with steps_per_beat < 1", 0, 0);
 }
 
 static void exercise(const CantusModel *model)
@@ -63,17 +62,14 @@ static void exercise(const CantusModel *model)
     check_info(info);
 
     CantusState *state = cantus_state_new(model);
-    if (!state)
-        fail("cantus_state_new failed on an accepted model", 0, 0);
+    if (!state) fail("cantus_state_new failed on an accepted model", 0, 0);
 
     int vocab = info->vocab;
     uint8_t *mask = calloc((size_t)vocab, 1);
     double *scratch = calloc((size_t)vocab, sizeof *scratch);
-    if (!mask || !scratch)
-        abort();
+    if (!mask || !scratch) abort();
     CantusMaskSpec spec = {info->note_low, info->note_high, 0, CANTUS_SCALE_MAJOR, true};
-    if (cantus_mask_build(info, &spec, mask) < 1)
-        fail("the mask allows no token", 0, 0);
+    if (cantus_mask_build(info, &spec, mask) < 1) fail("the mask allows no token", 0, 0);
 
     CantusRng rng;
     cantus_rng_seed(&rng, 7, 1);

@@ -211,9 +211,11 @@ def midi_seeds():
 # The byte language fuzz/fuzz_run.c decodes (its comment is the reference):
 #   config byte; then ops until the bytes run out:
 #   op 0 RUN   size:u16 nevents:u8 then per event: kind:u8 gap:u8 body
-#   op 1 CTRL  port:u8 value:f32
+#   op 1 CTRL  port:u8 sel:u8 (top bit: value:f32 follows)
 #   op 2 ACTIVE toggle
 #   op 3 DELAY cycles:u8 (the worker answers this many cycles late)
+#   op 4 PRESET index:u8
+#   op 5 PANIC
 
 
 def run_seeds():
@@ -221,13 +223,22 @@ def run_seeds():
         return b"\x00" + struct.pack("<H", size) + bytes([n]) + events
 
     def ctrl(port, value):
-        return b"\x01" + bytes([port]) + struct.pack("<f", value)
+        # sel with its top bit set: the 4 raw bytes of a float follow
+        return b"\x01" + bytes([port, 0x80]) + struct.pack("<f", value)
+
+    def number(ty, v):
+        # 0 Int, 1 Long, 2 Float (from a double), 3 Double: 8 value bytes
+        if ty == 0:
+            return struct.pack("<iI", int(v), 0)
+        if ty == 1:
+            return struct.pack("<q", int(v))
+        return struct.pack("<d", v)
 
     def position(gap, fields, values):
         # kind 0: field mask, then per set field a type byte and 8 value bytes
         body = bytes([fields])
         for ty, v in values:
-            body += bytes([ty]) + struct.pack("<d", v)
+            body += bytes([ty]) + number(ty, v)
         return bytes([0, gap]) + body
 
     def midi(gap, msg):
@@ -278,6 +289,9 @@ def run_seeds():
         b"\x01"
         + run(512, rolling + midi(5, b"\x90\x3c\x64") + midi(100, b"\x80\x3c\x00"), 3)
         + run(512) * 8
+    )
+    seeds["rolling_long_rate4"] = (
+        b"\x03" + ctrl(5, 4.0) + ctrl(10, 0.0) + run(8192, rolling, 1) + run(8192) * 36
     )
     seeds["no_position_fallback"] = b"\x01" + run(2048) * 30
     seeds["zero_and_odd_cycles"] = b"\x01" + run(0) + run(1) + run(7) + run(8191) + b"\x02" + run(3) + b"\x02" + run(300)

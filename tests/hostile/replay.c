@@ -25,22 +25,19 @@ static int compare_names(const void *a, const void *b)
 static unsigned char *read_all(const char *path, size_t *size)
 {
     FILE *f = fopen(path, "rb");
-    if (!f)
-        return NULL;
+    if (!f) return NULL;
     unsigned char *data = NULL;
     size_t cap = 0, len = 0;
     for (;;) {
         if (len == cap) {
             cap = cap ? 2 * cap : 65536;
             unsigned char *grown = realloc(data, cap);
-            if (!grown)
-                break;
+            if (!grown) break;
             data = grown;
         }
         size_t got = fread(data + len, 1, cap - len, f);
         len += got;
-        if (got == 0)
-            break;
+        if (got == 0) break;
     }
     fclose(f);
     *size = len;
@@ -51,14 +48,12 @@ static void replay_corpus(void **state)
 {
     const char *dir = *state;
     DIR *d = opendir(dir);
-    if (!d)
-        fail_msg("cannot open corpus folder %s", dir);
+    if (!d) fail_msg("cannot open corpus folder %s", dir);
     char **names = NULL;
     int n = 0, cap = 0;
     struct dirent *e;
     while ((e = readdir(d)) != NULL) {
-        if (e->d_name[0] == '.')
-            continue;
+        if (e->d_name[0] == '.') continue;
         if (n == cap) {
             cap = cap ? 2 * cap : 64;
             names = realloc(names, (size_t)cap * sizeof *names);
@@ -90,8 +85,7 @@ int main(int argc, char **argv)
         fprintf(stderr, "usage: %s CORPUS_DIR\n", argv[0]);
         return 2;
     }
-    if (LLVMFuzzerInitialize)
-        LLVMFuzzerInitialize(&argc, &argv);
+    if (LLVMFuzzerInitialize) LLVMFuzzerInitialize(&argc, &argv);
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_prestate(replay_corpus, argv[1]),
     };

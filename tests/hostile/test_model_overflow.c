@@ -43,8 +43,8 @@ static void check(float scale, float bias)
             const float *logits = cantus_state_step(state, step % vocab);
             for (int v = 0; v < vocab; v++) {
                 if (!isfinite(logits[v]))
-                    fail_msg("scale %g, bias %g: accepted model gives logit[%d] = %f at step %d", scale, bias, v,
-                             logits[v], step);
+                    fail_msg("scale %g, bias %g: accepted model gives logit[%d] = %f at step %d",
+                             scale, bias, v, logits[v], step);
             }
         }
         cantus_state_free(state);

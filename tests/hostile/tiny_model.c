@@ -12,10 +12,10 @@
 static float *random_floats(CantusRng *rng, int n, float scale, float fixed)
 {
     float *p = malloc((size_t)n * sizeof *p);
-    if (!p)
-        return NULL;
+    if (!p) return NULL;
     for (int i = 0; i < n; i++)
-        p[i] = fixed != 0.0f ? fixed : (float)((cantus_rng_uniform(rng) - 0.5) * 2.0 * (double)scale);
+        p[i] =
+            fixed != 0.0f ? fixed : (float)((cantus_rng_uniform(rng) - 0.5) * 2.0 * (double)scale);
     return p;
 }
 
@@ -41,14 +41,17 @@ int tiny_model_write(const char *path, const TinyModelSpec *spec)
         for (int p = 0; p < 4; p++) {
             snprintf(names[n], sizeof names[n], "lstm.%s_l%d", parts[p].kind, k);
             int count = parts[p].rows * (parts[p].cols ? parts[p].cols : 1);
-            tensors[n] = (CantusTensorRef){names[n], random_floats(&rng, count, scale, parts[p].fixed),
-                                           parts[p].rows, parts[p].cols};
+            tensors[n] =
+                (CantusTensorRef){names[n], random_floats(&rng, count, scale, parts[p].fixed),
+                                  parts[p].rows, parts[p].cols};
             n++;
         }
     }
-    tensors[n] = (CantusTensorRef){"fc.weight", random_floats(&rng, vocab * h, scale, 0.0f), vocab, h};
+    tensors[n] =
+        (CantusTensorRef){"fc.weight", random_floats(&rng, vocab * h, scale, 0.0f), vocab, h};
     n++;
-    tensors[n] = (CantusTensorRef){"fc.bias", random_floats(&rng, vocab, scale, spec->bias), vocab, 0};
+    tensors[n] =
+        (CantusTensorRef){"fc.bias", random_floats(&rng, vocab, scale, spec->bias), vocab, 0};
     n++;
 
     char low[16], high[16], rest[16], hold[16];
@@ -57,16 +60,15 @@ int tiny_model_write(const char *path, const TinyModelSpec *spec)
     snprintf(rest, sizeof rest, "%d", spec->pitches);
     snprintf(hold, sizeof hold, "%d", spec->pitches + 1);
     const CantusMetaEntry meta[] = {
-        {"cantus.format", "1"},          {"cantus.note_low", low},
-        {"cantus.note_high", high},      {"cantus.rest_token", rest},
-        {"cantus.hold_token", hold},     {"cantus.steps_per_beat", "1"},
+        {"cantus.format", "1"},           {"cantus.note_low", low},
+        {"cantus.note_high", high},       {"cantus.rest_token", rest},
+        {"cantus.hold_token", hold},      {"cantus.steps_per_beat", "1"},
         {"cantus.genre", "hostile-test"},
     };
     char err[512];
     int rc = cantus_safetensors_write(path, tensors, n, meta, (int)(sizeof meta / sizeof meta[0]),
                                       err, sizeof err);
-    if (rc != 0)
-        fprintf(stderr, "tiny_model_write: %s\n", err);
+    if (rc != 0) fprintf(stderr, "tiny_model_write: %s\n", err);
     for (int i = 0; i < n; i++)
         free((void *)tensors[i].data);
     return rc;

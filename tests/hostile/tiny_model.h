@@ -8,13 +8,13 @@
 #include <stdint.h>
 
 typedef struct {
-    int note_low;   /* MIDI pitch of token 0 */
-    int pitches;    /* pitch tokens; REST and HOLD follow */
+    int note_low; /* MIDI pitch of token 0 */
+    int pitches;  /* pitch tokens; REST and HOLD follow */
     int hidden;
     int layers;
-    uint32_t seed;  /* weights uniform in [-scale, scale) from this seed */
-    float scale;    /* 0 means 0.5 */
-    float bias;     /* 0: random biases; else every bias is this value */
+    uint32_t seed; /* weights uniform in [-scale, scale) from this seed */
+    float scale;   /* 0 means 0.5 */
+    float bias;    /* 0: random biases; else every bias is this value */
 } TinyModelSpec;
 
 /* Writes the model to path; returns 0, or -1 with a message on stderr. */
