@@ -71,6 +71,7 @@ void generator_init(CantusGenerator *gen)
         .beats_per_bar = 4.0,
         .input_token = -1,
         .follow_token = -1,
+        .catchup_limit = GENERATOR_MIN_CATCHUP,
     };
     cantus_rng_seed(&gen->rng, 0, 0);
 }
@@ -87,9 +88,22 @@ void generator_restart(CantusGenerator *gen, int64_t step)
     gen->follow_token = -1;
 }
 
+/* Multiply-adds of one LSTM step of a model: gates of every layer and the
+ * dense layer (an upper bound: layer 0's one-hot input costs less). */
+static int catchup_limit(const CantusModelInfo *info)
+{
+    const double h = info->hidden;
+    const double v = info->vocab;
+    const double macs = 4.0 * h * (v + h) + (info->layers - 1) * 4.0 * h * (2.0 * h) + v * h;
+    const double steps = GENERATOR_CATCHUP_MACS / (macs > 1.0 ? macs : 1.0);
+    if (steps < GENERATOR_MIN_CATCHUP) return GENERATOR_MIN_CATCHUP;
+    return steps > GENERATOR_MAX_CATCHUP ? GENERATOR_MAX_CATCHUP : (int)steps;
+}
+
 void generator_set_engine(CantusGenerator *gen, CantusEngine *engine, int64_t step)
 {
     gen->engine = engine;
+    gen->catchup_limit = engine ? catchup_limit(engine->info) : GENERATOR_MIN_CATCHUP;
     generator_restart(gen, step);
 }
 
@@ -114,9 +128,10 @@ void generator_set_seed(CantusGenerator *gen, uint32_t seed, int64_t step)
         gen->reseed_pending = true;
 }
 
-int generator_work(CantusGenerator *gen, int budget)
+int generator_work(CantusGenerator *gen, int cycles)
 {
     if (!gen->engine) return 0;
+    const int budget = gen->catchup_limit * (cycles > 1 ? cycles : 1);
     if (gen->next_step < gen->target_step) {
         int made = 0;
         while (made < budget && gen->next_step < gen->target_step) {
@@ -138,7 +153,7 @@ int generator_work(CantusGenerator *gen, int budget)
 
 bool generator_peek(CantusGenerator *gen, int64_t step, int *token)
 {
-    if (!gen->engine || step < gen->next_step || step - gen->next_step > GENERATOR_INLINE_CATCHUP)
+    if (!gen->engine || step < gen->next_step || step - gen->next_step > gen->catchup_limit)
         return false;
     while (gen->next_step < step) {
         draw(gen);

@@ -32,9 +32,14 @@
 /* A token that plays nothing: REST of a model without REST, or no draw. */
 #define GENERATOR_SILENT (-1)
 
-/* Catch-up steps a single step boundary may compute on the spot before it
- * gives up and stays silent (the rest is spread over later cycles). */
-#define GENERATOR_INLINE_CATCHUP 2
+/* How much fast-forward one cycle may do, in multiply-adds: about 170 us
+ * at the 12 GMAC/s the core's AVX2 step reaches here (the 128-unit golden
+ * model steps in ~10 us), an eighth of a 64-frame cycle at 48 kHz. A step
+ * that arrives with more than that still to catch up stays silent and the
+ * rest is spread over the following cycles. */
+#define GENERATOR_CATCHUP_MACS 2000000
+#define GENERATOR_MIN_CATCHUP  2
+#define GENERATOR_MAX_CATCHUP  64
 
 typedef struct {
     CantusEngine *engine; /* not owned: the player owns it */
@@ -58,6 +63,7 @@ typedef struct {
     int input_token;  /* the token fed for the step after the last one drawn */
     int follow_token; /* a played note waiting to be the next input, or -1 */
 
+    int catchup_limit;   /* LSTM steps per cycle of fast-forward, for this model */
     uint64_t lstm_steps; /* counts LSTM steps, for tests and benchmarks */
 } CantusGenerator;
 
@@ -78,13 +84,14 @@ void generator_set_seed(CantusGenerator *gen, uint32_t seed, int64_t step);
  * the phrase holding it and fast-forward to it. */
 void generator_restart(CantusGenerator *gen, int64_t step);
 
-/* Work ahead between steps, at most `budget` LSTM steps: one phase per call
- * (prefetch, then step), or fast-forward. Returns the LSTM steps made. */
-int generator_work(CantusGenerator *gen, int budget);
+/* Work ahead between steps: one phase per call (prefetch, then step), or
+ * fast-forward of up to catchup_limit x `cycles` LSTM steps (a cycle of
+ * 64 frames counts 1). Returns the LSTM steps made. */
+int generator_work(CantusGenerator *gen, int cycles);
 
 /* The token of `step`, drawn if not yet drawn, not consumed (a gate end
- * peeks at the next step to see a HOLD). False when the generator is too far
- * behind to reach `step` now, or has no engine. */
+ * peeks at the next step to see a HOLD). False when the generator is more
+ * than catchup_limit steps behind `step`, or has no engine. */
 bool generator_peek(CantusGenerator *gen, int64_t step, int *token);
 
 /* The same, consuming it: the generator moves on to step + 1. A step it

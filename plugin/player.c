@@ -236,7 +236,7 @@ void player_work_ahead(CantusPlayer *player, uint32_t cycle_frames)
     if (!playing(player)) return;
     /* The cycle that crosses a step only emits. */
     if (step_frame(player, player->next_step) < player->now + (int64_t)cycle_frames) return;
-    generator_work(&player->gen, 1 + (int)(cycle_frames / 64));
+    generator_work(&player->gen, (int)(cycle_frames / 64));
 }
 
 /* The frames a note of step `step` (starting at `frame`) lasts. */

@@ -199,14 +199,30 @@ static void test_phrase_repeats_wherever_playback_starts(void **unused)
     assert_memory_equal(b, a + 6, 10);
     rig_free(&late);
 
-    /* Starting exactly on beat 6: too far from the phrase start to catch up
-     * within the step, so beat 6 is silent; from beat 7 on, the same notes. */
+    /* Starting exactly on beat 6: six steps from the phrase start are
+     * caught up on the spot (the 128-unit model allows 17 a cycle), so beat
+     * 6 itself sounds, the same as from 0. */
     rig_init(&late, SEED_MODEL, &controls);
     play_from(&late, 6.0, 9 * 24000, 256);
-    const size_t m = recorder_note_ons(&late.recorder, fb, b, 64);
-    assert_int_equal(m, 8);
-    assert_int_equal(fb[0], 24000);
-    assert_memory_equal(b, a + 7, 8);
+    assert_int_equal(recorder_note_ons(&late.recorder, fb, b, 64), 9);
+    assert_int_equal(fb[0], 0);
+    assert_memory_equal(b, a + 6, 9);
+    rig_free(&late);
+
+    /* At rate 4 the same start is 24 steps into the phrase: too many for
+     * one cycle, so step 24 is silent, the rest is caught up in the next
+     * cycle, and from step 25 on the notes are those of the run from 0. */
+    static uint8_t a4[128], b4[128];
+    controls.rate = 4;
+    rig_init(&rig, SEED_MODEL, &controls);
+    play_from(&rig, 0.0, 16 * 24000, 256);
+    assert_int_equal(recorder_note_ons(&rig.recorder, NULL, a4, 128), 64);
+    rig_free(&rig);
+    rig_init(&late, SEED_MODEL, &controls);
+    play_from(&late, 6.0, 9 * 24000, 256);
+    assert_int_equal(recorder_note_ons(&late.recorder, fb, b4, 64), 35);
+    assert_int_equal(fb[0], 6000);
+    assert_memory_equal(b4, a4 + 25, 35);
     rig_free(&late);
 }
 
