@@ -1,0 +1,137 @@
+/* The shared object through its bare descriptor, with the least a host can
+ * give: a missing required feature refuses to instantiate; unconnected
+ * ports (Ardour's latency probe runs with NULL buffers) and empty cycles do
+ * not crash; a bundle without default.safetensors still instantiates and is
+ * silent until a model is set. The full host view is tests/host. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <cmocka.h>
+#include <dlfcn.h>
+#include <lv2/atom/atom.h>
+#include <lv2/core/lv2.h>
+#include <lv2/urid/urid.h>
+#include <lv2/worker/worker.h>
+
+#include "cantus.h"
+
+static const char *mapped[256];
+static LV2_URID mapped_count;
+
+static LV2_URID map_uri(LV2_URID_Map_Handle handle, const char *uri)
+{
+    (void)handle;
+    for (LV2_URID i = 0; i < mapped_count; i++)
+        if (!strcmp(mapped[i], uri)) return i + 1;
+    assert_true(mapped_count < 256);
+    mapped[mapped_count++] = uri;
+    return mapped_count;
+}
+
+static LV2_Worker_Status schedule_nothing(LV2_Worker_Schedule_Handle handle, uint32_t size,
+                                          const void *data)
+{
+    (void)handle;
+    (void)size;
+    (void)data;
+    return LV2_WORKER_SUCCESS;
+}
+
+static const LV2_Descriptor *descriptor(void **library)
+{
+    *library = dlopen(PLUGIN_PATH, RTLD_NOW | RTLD_LOCAL);
+    assert_non_null(*library);
+    LV2_Descriptor_Function entry = (LV2_Descriptor_Function)dlsym(*library, "lv2_descriptor");
+    assert_non_null(entry);
+    const LV2_Descriptor *d = entry(0);
+    assert_non_null(d);
+    assert_string_equal(d->URI, "urn:cantus:generator");
+    assert_null(entry(1));
+    return d;
+}
+
+static LV2_URID_Map map = {NULL, map_uri};
+static LV2_Worker_Schedule schedule = {NULL, schedule_nothing};
+static const LV2_Feature map_feature = {LV2_URID__map, &map};
+static const LV2_Feature schedule_feature = {LV2_WORKER__schedule, &schedule};
+
+static void test_required_features(void **unused)
+{
+    (void)unused;
+    void *library;
+    const LV2_Descriptor *d = descriptor(&library);
+    const LV2_Feature *map_only[] = {&map_feature, NULL};
+    const LV2_Feature *schedule_only[] = {&schedule_feature, NULL};
+    assert_null(d->instantiate(d, 48000.0, BUNDLE_PATH, map_only));
+    assert_null(d->instantiate(d, 48000.0, BUNDLE_PATH, schedule_only));
+    dlclose(library);
+}
+
+/* Runs with an output buffer and counts the MIDI events written. */
+static int run_counting(const LV2_Descriptor *d, LV2_Handle h, uint32_t frames)
+{
+    static uint64_t buffer[4096];
+    LV2_Atom_Sequence *out = (LV2_Atom_Sequence *)buffer;
+    out->atom.size = sizeof buffer - sizeof(LV2_Atom);
+    out->atom.type = 0;
+    d->connect_port(h, CANTUS_NOTIFY, out);
+    d->run(h, frames);
+    int count = 0;
+    LV2_ATOM_SEQUENCE_FOREACH(out, event)
+    count += event->body.type == map_uri(NULL, "http://lv2plug.in/ns/ext/midi#MidiEvent");
+    return count;
+}
+
+static void test_null_ports_and_empty_cycles(void **unused)
+{
+    (void)unused;
+    void *library;
+    const LV2_Descriptor *d = descriptor(&library);
+    const LV2_Feature *features[] = {&map_feature, &schedule_feature, NULL};
+    LV2_Handle h = d->instantiate(d, 48000.0, BUNDLE_PATH, features);
+    assert_non_null(h);
+    d->activate(h);
+    for (uint32_t port = 0; port < CANTUS_PORT_COUNT; port++)
+        d->connect_port(h, port, NULL);
+    for (int i = 0; i < 200; i++)
+        d->run(h, i % 3 ? 4096 : 0);
+    /* Connected again, it plays (its default model, the fallback tempo). */
+    int notes = 0;
+    for (int i = 0; i < 100; i++)
+        notes += run_counting(d, h, 1024);
+    assert_true(notes > 0);
+    d->deactivate(h);
+    d->cleanup(h);
+    dlclose(library);
+}
+
+static void test_no_default_model(void **unused)
+{
+    (void)unused;
+    void *library;
+    const LV2_Descriptor *d = descriptor(&library);
+    const LV2_Feature *features[] = {&map_feature, &schedule_feature, NULL};
+    LV2_Handle h = d->instantiate(d, 44100.0, "/nonexistent/bundle/", features);
+    assert_non_null(h);
+    d->activate(h);
+    int notes = 0;
+    for (int i = 0; i < 100; i++)
+        notes += run_counting(d, h, 1024);
+    assert_int_equal(notes, 0);
+    d->deactivate(h);
+    d->cleanup(h);
+    dlclose(library);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_required_features),
+        cmocka_unit_test(test_null_ports_and_empty_cycles),
+        cmocka_unit_test(test_no_default_model),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
