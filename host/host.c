@@ -196,8 +196,17 @@ CantusHost *cantus_host_new(const CantusHostConfig *config, char *err, size_t er
 void cantus_host_free(CantusHost *host)
 {
     if (!host) return;
-    /* The worker stops before the instance goes: work() must not run on a
-     * freed plugin. */
+    /* Answers still on their way (a model loaded, a state restored) reach
+     * the plugin, which then owns what they carry and frees it in cleanup;
+     * then the worker stops before the instance goes: work() must not run
+     * on a freed plugin. */
+    if (host->instance && host->worker.iface) {
+        cantus_worker_drain(&host->worker);
+        cantus_worker_do_deferred(&host->worker);
+        host->worker.delay = 0;
+        host->worker.held = 0;
+        cantus_worker_emit_responses(&host->worker);
+    }
     cantus_worker_stop(&host->worker);
     if (host->instance) {
         if (host->active) lilv_instance_deactivate(host->instance);
