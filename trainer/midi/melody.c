@@ -18,6 +18,8 @@
 #define WEIGHT_MONO     2.0 /* share of notes that start alone */
 #define WEIGHT_COVERAGE 1.0 /* share of the song the part sounds in */
 #define WEIGHT_PITCH    1.0 /* per octave below the highest part's mean */
+#define WEIGHT_DENSITY  0.5 /* onsets per beat of the part's span: tunes move, pads do not */
+#define DENSITY_FULL    2.0 /* ... counted up to this many */
 #define BASS_MEAN       48.0
 #define WEIGHT_BASS     1.5 /* a part whose mean is below C3 is a bass line */
 /* Parts with fewer onsets (distinct note start times) than this share of
@@ -69,13 +71,14 @@ int melody_parts(const MidiSong *song, int use_names, MelodyPart **parts_out)
     int64_t *max_end = calloc((size_t)n_slots, sizeof *max_end);     /* overlap sweep */
     int64_t *union_end = calloc((size_t)n_slots, sizeof *union_end); /* coverage sweep */
     int64_t *last_start = calloc((size_t)n_slots, sizeof *last_start);
+    int64_t *first_start = calloc((size_t)n_slots, sizeof *first_start);
     int *onsets = calloc((size_t)n_slots, sizeof *onsets);
     double *sum_pitch = calloc((size_t)n_slots, sizeof *sum_pitch);
     double *overlapped = calloc((size_t)n_slots, sizeof *overlapped);
     double *covered = calloc((size_t)n_slots, sizeof *covered);
     int status = 0;
-    if (!parts || !max_end || !union_end || !last_start || !onsets || !sum_pitch || !overlapped ||
-        !covered) {
+    if (!parts || !max_end || !union_end || !last_start || !first_start || !onsets || !sum_pitch ||
+        !overlapped || !covered) {
         free(parts);
         parts = NULL;
         status = -1;
@@ -90,7 +93,7 @@ int melody_parts(const MidiSong *song, int use_names, MelodyPart **parts_out)
     for (int i = 0; i < song->n_notes; i++) { /* notes are sorted by start */
         const MidiNote *note = &song->notes[i];
         int slot = note->track * 16 + note->channel;
-        parts[slot].notes++;
+        if (parts[slot].notes++ == 0) first_start[slot] = note->start;
         if (note->start != last_start[slot]) onsets[slot]++;
         last_start[slot] = note->start;
         sum_pitch[slot] += note->pitch;
@@ -116,6 +119,8 @@ int melody_parts(const MidiSong *song, int use_names, MelodyPart **parts_out)
         part.mean_pitch = sum_pitch[s] / parts[s].notes;
         part.overlap = overlapped[s] / parts[s].notes;
         part.coverage = covered[s] / length;
+        int64_t span = max_end[s] - first_start[s];
+        part.density = span > 0 ? onsets[s] * (double)song->ppqn / (double)span : 0.0;
         part.name_vote = use_names ? name_vote(song->track_names[part.track]) : 0;
         if (part.mean_pitch > highest_mean) highest_mean = part.mean_pitch;
         parts[n++] = part;
@@ -123,15 +128,16 @@ int melody_parts(const MidiSong *song, int use_names, MelodyPart **parts_out)
     for (int i = 0; i < n; i++) {
         MelodyPart *p = &parts[i];
         p->score = WEIGHT_NAME * p->name_vote + WEIGHT_MONO * (1.0 - p->overlap) +
-                   WEIGHT_COVERAGE * p->coverage -
+                   WEIGHT_COVERAGE * p->coverage +
+                   WEIGHT_DENSITY * (p->density < DENSITY_FULL ? p->density / DENSITY_FULL : 1.0) -
                    WEIGHT_PITCH * (highest_mean - p->mean_pitch) / 12.0 -
                    (p->mean_pitch < BASS_MEAN ? WEIGHT_BASS : 0.0);
     }
     qsort(parts, (size_t)n, sizeof *parts, compare_parts);
     status = n;
 done:
-    free(max_end), free(union_end), free(last_start), free(onsets), free(sum_pitch),
-        free(overlapped), free(covered);
+    free(max_end), free(union_end), free(last_start), free(first_start), free(onsets),
+        free(sum_pitch), free(overlapped), free(covered);
     *parts_out = parts;
     return status;
 }

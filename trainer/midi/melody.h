@@ -25,6 +25,7 @@ typedef struct {
     double mean_pitch;
     double overlap;  /* share of notes starting while another note of the part sounds */
     double coverage; /* share of the song's length during which the part sounds */
+    double density;  /* onsets per beat from its first onset to its last note's end */
     int name_vote;   /* +1 melody-like name, -1 accompaniment-like, 0 neither */
     double score;
 } MelodyPart;
