@@ -208,6 +208,7 @@ static void run(LV2_Handle instance, uint32_t sample_count)
 
     player_work_ahead(player, sample_count);
 
+    const uint32_t last_frame = sample_count ? sample_count - 1 : 0;
     uint32_t rendered = 0;
     if (self->control) {
         LV2_ATOM_SEQUENCE_FOREACH(self->control, event)
@@ -230,14 +231,14 @@ static void run(LV2_Handle instance, uint32_t sample_count)
             }
             if (player->swapped) {
                 player->swapped = false;
-                announce_model(self, offset < sample_count ? offset : sample_count - 1);
+                announce_model(self, offset < sample_count ? offset : last_frame);
             }
         }
     }
     player_render(player, sample_count - rendered);
     if (player->swapped) {
         player->swapped = false;
-        announce_model(self, sample_count ? sample_count - 1 : 0);
+        announce_model(self, last_frame);
     }
     send_retired(self);
     if (self->forge_ready) lv2_atom_forge_pop(&self->forge, &notify_frame);

@@ -180,10 +180,11 @@ void player_set_controls(CantusPlayer *player, const CantusControls *controls)
         player->rolling = player->clock.beats_per_frame > 0.0;
     }
     if (rate_changed || enabled_now) {
-        /* Step indices count in steps of the rate: find ours again. */
+        /* Step indices count in steps of the rate: find ours again, and
+         * start the line afresh from there. */
         player->next_step = cantus_grid_first_step_from(&player->clock, next.rate, player->now);
         update_grid(player);
-        if (enabled_now || rate_changed) resync(player);
+        resync(player);
     } else {
         update_grid(player);
     }
