@@ -122,10 +122,14 @@ void generator_set_seed(CantusGenerator *gen, uint32_t seed, int64_t step)
 {
     if (seed == gen->seed) return;
     gen->seed = seed;
-    if (gen->phrase_bars > 0)
+    if (gen->phrase_bars > 0) {
         generator_restart(gen, step);
-    else
+    } else {
+        /* A token drawn early (a gate end looking for a HOLD) is drawn again
+         * from the same logits, so the new seed starts at the next step. */
         gen->reseed_pending = true;
+        gen->drawn = false;
+    }
 }
 
 int generator_work(CantusGenerator *gen, int cycles)

@@ -248,6 +248,56 @@ static void test_seed_change_at_next_step(void **unused)
     rig_free(&changed);
 }
 
+/* The events from `frame` on, as (frame, status, pitch) triples. */
+static size_t events_from(const Recorder *recorder, int64_t frame, int64_t *out, size_t max)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < recorder->count && n + 3 <= max; i++)
+        if (recorder->events[i].frame >= frame) {
+            out[n++] = recorder->events[i].frame;
+            out[n++] = recorder->events[i].message[0];
+            out[n++] = recorder->events[i].message[1];
+        }
+    return n;
+}
+
+static void test_seed_change_after_a_gate_end(void **unused)
+{
+    (void)unused;
+    /* With ties, a note's gate end draws the next step's token early (is it
+     * a HOLD?). A seed change after that still applies at the next step:
+     * changed just after the gate end or just before it, the same music
+     * from the next step on, and not the music of the old seed. */
+    static int64_t early[3000], late[3000], kept[3000];
+    CantusControls controls = controls_at(120.0);
+    controls.rests = true;
+    controls.gate = 50.0f;
+    controls.seed = 1;
+    Rig a, b, c;
+    rig_init(&a, REST_HOLD_MODEL, &controls);
+    rig_init(&b, REST_HOLD_MODEL, &controls);
+    rig_init(&c, REST_HOLD_MODEL, &controls);
+    rig_run(&a, 10 * 24000 + 4800, 64);  /* beat 10.2: before the gate end */
+    rig_run(&b, 10 * 24000 + 16800, 64); /* beat 10.7: after it */
+    rig_run(&c, 10 * 24000 + 16800, 64);
+    controls.seed = 2;
+    player_set_controls(&a.player, &controls);
+    player_set_controls(&b.player, &controls);
+    rig_run_to(&a, 60 * 24000, 64);
+    rig_run_to(&b, 60 * 24000, 64);
+    rig_run_to(&c, 60 * 24000, 64);
+    const size_t na = events_from(&a.recorder, 11 * 24000, early, 3000);
+    const size_t nb = events_from(&b.recorder, 11 * 24000, late, 3000);
+    const size_t nc = events_from(&c.recorder, 11 * 24000, kept, 3000);
+    assert_true(na > 30);
+    assert_int_equal(na, nb);
+    assert_memory_equal(early, late, na * sizeof(int64_t));
+    assert_true(na != nc || memcmp(early, kept, na * sizeof(int64_t)) != 0);
+    rig_free(&a);
+    rig_free(&b);
+    rig_free(&c);
+}
+
 static void test_follow_becomes_next_input(void **unused)
 {
     (void)unused;
@@ -462,6 +512,7 @@ int main(void)
         cmocka_unit_test(test_small_jumps_absorbed),
         cmocka_unit_test(test_phrase_repeats_wherever_playback_starts),
         cmocka_unit_test(test_seed_change_at_next_step),
+        cmocka_unit_test(test_seed_change_after_a_gate_end),
         cmocka_unit_test(test_follow_becomes_next_input),
         cmocka_unit_test(test_follow_through_player),
         cmocka_unit_test(test_swap_waits_for_step),
