@@ -15,6 +15,8 @@
 
 #include <cmocka.h>
 
+#include <smf.h>
+
 #include "midi_fixture.h"
 #include "midi_read.h"
 #include "smf_check.h"
@@ -281,12 +283,28 @@ static void test_reasons(void **state)
     expect_reason(bad, sizeof bad, "4 bytes");
 }
 
+/* libsmf's glib warnings are caught, not printed: a user sees one reason per
+ * file, never libsmf's own lines. */
+static void test_libsmf_messages_captured(void **state)
+{
+    (void)state;
+    midi_quiet_libsmf();
+    smf_t *smf = smf_new();
+    assert_non_null(smf);
+    smf_track_t *a = smf_track_new(), *b = smf_track_new();
+    smf_add_track(smf, a);
+    smf_add_track(smf, b);
+    assert_int_not_equal(smf_set_format(smf, 0), 0); /* two tracks cannot be format 0 */
+    assert_true(strlen(midi_libsmf_last_message()) > 0);
+    smf_delete(smf);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_reasons),      cmocka_unit_test(test_fuzz_format0),
         cmocka_unit_test(test_fuzz_format1), cmocka_unit_test(test_fuzz_hand_made),
-        cmocka_unit_test(test_garbage),
+        cmocka_unit_test(test_garbage),      cmocka_unit_test(test_libsmf_messages_captured),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
