@@ -97,7 +97,8 @@ static void run(const Shape *s, int steps, int threads, double peak)
            s->V, s->H, s->L, s->B, s->T, threads, median, ms[0], ms[steps - 1], steps,
            cpu_total / steps, gflops, peak > 0 ? 100 * gflops / (peak * threads) : 0.0, threads,
            peak);
-    printf("RESULT %d %d %d %d %d %.3f\n", s->V, s->H, s->L, s->B, s->T, median);
+    printf("RESULT %d %d %d %d %d %.3f %.3f\n", s->V, s->H, s->L, s->B, s->T, median,
+           cpu_total / steps);
     free(ms);
     free(x);
     free(y);
