@@ -14,6 +14,7 @@
 #include <lv2/atom/util.h>
 #include <lv2/core/lv2.h>
 #include <lv2/core/lv2_util.h>
+#include <lv2/midi/midi.h>
 
 #include "cantus.h"
 #include "patch.h"
@@ -23,22 +24,42 @@
 /* The file instantiate loads so that a fresh instance plays at once. */
 #define CANTUS_DEFAULT_MODEL "default.safetensors"
 
+/* Bytes one 3-byte MIDI event takes in the output sequence. */
+#define MIDI_EVENT_BYTES lv2_atom_pad_size(sizeof(LV2_Atom_Event) + 3)
+
+/* What the output must keep free at all times: the note-offs of a full note
+ * table and of one more note. Note-ons, MIDI passed through and patch
+ * messages are only written when they leave this much, so a note-off always
+ * fits and no note is left hanging by a full buffer. */
+#define NOTE_OFF_RESERVE ((CANTUS_NOTE_TABLE_SIZE + 1) * MIDI_EVENT_BYTES)
+
+static uint32_t output_space(const Cantus *self)
+{
+    return self->forge_ready ? self->forge.size - self->forge.offset : 0;
+}
+
 /* The player writes MIDI here, in its own frame count; it lands in the
- * output sequence at its offset in this cycle. Outside run() there is no
- * output buffer and nothing could be written (deactivate keeps its notes in
- * `stale` for that reason). */
-static void write_midi(void *handle, int64_t frame, const uint8_t message[3])
+ * output sequence at its offset in this cycle. A note-off that cannot be
+ * written now (no output port this cycle, or outside run()) is kept in
+ * `stale` and written at the start of the next cycle that has one. */
+static bool write_midi(void *handle, int64_t frame, const uint8_t message[3])
 {
     Cantus *self = (Cantus *)handle;
-    if (!self->forge_ready) return;
+    const bool note_on = (message[0] & 0xF0) == LV2_MIDI_MSG_NOTE_ON;
+    if (note_on && output_space(self) < MIDI_EVENT_BYTES + NOTE_OFF_RESERVE) return false;
+    if (!note_on && output_space(self) < MIDI_EVENT_BYTES) {
+        CantusNoteTable *stale = &self->stale;
+        if ((message[0] & 0xF0) == LV2_MIDI_MSG_NOTE_OFF && stale->count < CANTUS_NOTE_TABLE_SIZE)
+            stale->notes[stale->count++] = (CantusNote){message[0] & 0x0F, message[1], 0};
+        return true;
+    }
     int64_t offset = frame - self->cycle_start;
     if (offset < 0) offset = 0;
     if (offset >= (int64_t)self->cycle_frames)
         offset = self->cycle_frames ? self->cycle_frames - 1 : 0;
-    if (lv2_atom_forge_frame_time(&self->forge, offset)) {
-        lv2_atom_forge_atom(&self->forge, 3, self->uris.midi_Event);
-        lv2_atom_forge_write(&self->forge, message, 3);
-    }
+    return lv2_atom_forge_frame_time(&self->forge, offset) &&
+           lv2_atom_forge_atom(&self->forge, 3, self->uris.midi_Event) &&
+           lv2_atom_forge_write(&self->forge, message, 3);
 }
 
 static LV2_Handle instantiate(const LV2_Descriptor *descriptor, double rate,
@@ -158,8 +179,11 @@ static void send_retired(Cantus *self)
 
 static void announce_model(Cantus *self, uint32_t offset)
 {
+    /* The event and object headers and the property take under 128 bytes. */
     const CantusEngine *engine = self->player.engine;
-    if (engine && self->forge_ready)
+    if (!engine) return;
+    const uint32_t bytes = lv2_atom_pad_size((uint32_t)engine->path_len + 1) + 128;
+    if (output_space(self) >= bytes + NOTE_OFF_RESERVE)
         patch_write_model(&self->forge, &self->uris, offset, engine->path,
                           (uint32_t)engine->path_len);
 }
@@ -197,8 +221,10 @@ static void run(LV2_Handle instance, uint32_t sample_count)
         self->forge_ready = lv2_atom_forge_sequence_head(&self->forge, &notify_frame, 0) != 0;
     }
 
-    /* Notes left sounding by a deactivate end first. */
-    note_table_release_all(&self->stale, &player->sink, player->now);
+    /* Notes left sounding by a deactivate (or a cycle without an output
+     * port) end first. */
+    if (output_space(self) >= MIDI_EVENT_BYTES * CANTUS_NOTE_TABLE_SIZE)
+        note_table_release_all(&self->stale, &player->sink, player->now);
 
     const CantusControls controls = read_controls(self);
     player_set_controls(player, &controls);
@@ -221,7 +247,9 @@ static void run(LV2_Handle instance, uint32_t sample_count)
             if (event->body.type == self->uris.midi_Event) {
                 const uint8_t *message = (const uint8_t *)LV2_ATOM_BODY_CONST(&event->body);
                 /* What is played in passes through, whatever we do with it. */
-                if (self->forge_ready && lv2_atom_forge_frame_time(&self->forge, offset)) {
+                const uint32_t bytes = lv2_atom_pad_size(sizeof(LV2_Atom_Event) + event->body.size);
+                if (output_space(self) >= bytes + NOTE_OFF_RESERVE &&
+                    lv2_atom_forge_frame_time(&self->forge, offset)) {
                     lv2_atom_forge_atom(&self->forge, event->body.size, self->uris.midi_Event);
                     lv2_atom_forge_write(&self->forge, message, event->body.size);
                 }

@@ -28,7 +28,7 @@ void note_table_init(CantusNoteTable *table)
     table->count = 0;
 }
 
-void note_table_note_on(CantusNoteTable *table, const CantusMidiSink *sink, int64_t frame,
+bool note_table_note_on(CantusNoteTable *table, const CantusMidiSink *sink, int64_t frame,
                         uint8_t channel, uint8_t pitch, uint8_t velocity, int64_t off_frame)
 {
     channel &= 0x0F;
@@ -47,8 +47,9 @@ void note_table_note_on(CantusNoteTable *table, const CantusMidiSink *sink, int6
         remove_at(table, 0);
     }
     const uint8_t message[3] = {(uint8_t)(LV2_MIDI_MSG_NOTE_ON | channel), pitch, velocity};
-    sink->write(sink->handle, frame, message);
+    if (!sink->write(sink->handle, frame, message)) return false;
     table->notes[table->count++] = (CantusNote){channel, pitch, off_frame};
+    return true;
 }
 
 int64_t note_table_next_off(const CantusNoteTable *table)

@@ -19,9 +19,13 @@
 /* A monophonic line with ties needs two at most; the slack is for safety. */
 #define CANTUS_NOTE_TABLE_SIZE 16
 
-/* Where MIDI goes: frame is the plugin's running frame count. */
+/* Where MIDI goes: frame is the plugin's running frame count. write returns
+ * false when the message could not be written; a sink must always have room
+ * for the note-offs of a full table once it has accepted a note-on (the
+ * plugin's output keeps that much in reserve), so only a note-on is ever
+ * refused, and a refused note-on is not remembered. */
 typedef struct {
-    void (*write)(void *handle, int64_t frame, const uint8_t message[3]);
+    bool (*write)(void *handle, int64_t frame, const uint8_t message[3]);
     void *handle;
 } CantusMidiSink;
 
@@ -39,8 +43,9 @@ typedef struct {
 void note_table_init(CantusNoteTable *table);
 
 /* Writes a note-on at `frame` and remembers its note-off at off_frame. A
- * note of the same channel and pitch still sounding is released first. */
-void note_table_note_on(CantusNoteTable *table, const CantusMidiSink *sink, int64_t frame,
+ * note of the same channel and pitch still sounding is released first.
+ * False when the sink refused the note-on (nothing is then sounding). */
+bool note_table_note_on(CantusNoteTable *table, const CantusMidiSink *sink, int64_t frame,
                         uint8_t channel, uint8_t pitch, uint8_t velocity, int64_t off_frame);
 
 /* The earliest pending note-off frame, INT64_MAX when none. */

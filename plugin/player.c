@@ -298,8 +298,9 @@ static void play_step(CantusPlayer *player, int64_t frame)
     if (pitch < 0 || pitch > 127) return;
     int velocity = player->controls.velocity;
     velocity = velocity < 1 ? 1 : velocity > 127 ? 127 : velocity;
-    note_table_note_on(&player->notes, &player->sink, frame, channel, (uint8_t)pitch,
-                       (uint8_t)velocity, gate_end(player, step, frame));
+    if (!note_table_note_on(&player->notes, &player->sink, frame, channel, (uint8_t)pitch,
+                            (uint8_t)velocity, gate_end(player, step, frame)))
+        return;
     player->tied_valid = true;
     player->tied_channel = channel;
     player->tied_pitch = (uint8_t)pitch;

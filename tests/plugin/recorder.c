@@ -8,13 +8,16 @@
 
 #include <cmocka.h>
 
-static void record(void *handle, int64_t frame, const uint8_t message[3])
+static bool record(void *handle, int64_t frame, const uint8_t message[3])
 {
     Recorder *recorder = handle;
     assert_true(recorder->count < recorder->capacity);
+    /* A refusing sink (the output buffer full) takes offs but no ons. */
+    if (recorder->refuse_note_ons && (message[0] & 0xF0) == 0x90) return false;
     RecordedEvent *event = &recorder->events[recorder->count++];
     event->frame = frame;
     memcpy(event->message, message, 3);
+    return true;
 }
 
 void recorder_init(Recorder *recorder, size_t capacity)
@@ -23,6 +26,7 @@ void recorder_init(Recorder *recorder, size_t capacity)
     assert_non_null(recorder->events);
     recorder->count = 0;
     recorder->capacity = capacity;
+    recorder->refuse_note_ons = false;
 }
 
 void recorder_free(Recorder *recorder)

@@ -19,6 +19,7 @@ typedef struct {
     RecordedEvent *events;
     size_t count;
     size_t capacity;
+    bool refuse_note_ons; /* act as a full output buffer */
 } Recorder;
 
 void recorder_init(Recorder *recorder, size_t capacity);

@@ -145,6 +145,8 @@ void script_play(Rig *rig, ScriptRng *rng, int cycles, CantusEngine **spare, int
         CantusEngine *offered = swap ? spare[spare_index] : NULL;
         if (swap) spare[spare_index] = NULL;
 
+        /* Now and then the output is full: note-ons are refused. */
+        rig->recorder.refuse_note_ons = script_int(rng, 0, 19) == 0;
         call(hooks ? hooks->enter : NULL, hooks ? hooks->data : NULL);
         player_set_controls(player, &next);
         player_work_ahead(player, frames);
