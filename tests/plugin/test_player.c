@@ -1,6 +1,7 @@
 /* The player without a host: notes on the exact frames, determinism,
  * phrases, transport changes, model swaps, ties and rests, panic, and the
  * compute-ahead schedule. */
+#include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -224,6 +225,47 @@ static void test_phrase_repeats_wherever_playback_starts(void **unused)
     assert_int_equal(fb[0], 6000);
     assert_memory_equal(b4, a4 + 25, 35);
     rig_free(&late);
+}
+
+static void test_phrase_same_from_any_start_and_cycle(void **unused)
+{
+    (void)unused;
+    /* Rate 2, 2-bar phrases (16 steps), 3/4 time: wherever playback starts
+     * and whatever the cycle size, each step plays the note it has in the
+     * run from beat 0. */
+    static uint8_t reference[256], pitches[256];
+    static int64_t frames[256];
+    CantusControls controls = controls_at(120.0);
+    controls.rate = 2;
+    controls.phrase_bars = 2;
+    controls.seed = 11;
+    Rig rig;
+    rig_init(&rig, SEED_MODEL, &controls);
+    const CantusPositionFields play = rig_position(1.0, 120.0, 0.0, 0.0, 3.0);
+    player_position(&rig.player, &play);
+    rig_run(&rig, 40 * 24000, 64);
+    assert_int_equal(recorder_note_ons(&rig.recorder, NULL, reference, 256), 80);
+    assert_memory_equal(reference, reference + 12, 12); /* 2 bars of 3/4 */
+    rig_free(&rig);
+
+    static const double starts[] = {0.0, 1.5, 3.0, 7.25, 13.0, 29.5};
+    static const uint32_t cycles[] = {1, 64, 1000, 8192};
+    for (size_t s = 0; s < sizeof starts / sizeof starts[0]; s++)
+        for (size_t c = 0; c < sizeof cycles / sizeof cycles[0]; c++) {
+            rig_init(&rig, SEED_MODEL, &controls);
+            const double bar = floor(starts[s] / 3.0);
+            const CantusPositionFields at =
+                rig_position(1.0, 120.0, bar, starts[s] - 3.0 * bar, 3.0);
+            player_position(&rig.player, &at);
+            const int64_t length = (int64_t)((40.0 - starts[s]) * 24000.0);
+            rig_run(&rig, length, cycles[c]);
+            const size_t n = recorder_note_ons(&rig.recorder, frames, pitches, 256);
+            const int64_t first = (int64_t)ceil(starts[s] * 2.0);
+            assert_int_equal(n, 80 - first);
+            assert_int_equal(frames[0], (int64_t)((first / 2.0 - starts[s]) * 24000.0));
+            assert_memory_equal(pitches, reference + first, n);
+            rig_free(&rig);
+        }
 }
 
 static void test_seed_change_at_next_step(void **unused)
@@ -511,6 +553,7 @@ int main(void)
         cmocka_unit_test(test_stop_relocate_loop),
         cmocka_unit_test(test_small_jumps_absorbed),
         cmocka_unit_test(test_phrase_repeats_wherever_playback_starts),
+        cmocka_unit_test(test_phrase_same_from_any_start_and_cycle),
         cmocka_unit_test(test_seed_change_at_next_step),
         cmocka_unit_test(test_seed_change_after_a_gate_end),
         cmocka_unit_test(test_follow_becomes_next_input),
