@@ -38,6 +38,8 @@ typedef struct {
     LSTM_TEMPLATE_REAL *dh;                       /* [T][B][H] */
     LSTM_TEMPLATE_REAL *dg;                       /* [T][B][4H] */
     LSTM_TEMPLATE_REAL *dc;                       /* [B][H] */
+    LSTM_TEMPLATE_REAL *bias0;                    /* [4H], b_ih + b_hh of layer 0 */
+    LSTM_TEMPLATE_REAL *zeros;                    /* [4H] of 0 */
 } LT(LstmWork);
 
 /* Allocates zeroed parameters; returns -1 when memory runs out. */
