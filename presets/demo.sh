@@ -1,0 +1,30 @@
+#!/bin/sh
+# Hear and see every shipped preset: 8 bars of each through the plugin
+# (cantus-render loads the bundle and the preset through lilv) to a MIDI
+# file, a WAV (fluidsynth with Debian's fluid-soundfont-gm) and a piano roll.
+#
+#   presets/demo.sh BUILD_DIR [OUT_DIR=demo] [BARS=8]
+#
+# BUILD_DIR must hold the assembled bundle (ninja -C BUILD_DIR builds
+# cantus.lv2 and host/cantus-render); after adding a preset model, run
+# `meson setup --reconfigure BUILD_DIR` so the bundle lists it.
+set -eu
+
+build=$(cd "${1:?usage: presets/demo.sh BUILD_DIR [OUT_DIR] [BARS]}" && pwd)
+out=${2:-demo}
+bars=${3:-8}
+soundfont=/usr/share/sounds/sf2/FluidR3_GM.sf2
+render="$build/host/cantus-render"
+export LV2_PATH="$build"
+mkdir -p "$out"
+
+for uri in $("$render" --list-presets 2>/dev/null); do
+    name=${uri##*:}
+    "$render" --preset "$uri" --bars "$bars" --quiet -o "$out/$name.mid" --png "$out/$name.png" 2>/dev/null
+    if command -v fluidsynth >/dev/null && [ -f "$soundfont" ]; then
+        fluidsynth -ni -q -F "$out/$name.wav" -r 44100 "$soundfont" "$out/$name.mid" >/dev/null 2>&1
+        echo "$name: $out/$name.mid $out/$name.wav $out/$name.png"
+    else
+        echo "$name: $out/$name.mid $out/$name.png (no fluidsynth or soundfont: no .wav)"
+    fi
+done
