@@ -244,29 +244,16 @@ int cmd_eval(int argc, char **argv)
 
     Score ngram[NGRAM_MAX_ORDER + 1];
     memset(ngram, 0, sizeof ngram);
-    double *p = malloc((size_t)info->vocab * sizeof *p);
-    if (!p) goto done;
     for (int order = 1; order <= NGRAM_MAX_ORDER; order++) {
         NgramModel *m = ngram_fit(order, info->vocab, fit_seqs, n_fit);
         if (!m) {
-            free(p);
+            fprintf(stderr, "cantus-train eval: out of memory for the n-grams\n");
             goto done;
         }
-        for (int s = 0; s < n_seqs; s++)
-            for (int i = 1; i < seqs[s].length; i++) {
-                int best = 0;
-                for (int w = 0; w < info->vocab; w++) {
-                    p[w] = ngram_prob(m, seqs[s].tokens, i, w);
-                    if (p[w] > p[best]) best = w;
-                }
-                int y = seqs[s].tokens[i];
-                ngram[order].nll -= log(p[y]);
-                ngram[order].tokens++;
-                ngram[order].correct += best == y;
-            }
+        ngram_score(m, seqs, n_seqs, &ngram[order].nll, &ngram[order].tokens,
+                    &ngram[order].correct);
         ngram_free(m);
     }
-    free(p);
 
     double nll = ev.nll / (double)ev.tokens;
     if (o.json) {

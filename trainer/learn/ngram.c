@@ -1,5 +1,6 @@
 /* Interpolated modified Kneser-Ney (see ngram.h). Counts live in one open-
  * addressing hash table per order, keyed by the packed tokens. */
+#include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -263,4 +264,28 @@ double ngram_prob(const NgramModel *m, const int *history, int history_len, int 
         ctx[j] = tok < 0 || tok >= m->vocab ? m->vocab : tok;
     }
     return prob_order(m, m->order, ctx, token);
+}
+
+void ngram_score(const NgramModel *m, const TokenSeq *seqs, int n_seqs, double *nll, long *tokens,
+                 long *correct)
+{
+    *nll = 0;
+    *tokens = *correct = 0;
+    for (int s = 0; s < n_seqs; s++)
+        for (int i = 1; i < seqs[s].length; i++) {
+            int y = seqs[s].tokens[i], best = 0;
+            double best_p = -1, p_y = 0;
+            for (int w = 0; w < m->vocab; w++) {
+                double p = ngram_prob(m, seqs[s].tokens, i, w);
+                if (p > best_p) {
+                    best_p = p;
+                    best = w;
+                }
+                if (w == y) p_y = p;
+            }
+            if (y < 0 || y >= m->vocab) continue;
+            *nll -= log(p_y);
+            (*tokens)++;
+            *correct += best == y;
+        }
 }

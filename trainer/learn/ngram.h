@@ -28,6 +28,11 @@ void ngram_free(NgramModel *model);
  * n-1 are used; fewer at a sequence's start, the rest is padding). */
 double ngram_prob(const NgramModel *model, const int *history, int history_len, int token);
 
+/* Scores every token of the sequences but the first: summed -log P (nats),
+ * how many, and how often the most likely token was the one that came. */
+void ngram_score(const NgramModel *model, const TokenSeq *seqs, int n_seqs, double *nll,
+                 long *tokens, long *correct);
+
 /* The discounts D1, D2, D3+ from counts of counts n[1..4] (n[0] unused). */
 void ngram_discounts(const long n[5], double discount[4]);
 
