@@ -76,6 +76,19 @@ static void bigram_by_hand(void **state)
     assert_float_equal(ngram_prob(bi, &zero, 1, 0), 5.0 / 24, 1e-12);
     assert_float_equal(ngram_prob(bi, &one, 1, 2), 19.0 / 48, 1e-12);
     assert_float_equal(ngram_prob(bi, NULL, 0, 0), 17.0 / 24, 1e-12);
+    /* Scoring: every token but the first, -log P summed. The most likely
+     * token after 0 is 1 (31/48: right at positions 1 and 3); after 1 it is
+     * 0 ((1/2 + 5/12) / 2 = 22/48 against 19/48 for 2: right at position
+     * 2, wrong at 4). */
+    double nll;
+    long n, right;
+    ngram_score(bi, &seq, 1, &nll, &n, &right);
+    assert_int_equal(n, 4);
+    double want =
+        -log(31.0 / 48) - log(ngram_prob(bi, tokens, 2, 0)) - log(31.0 / 48) - log(19.0 / 48);
+    assert_float_equal(nll, want, 1e-12);
+    assert_int_equal(right, 3);
+    assert_float_equal(ngram_prob(bi, &one, 1, 0), 22.0 / 48, 1e-12);
     /* An unseen context falls back to the continuation unigram. */
     int two = 2;
     assert_float_equal(ngram_prob(bi, &two, 1, 0), 5.0 / 12, 1e-12);
