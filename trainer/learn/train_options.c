@@ -4,6 +4,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "cli_args.h"
 #include "train_options.h"
 
 void train_options_help(FILE *out)
@@ -35,7 +36,8 @@ void train_options_help(FILE *out)
             "  --track N           melody track, 0 = the first track chunk (default: the\n"
             "                      heuristic picks it)\n"
             "  --channel N         melody channel 1-16 (default: any but drums)\n"
-            "  --low P, --high P   MIDI pitch range of the model (default: the corpus')\n"
+            "  --low P, --high P   pitch range of the model, MIDI number or name (C4 = 60;\n"
+            "                      default: the training split's)\n"
             "\n"
             "model file metadata:\n"
             "  --genre NAME        cantus.genre, e.g. folk\n"
@@ -178,11 +180,14 @@ int train_options_parse(TrainOptions *o, int argc, char **argv)
         else if (!strcmp(a, "--channel")) {
             bad = to_int(a, v, 1, 16, &o->corpus.channel);
             o->corpus.channel -= 1; /* corpus.h counts channels from 0 */
-        } else if (!strcmp(a, "--low"))
-            bad = to_int(a, v, 0, 127, &o->corpus.note_low);
-        else if (!strcmp(a, "--high"))
-            bad = to_int(a, v, 0, 127, &o->corpus.note_high);
-        else if (!strcmp(a, "--genre"))
+        } else if (!strcmp(a, "--low") || !strcmp(a, "--high")) {
+            int *pitch = !strcmp(a, "--low") ? &o->corpus.note_low : &o->corpus.note_high;
+            if ((bad = !cli_parse_pitch(v, pitch)))
+                fprintf(stderr,
+                        "cantus-train train: %s wants a MIDI pitch (0-127 or a name "
+                        "such as C4 = 60), not '%s'\n",
+                        a, v);
+        } else if (!strcmp(a, "--genre"))
             o->genre = v;
         else if (!strcmp(a, "--label"))
             o->label = v;
