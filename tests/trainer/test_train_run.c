@@ -302,13 +302,34 @@ static void kill_9_leaves_the_previous_model(void **state)
     assert_int_equal(temp_files_left(), 0);
 }
 
+/* Waits (up to a minute, on a loaded machine) until the run's log says it
+ * is about to train, then a little more. */
+static void wait_for_training(void)
+{
+    for (int i = 0; i < 600; i++) {
+        size_t size = 0;
+        FILE *f = fopen(path_in_tmp("log"), "rb");
+        if (f) {
+            fclose(f);
+            char *log = read_file(path_in_tmp("log"), &size);
+            log[size] = 0;
+            int ready = strstr(log, "validation sequences") != NULL;
+            free(log);
+            if (ready) break;
+        }
+        sleep_ms(100);
+    }
+    sleep_ms(300);
+}
+
 static void sigint_saves_the_best_model_so_far(void **state)
 {
     (void)state;
     const char *out = path_in_tmp("interrupted.safetensors");
     const char *endless[] = {"--steps", "100000000", "--eval-every", "100000000", NULL};
+    unlink(path_in_tmp("log"));
     pid_t pid = start_train(out, endless);
-    sleep_ms(800);
+    wait_for_training();
     assert_int_equal(kill(pid, SIGINT), 0);
     assert_int_equal(wait_exit(pid), 0);
     CantusModel *m = load(out);

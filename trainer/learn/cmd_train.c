@@ -186,18 +186,18 @@ int cmd_train(int argc, char **argv)
     snprintf(ckpt, ckpt_size, "%s.ckpt", o.output);
     remove_stale_temps(o.output);
     o.train.checkpoint = ckpt;
-    fprintf(stderr,
-            "cantus-train: V=%d (MIDI %d..%d, REST %d, HOLD %d), H=%d L=%d, %d training and %d "
-            "validation sequences, %d threads\n",
-            corpus.vocab, corpus.note_low, corpus.note_high, corpus.rest_token, corpus.hold_token,
-            o.train.hidden, o.train.layers, n_train, n_val, o.train.threads);
-
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
     sa.sa_handler = on_signal;
     sigemptyset(&sa.sa_mask);
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
+    /* Printed once the handlers are in place: from here on, Ctrl-C saves. */
+    fprintf(stderr,
+            "cantus-train: V=%d (MIDI %d..%d, REST %d, HOLD %d), H=%d L=%d, %d training and %d "
+            "validation sequences, %d threads\n",
+            corpus.vocab, corpus.note_low, corpus.note_high, corpus.rest_token, corpus.hold_token,
+            o.train.hidden, o.train.layers, n_train, n_val, o.train.threads);
 
     TrainProgress done;
     status = train_model(&o.train, corpus.vocab, train, n_train, val, n_val, save_model, &sc,
