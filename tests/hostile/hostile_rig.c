@@ -92,7 +92,7 @@ static void check_events(HostileRig *rig, uint32_t nframes, uint32_t n_events)
     }
 }
 
-void rig_cycle(HostileRig *rig, uint32_t nframes)
+uint32_t rig_cycle(HostileRig *rig, uint32_t nframes)
 {
     double start = now_ms();
     alarm(20);
@@ -102,6 +102,17 @@ void rig_cycle(HostileRig *rig, uint32_t nframes)
     if (took > rig->slowest_run_ms) rig->slowest_run_ms = took;
     check_events(rig, nframes, n);
     rig->cycles++;
+    return n;
+}
+
+const char *rig_announced(HostileRig *rig, uint32_t n_events)
+{
+    const char *path = NULL;
+    for (uint32_t i = 0; i < n_events; i++) {
+        const CantusEvent *ev = cantus_host_event(rig->host, i);
+        if (ev->kind == CANTUS_EVENT_PATCH_SET && ev->value_path) path = ev->value_path;
+    }
+    return path;
 }
 
 void rig_run_for(HostileRig *rig, int64_t frames, uint32_t block)

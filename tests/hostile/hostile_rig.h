@@ -29,8 +29,11 @@ typedef struct {
 void rig_open(HostileRig *rig, double sample_rate, uint32_t block_length);
 void rig_close(HostileRig *rig);
 
-/* Runs one cycle and checks its output; fails the test on a violation. */
-void rig_cycle(HostileRig *rig, uint32_t nframes);
+/* Runs one cycle and checks its output; fails the test on a violation.
+ * Returns the number of output events (cantus_host_event reads them). */
+uint32_t rig_cycle(HostileRig *rig, uint32_t nframes);
+/* The path of the last patch:Set the last cycle announced, or NULL. */
+const char *rig_announced(HostileRig *rig, uint32_t n_events);
 /* Runs `frames` in cycles of `block`. */
 void rig_run_for(HostileRig *rig, int64_t frames, uint32_t block);
 
