@@ -1,0 +1,369 @@
+/* cantus-soak: the real plugin, loaded from the built bundle by the
+ * project's lilv host, played for N cycles of random transport: tempo
+ * changes, relocations, loop wraps, stops and starts, seed, temperature and
+ * gate automation, channel changes and model swaps, at random cycle sizes,
+ * with the host sending time:Position on every change (Ardour, jalv) or at
+ * every cycle (Carla). After every cycle it checks, against a transport
+ * model of its own:
+ *   - every note-on is on its analytic frame (the first frame at or after
+ *     the instant of its step, from the position the host declared), and
+ *     every step frame while rolling has exactly one note-on (rests off);
+ *   - every note-off comes within its gate (gate % of the step at the tempo
+ *     the note started in, plus one frame of rounding) or earlier;
+ *   - no pitch is struck while it sounds on its channel, no note-off of a
+ *     silent pitch, every MIDI message valid (tests/soak/midi_ledger.h);
+ * and at the end, after a disabled cycle, that no note is left sounding.
+ *
+ *   cantus-soak --cycles N --seed S [--bundle DIR] [--models DIR] [--phrase] [--quiet]
+ *
+ * --phrase also automates phrase_bars (0..4) while the transport jumps.
+ *
+ * Prints the cycles run, notes, and violations (the first few in full);
+ * exits 1 when there was any violation. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cantus_host.h"
+#include "midi_ledger.h"
+#include "rng.h"
+
+#define MODEL_URI    "urn:cantus:model"
+#define SAMPLE_RATE  48000.0
+#define MAX_EXPECTED 4096
+#define PRINT_LIMIT  10
+
+typedef struct {
+    /* The host's transport, exactly as declared to the plugin. */
+    bool rolling;
+    double bpm;
+    double anchor_beat; /* beat at anchor_frame, as sent (a double) */
+    int64_t anchor_frame;
+    double beats_per_bar;
+    double prev_bpm;   /* the tempo before the last change ... */
+    int64_t bpm_since; /* ... which took effect at this frame */
+} Transport;
+
+typedef struct {
+    CantusHost *host;
+    CantusRng rng;
+    Transport tr;
+    MidiLedger ledger;
+    int rate;
+    float gate;
+    bool every_cycle; /* Carla: a position at the start of every cycle */
+    /* Step frames expected from here on, ascending; [head, count). */
+    int64_t expected[MAX_EXPECTED];
+    int head, count;
+    int64_t next_step;          /* the next step index not yet queued */
+    int64_t queued_until;       /* frames before this are queued */
+    int64_t off_limit[16][128]; /* latest allowed note-off frame */
+    long cycles, note_ons, violations, step_misses;
+    const char *models[3];
+    bool phrase; /* automate phrase_bars too */
+} Soak;
+
+static bool trace; /* CANTUS_SOAK_TRACE=1: print every change and note */
+
+static void violation(Soak *s, const char *fmt, long long a, long long b)
+{
+    s->violations++;
+    if (s->violations <= PRINT_LIMIT) {
+        fprintf(stderr, "violation %ld (cycle %ld): ", s->violations, s->cycles);
+        fprintf(stderr, fmt, a, b);
+        fputc('\n', stderr);
+    }
+}
+
+static double frames_per_beat(const Soak *s)
+{
+    return SAMPLE_RATE * 60.0 / s->tr.bpm;
+}
+
+/* The step length a note started at `frame` was given. */
+static double step_frames_at(const Soak *s, int64_t frame)
+{
+    double bpm = frame < s->tr.bpm_since ? s->tr.prev_bpm : s->tr.bpm;
+    return SAMPLE_RATE * 60.0 / bpm / s->rate;
+}
+
+static double beat_at(const Soak *s, int64_t frame)
+{
+    if (!s->tr.rolling) return s->tr.anchor_beat;
+    return s->tr.anchor_beat + (double)(frame - s->tr.anchor_frame) / frames_per_beat(s);
+}
+
+/* The frame of step k in the current segment: the first whole frame at or
+ * after its instant, with the plugin's tolerance of 1e-3 frame for an
+ * instant that is a whole frame in exact arithmetic. */
+static int64_t step_frame(const Soak *s, int64_t k)
+{
+    long double t = ((long double)k / s->rate - (long double)s->tr.anchor_beat) * SAMPLE_RATE *
+                    60.0L / (long double)s->tr.bpm;
+    return s->tr.anchor_frame + (int64_t)ceill(t - 1e-3L);
+}
+
+/* A new segment starts at `frame`: forget the steps queued after it and
+ * queue from the first step at or after it. */
+static void resegment(Soak *s, int64_t frame)
+{
+    while (s->count > s->head && s->expected[s->count - 1] >= frame)
+        s->count--;
+    if (!s->tr.rolling) {
+        s->queued_until = INT64_MAX;
+        return;
+    }
+    int64_t k = (int64_t)floor(beat_at(s, frame) * s->rate) - 1;
+    while (step_frame(s, k) < frame)
+        k++;
+    s->next_step = k;
+    s->queued_until = frame;
+}
+
+static void queue_until(Soak *s, int64_t end)
+{
+    if (!s->tr.rolling) return;
+    if (s->head > MAX_EXPECTED / 2) {
+        memmove(s->expected, s->expected + s->head, (size_t)(s->count - s->head) * 8);
+        s->count -= s->head;
+        s->head = 0;
+    }
+    while (s->count < MAX_EXPECTED) {
+        int64_t f = step_frame(s, s->next_step);
+        if (f >= end) break;
+        s->expected[s->count++] = f;
+        s->next_step++;
+    }
+    s->queued_until = end;
+}
+
+static void send_position(Soak *s, uint32_t offset, int64_t frame)
+{
+    double beat = beat_at(s, frame);
+    CantusPosition pos = {0};
+    pos.fields = CANTUS_POS_ALL;
+    pos.speed = s->tr.rolling ? 1.0 : 0.0;
+    pos.bpm = s->tr.bpm;
+    pos.beats_per_bar = s->tr.beats_per_bar;
+    pos.bar = (int64_t)floor(beat / s->tr.beats_per_bar);
+    pos.bar_beat = beat - (double)pos.bar * s->tr.beats_per_bar;
+    pos.frame = frame;
+    pos.beat_unit = 4;
+    pos.style = CANTUS_NUMBERS_DOUBLE;
+    cantus_host_add_position(s->host, offset, &pos);
+    if (trace)
+        fprintf(stderr, "  pos @%lld rolling %d bpm %.2f bar %lld barBeat %.6f bpb %.0f\n",
+                (long long)frame, s->tr.rolling, pos.bpm, (long long)pos.bar, pos.bar_beat,
+                pos.beats_per_bar);
+    /* The model follows what was sent, to the bit. */
+    s->tr.anchor_beat = (double)pos.bar * s->tr.beats_per_bar + pos.bar_beat;
+    s->tr.anchor_frame = frame;
+}
+
+static double uniform(Soak *s)
+{
+    return cantus_rng_uniform(&s->rng);
+}
+
+/* Maybe changes the transport at a random offset inside the next cycle. */
+static void script(Soak *s, int64_t start, uint32_t nframes)
+{
+    if (s->every_cycle) send_position(s, 0, start);
+    double u = uniform(s);
+    if (u > 0.06 || nframes < 2) return;
+    uint32_t offset = (uint32_t)(uniform(s) * nframes);
+    int64_t frame = start + offset;
+    queue_until(s, frame);
+    /* The beat at the change, under the old tempo. */
+    double beat = beat_at(s, frame);
+    s->tr.anchor_beat = beat;
+    s->tr.anchor_frame = frame;
+    double what = uniform(s);
+    if (what < 0.35) {
+        s->tr.prev_bpm = s->tr.bpm;
+        s->tr.bpm_since = frame;
+        s->tr.bpm = round((40.0 + uniform(s) * 200.0) * 100.0) / 100.0;
+    } else if (what < 0.55) {
+        s->tr.anchor_beat = floor(uniform(s) * 2000.0 * 4.0) / 4.0 + (uniform(s) < 0.3 ? 0.37 : 0);
+    } else if (what < 0.7) {
+        /* A loop wrap: back to a bar line 1 to 4 bars earlier. */
+        double bars = 1 + floor(uniform(s) * 4);
+        double target =
+            floor(beat / s->tr.beats_per_bar) * s->tr.beats_per_bar - bars * s->tr.beats_per_bar;
+        s->tr.anchor_beat = target > 0 ? target : 0;
+    } else if (what < 0.85) {
+        s->tr.rolling = !s->tr.rolling;
+    } else {
+        s->tr.beats_per_bar = (double)(2 + (int)(uniform(s) * 6));
+    }
+    send_position(s, offset, frame);
+    resegment(s, frame);
+}
+
+static void automate(Soak *s)
+{
+    double u = uniform(s);
+    if (trace && u < 0.032) fprintf(stderr, "  automation %.4f\n", u);
+    if (u < 0.01)
+        cantus_host_set_control(s->host, "seed", (float)(int)(uniform(s) * 1000));
+    else if (u < 0.02)
+        cantus_host_set_control(s->host, "temperature", (float)(0.05 + uniform(s) * 3.0));
+    else if (u < 0.025) {
+        /* Phrase automation only with --phrase: see finding F5. */
+        float bars = (float)(int)(uniform(s) * 5);
+        if (s->phrase) cantus_host_set_control(s->host, "phrase_bars", bars);
+    } else if (u < 0.03 && s->models[0])
+        cantus_host_add_patch_set_path(s->host, 0, MODEL_URI, s->models[(int)(uniform(s) * 3)]);
+    else if (u < 0.032)
+        cantus_host_set_control(s->host, "channel", (float)(1 + (int)(uniform(s) * 16)));
+}
+
+static void check_cycle(Soak *s, int64_t start, uint32_t nframes, uint32_t n_events)
+{
+    int64_t end = start + nframes;
+    queue_until(s, end);
+    for (uint32_t i = 0; i < n_events; i++) {
+        const CantusEvent *ev = cantus_host_event(s->host, i);
+        if (ev->kind == CANTUS_EVENT_PATCH_SET) continue;
+        if (ev->kind != CANTUS_EVENT_MIDI) {
+            violation(s,
+                      "an output event at frame %lld (offset %lld) is neither MIDI nor patch:Set",
+                      (long long)ev->frame, (long long)ev->offset);
+            continue;
+        }
+        uint8_t m[3] = {ev->midi[0], ev->midi[1], ev->midi[2]};
+        if (!ledger_message(&s->ledger, ev->frame, m, ev->midi_size)) {
+            s->violations++;
+            if (s->violations <= PRINT_LIMIT)
+                fprintf(stderr, "violation %ld (cycle %ld): %s\n", s->violations, s->cycles,
+                        s->ledger.first_error);
+            s->ledger.first_error[0] = '\0';
+            continue;
+        }
+        int ch = m[0] & 0x0F, pitch = m[1];
+        if (trace)
+            fprintf(stderr, "  midi @%lld %02x %02x %02x (next step %lld)\n", (long long)ev->frame,
+                    m[0], m[1], m[2], s->head < s->count ? (long long)s->expected[s->head] : -1LL);
+        bool on = (m[0] & 0xF0) == 0x90 && m[2] > 0;
+        if (on) {
+            s->note_ons++;
+            if (s->head < s->count && s->expected[s->head] == ev->frame) {
+                s->head++;
+            } else {
+                violation(s, "note-on at frame %lld, the next step frame is %lld",
+                          (long long)ev->frame,
+                          s->head < s->count ? (long long)s->expected[s->head] : -1LL);
+            }
+            double step = step_frames_at(s, ev->frame);
+            s->off_limit[ch][pitch] = ev->frame + llround(step * s->gate / 100.0) + 1;
+        } else if (ev->frame > s->off_limit[ch][pitch]) {
+            violation(s, "note-off at frame %lld, its gate ended at %lld", (long long)ev->frame,
+                      (long long)s->off_limit[ch][pitch]);
+        }
+    }
+    /* Every step frame inside this cycle has had its note. */
+    while (s->head < s->count && s->expected[s->head] < end) {
+        s->step_misses++;
+        violation(s, "no note-on at step frame %lld (cycle ends at %lld)",
+                  (long long)s->expected[s->head], (long long)end);
+        s->head++;
+    }
+}
+
+static void make_models(Soak *s, const char *dir)
+{
+    static char paths[3][1024];
+    const char *names[3] = {"rest_hold_v14_h4", "no_rest_v12_h3_l2", "saturated_v6_h2"};
+    for (int i = 0; i < 3; i++) {
+        snprintf(paths[i], sizeof paths[i], "%s/%s.safetensors", dir, names[i]);
+        s->models[i] = paths[i];
+    }
+}
+
+int main(int argc, char **argv)
+{
+    long cycles = 20000;
+    unsigned long seed = 1;
+    const char *bundle = NULL, *models = NULL;
+    bool quiet = false, phrase = false;
+    for (int i = 1; i < argc; i++) {
+        if (!strcmp(argv[i], "--cycles") && i + 1 < argc)
+            cycles = atol(argv[++i]);
+        else if (!strcmp(argv[i], "--seed") && i + 1 < argc)
+            seed = strtoul(argv[++i], NULL, 10);
+        else if (!strcmp(argv[i], "--bundle") && i + 1 < argc)
+            bundle = argv[++i];
+        else if (!strcmp(argv[i], "--models") && i + 1 < argc)
+            models = argv[++i];
+        else if (!strcmp(argv[i], "--quiet"))
+            quiet = true;
+        else if (!strcmp(argv[i], "--phrase"))
+            phrase = true;
+        else {
+            fprintf(stderr, "usage: cantus-soak --cycles N --seed S [--bundle DIR] [--models DIR] "
+                            "[--quiet]\n");
+            return 2;
+        }
+    }
+    trace = getenv("CANTUS_SOAK_TRACE") != NULL;
+    static Soak soak;
+    Soak *s = &soak;
+    cantus_rng_seed(&s->rng, seed, 6);
+    s->phrase = phrase;
+    ledger_init(&s->ledger);
+    if (models) make_models(s, models);
+    CantusHostConfig config = {0};
+    config.bundle_dir = bundle;
+    config.sample_rate = SAMPLE_RATE;
+    config.block_length = 8192;
+    config.worker = CANTUS_WORKER_DEFERRED;
+    char err[512];
+    s->host = cantus_host_new(&config, err, sizeof err);
+    if (!s->host) {
+        fprintf(stderr, "cantus-soak: %s\n", err);
+        return 1;
+    }
+    s->rate = 1 + (int)(seed % 4);
+    s->gate = 10.0f + (float)(seed % 9) * 11.0f;
+    s->every_cycle = (seed / 4) % 2;
+    cantus_host_set_control(s->host, "rests", 0.0f);
+    cantus_host_set_control(s->host, "rate", (float)s->rate);
+    cantus_host_set_control(s->host, "gate", s->gate);
+    cantus_host_activate(s->host);
+
+    s->tr = (Transport){true, 120.0, 0.0, 0, 4.0, 120.0, 0};
+    int64_t frame = 0;
+    send_position(s, 0, 0);
+    resegment(s, 0);
+    static const uint32_t sizes[] = {1, 17, 64, 128, 256, 333, 512, 1024, 2048, 8192};
+    for (long c = 0; c < cycles; c++) {
+        uint32_t nframes = sizes[(int)(uniform(s) * 10)];
+        automate(s);
+        script(s, frame, nframes);
+        uint32_t n = cantus_host_run(s->host, nframes);
+        check_cycle(s, frame, nframes, n);
+        frame += nframes;
+        s->cycles++;
+        if (!quiet && s->cycles % 1000000 == 0)
+            fprintf(stderr, "%ld cycles, %ld notes, %ld violations\n", s->cycles, s->note_ons,
+                    s->violations);
+    }
+    cantus_host_set_control(s->host, "enable", 0.0f);
+    uint32_t n = cantus_host_run(s->host, 64);
+    s->tr.rolling = false;
+    s->count = s->head;
+    check_cycle(s, frame, 64, n);
+    int hanging = ledger_sounding(&s->ledger);
+    if (hanging) {
+        s->violations++;
+        fprintf(stderr, "%d note(s) still sounding after a disabled cycle\n", hanging);
+    }
+    printf("cantus-soak: seed %lu, rate %d, gate %.0f%%, positions %s%s: %ld cycles, %lld frames, "
+           "%ld notes, %ld violations\n",
+           seed, s->rate, s->gate, s->every_cycle ? "every cycle" : "on change",
+           phrase ? ", phrase automation" : "", s->cycles, (long long)frame, s->note_ons,
+           s->violations);
+    cantus_host_free(s->host);
+    return s->violations ? 1 : 0;
+}
