@@ -20,6 +20,10 @@
 # times; if all three had xruns the grid is checked between them (3 in 4
 # beat-to-beat intervals exact, no beat missing) and the output says so.
 #
+# Then a second run chooses every preset jalv lists from its console while
+# the transport rolls: notes must go on after each and none may hang when
+# the transport stops (the issue's "presets switch models while playing").
+#
 # Needs jackd2 (jackd, jack_transport, jack_midi_dump, jack_lsp,
 # jack_connect) and jalv. Every process it starts runs under a JACK server
 # name of its own and is stopped by its id; run as root or any user.
@@ -114,15 +118,15 @@ check() { # check DUMP_LOG STRICT
     }' "$1"
 }
 
-# One run from scratch: server, jalv, transport, recorder, capture. Returns
-# 0 when the capture had no xrun (its log in $work/dump.log), 3 when it had.
-run_once() {
+# Starts server, jalv, recorder and transport (rolling) for one run, in
+# $work; sets out_port, dump_client. Returns 1 when something did not start.
+start_pipeline() {
     local attempt=$1
     work="$top_work/$attempt"
     mkdir -p "$work"
     export JACK_DEFAULT_SERVER="cantus-jalv-$$-$attempt"
-    local client="cantus-$$"
-    local dump_client="cantus-dump-$$"
+    client="cantus-$$"
+    dump_client="cantus-dump-$$"
 
     server_up() { jack_lsp >/dev/null 2>&1; }
     start_server() {
@@ -147,7 +151,7 @@ run_once() {
     exec 8<>"$work/jalv.in" 9<>"$work/transport.in"
 
     # rests=0: every step sounds, so the strict "a note per beat".
-    jalv -n "$client" -x -c rests=0 -c rate=1 -c enable=1 urn:cantus:generator \
+    stdbuf -oL jalv -n "$client" -x -c rests=0 -c rate=1 -c enable=1 urn:cantus:generator \
         <"$work/jalv.in" >"$work/jalv.log" 2>&1 &
     pids+=($!)
     notify_port() { # the plugin's MIDI output port
@@ -161,7 +165,6 @@ run_once() {
         echo "jalv_on_jack: jalv did not load urn:cantus:generator" >&2
         return 1
     fi
-    local out_port
     out_port=$(notify_port)
 
     stdbuf -oL jack_midi_dump -a "$dump_client" >"$work/dump.log" 2>&1 &
@@ -175,6 +178,12 @@ run_once() {
     # stay out of the capture: the recorder is connected once it rolls.
     sleep 1
     jack_connect "$out_port" "$dump_client:input"
+}
+
+# One run from scratch. Returns 0 when the capture had no xrun (its log in
+# $work/dump.log), 3 when it had, 1 when something did not start.
+run_once() {
+    start_pipeline "$1" || return 1
     local before after
     before=$(grep -c XRun "$work/jackd.log" || true)
     sleep "$SECONDS_CAPTURED"
@@ -184,11 +193,52 @@ run_once() {
     sleep 0.3
     stop_all
     if [ "$after" != "$before" ]; then
-        echo "jalv_on_jack: run $attempt had $((after - before)) JACK xrun(s) while capturing" \
+        echo "jalv_on_jack: run $1 had $((after - before)) JACK xrun(s) while capturing" \
             "(load average $(cut -d' ' -f1-3 /proc/loadavg))"
         return 3
     fi
     return 0
+}
+
+# Every preset jalv lists, chosen from its console while the transport
+# rolls (jalv pauses its process and restores the state, the plugin swaps
+# the model at a step): notes go on after each, and when the transport
+# stops no note is left hanging.
+presets_run() {
+    start_pipeline presets || return 1
+    printf 'presets\n' >&8
+    sleep 1
+    mapfile -t presets < <(grep -oE 'urn:cantus:preset:[^ ]+' "$work/jalv.log" | sort -u)
+    if [ ${#presets[@]} -eq 0 ]; then
+        echo "jalv_on_jack: jalv lists no preset; switching presets not checked"
+        stop_all
+        return 0
+    fi
+    local bad=0 lines ons
+    for uri in "${presets[@]}"; do
+        lines=$(wc -l <"$work/dump.log")
+        printf 'preset %s\n' "$uri" >&8
+        sleep 3
+        ons=$(tail -n +"$((lines + 1))" "$work/dump.log" | awk '$2 ~ /^9/ && $NF > 0' | wc -l)
+        if [ "$ons" -lt 3 ]; then
+            echo "jalv_on_jack: after preset $uri, $ons note-ons in 3 s"
+            bad=1
+        else
+            echo "jalv_on_jack: preset $uri: $ons note-ons in the 3 s after choosing it"
+        fi
+    done
+    printf 'stop\n' >&9
+    sleep 1
+    stop_all
+    # Every note struck ends: per channel and pitch, ons and offs alternate
+    # and the last is an off.
+    awk '$1 ~ /^[0-9]+:$/ && ($2 ~ /^[89]/) {
+            key = substr($2, 2, 1) " " $3
+            if ($2 ~ /^9/ && $NF > 0) on[key] = 1; else on[key] = 0
+         }
+         END { for (k in on) if (on[k]) { print "jalv_on_jack: note " k " left hanging"; bad = 1 }
+               exit bad }' "$work/dump.log" || bad=1
+    return "$bad"
 }
 
 verdict=1
@@ -205,8 +255,18 @@ for attempt in $(seq "$ATTEMPTS"); do
     fi
 done
 
+passed=0
+failed=0
+[ "$verdict" = 0 ] && passed=$((passed + 1)) || failed=$((failed + 1))
 if [ "$verdict" = 0 ]; then
-    echo "jalv_on_jack: 1 passed, 0 failed"
+    presets_ok=0
+    presets_run || presets_ok=$?
+    [ "$presets_ok" = 0 ] && passed=$((passed + 1)) || failed=$((failed + 1))
+    [ "$presets_ok" = 0 ] || verdict=1
+fi
+
+if [ "$verdict" = 0 ]; then
+    echo "jalv_on_jack: $passed passed, $failed failed"
 else
     echo "--- jack_midi_dump" >&2
     head -40 "$work/dump.log" >&2 || true
@@ -214,6 +274,6 @@ else
     tail -20 "$work/jalv.log" >&2 || true
     echo "--- jackd" >&2
     tail -20 "$work/jackd.log" >&2 || true
-    echo "jalv_on_jack: 0 passed, 1 failed"
+    echo "jalv_on_jack: $passed passed, $failed failed"
     exit 1
 fi
