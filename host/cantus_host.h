@@ -44,6 +44,9 @@ typedef struct {
     uint32_t block_length;  /* nominal and maximum frames per run(); 0: 8192 */
     CantusWorkerMode worker;
     bool log_to_stderr; /* also print every log:log line */
+    /* Restore without a work:schedule feature, as hosts without a state
+     * worker do: the plugin must load what it restores by itself. */
+    bool restore_without_worker;
 } CantusHostConfig;
 
 /* What run() wrote, one event of the output sequence. */

@@ -167,7 +167,8 @@ CantusHost *cantus_host_new(const CantusHostConfig *config, char *err, size_t er
     atomic_init(&host->log_written, 0);
     fail(err, err_size, "%s", "out of memory setting up the host");
 
-    if (!allocate_buffers(host) || cantus_host_features_init(host) ||
+    if (!allocate_buffers(host) ||
+        cantus_host_features_init(host, config->restore_without_worker) ||
         cantus_worker_init(&host->worker, host, config->worker)) {
         cantus_host_free(host);
         return NULL;

@@ -150,7 +150,7 @@ static void add_feature(CantusHost *host, int *n, const char *uri, void *data)
     host->features[*n] = NULL;
 }
 
-int cantus_host_features_init(CantusHost *host)
+int cantus_host_features_init(CantusHost *host, bool restore_without_worker)
 {
     if (pthread_mutex_init(&host->map_lock, NULL)) return -1;
     host->map.handle = host;
@@ -200,6 +200,11 @@ int cantus_host_features_init(CantusHost *host)
     /* The promise Ardour cannot make for a plugin without it: run() is not
      * split at automation points, so events written in a cycle stay there. */
     add_feature(host, &n, LV2_BUF_SIZE__coarseBlockLength, NULL);
+    int r = 0;
+    for (int i = 0; i < n; ++i)
+        if (!restore_without_worker || strcmp(host->features[i]->URI, LV2_WORKER__schedule))
+            host->restore_features[r++] = host->features[i];
+    host->restore_features[r] = NULL;
     return 0;
 }
 

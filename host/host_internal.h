@@ -154,6 +154,8 @@ struct CantusHost {
 
     LV2_Feature feature_list[CANTUS_HOST_FEATURES];
     const LV2_Feature *features[CANTUS_HOST_FEATURES + 1];
+    /* What restore() is given: the same, or without work:schedule. */
+    const LV2_Feature *restore_features[CANTUS_HOST_FEATURES + 1];
 
     uint32_t n_ports;
     CantusPortInfo *ports;
@@ -183,7 +185,7 @@ struct CantusHost {
 };
 
 /* host_features.c */
-int cantus_host_features_init(CantusHost *host);
+int cantus_host_features_init(CantusHost *host, bool restore_without_worker);
 void cantus_host_features_destroy(CantusHost *host);
 
 /* host_sequence.c */

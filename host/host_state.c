@@ -109,7 +109,7 @@ static const void *get_port_value(const char *symbol, void *user_data, uint32_t 
  * calls restore between cycles, as jalv does after pausing its process. */
 void cantus_host_restore(CantusHost *host, const LilvState *state)
 {
-    lilv_state_restore(state, host->instance, set_port_value, host, 0, host->features);
+    lilv_state_restore(state, host->instance, set_port_value, host, 0, host->restore_features);
 }
 
 bool cantus_host_load_preset(CantusHost *host, const char *name, char *err, size_t err_size)

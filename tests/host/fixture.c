@@ -19,17 +19,23 @@
 
 CantusHost *fixture_host(double sample_rate, uint32_t block_length, CantusWorkerMode worker)
 {
+    CantusHostConfig config = {
+        .sample_rate = sample_rate,
+        .block_length = block_length,
+        .worker = worker,
+    };
+    return fixture_host_with(&config);
+}
+
+CantusHost *fixture_host_with(const CantusHostConfig *base)
+{
     char err[512];
     /* The bundle itself, as meson built it; LV2_PATH discovery has its own
      * test (a build tree holds many folders that are not bundles, and lilv
      * complains about each). */
-    CantusHostConfig config = {
-        .bundle_dir = getenv("CANTUS_BUNDLE"),
-        .sample_rate = sample_rate,
-        .block_length = block_length,
-        .worker = worker,
-        .log_to_stderr = getenv("CANTUS_TEST_VERBOSE") != NULL,
-    };
+    CantusHostConfig config = *base;
+    config.bundle_dir = getenv("CANTUS_BUNDLE");
+    config.log_to_stderr = getenv("CANTUS_TEST_VERBOSE") != NULL;
     CantusHost *host = cantus_host_new(&config, err, sizeof(err));
     if (!host) fail_msg("cannot load the plugin: %s", err);
     assert_true(cantus_host_set_control(host, "rests", 0.0f));

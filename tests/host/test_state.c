@@ -236,7 +236,7 @@ static void restore_while_running(void **state)
             cantus_host_worker_drain(b);
         }
         assert_true(same_file(t.last_model, model));
-        assert_true(cantus_host_worker_jobs(b) > jobs);
+        if (mode < 2) assert_true(cantus_host_worker_jobs(b) > jobs);
         int before = session_note_ons(&t, NULL, 0);
         session_run_for(&t, 4 * 24000, 256);
         session_stop(&t, 0);
