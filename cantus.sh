@@ -66,8 +66,7 @@ demo() {
         exit 1
     fi
     for p in "${presets[@]}"; do
-        local name=${p##*/}
-        name=${name##*#}
+        local name=${p##*[:/#]}
         build/host/cantus-render --preset "$p" --bars 8 -o "out/$name.mid" --png "out/$name.png"
         fluidsynth -ni -q -F "out/$name.wav" -r 44100 "$sf" "out/$name.mid" >/dev/null 2>&1
         echo "  out/$name.mid  out/$name.wav  out/$name.png"
