@@ -306,12 +306,12 @@ static void kill_9_leaves_the_previous_model(void **state)
  * is about to train, then a little more. */
 static void wait_for_training(void)
 {
+    char log_path[4096]; /* path_in_tmp's buffers rotate: keep our own */
+    snprintf(log_path, sizeof log_path, "%s/log", tmp);
     for (int i = 0; i < 600; i++) {
-        size_t size = 0;
-        FILE *f = fopen(path_in_tmp("log"), "rb");
-        if (f) {
-            fclose(f);
-            char *log = read_file(path_in_tmp("log"), &size);
+        if (access(log_path, R_OK) == 0) {
+            size_t size = 0;
+            char *log = read_file(log_path, &size);
             log[size] = 0;
             int ready = strstr(log, "validation sequences") != NULL;
             free(log);
