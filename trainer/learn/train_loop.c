@@ -191,6 +191,15 @@ int train_model(const TrainConfig *cfg, int vocab, const TokenSeq *train, int n_
             save_checkpoint(&r, &bar) != 0)
             status = 1;
     }
+    if (status == 0) {
+        /* The best model once more, with the final time: also when this run
+         * (a resumed one, say) never improved on it and the file is gone. */
+        char err[512];
+        if (save(save_ctx, &r.best, &r.progress, err, sizeof err) != 0) {
+            progress_fail(&bar, err);
+            status = 1;
+        }
+    }
     progress_end(&bar);
     *done = r.progress;
     run_free(&r);
