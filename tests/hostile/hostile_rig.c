@@ -100,6 +100,10 @@ uint32_t rig_cycle(HostileRig *rig, uint32_t nframes)
     alarm(0);
     double took = now_ms() - start;
     if (took > rig->slowest_run_ms) rig->slowest_run_ms = took;
+    /* A host's cycle lasts milliseconds: a run() of a second (ASan and a
+     * loaded machine included) has stopped the music long before. */
+    if (took > 1000.0)
+        fail_msg("cycle %ld: run() of %u frames took %.0f ms", rig->cycles, nframes, took);
     check_events(rig, nframes, n);
     rig->cycles++;
     return n;
