@@ -34,6 +34,12 @@ extern "C" {
 #define CANTUS_GRID_MIN_RATE 1
 #define CANTUS_GRID_MAX_RATE 4
 
+/* Step numbers (and bar numbers) are clamped to +-2^53: a double holds
+ * every integer up to there, and step + 1 stays far from int64 overflow.
+ * The plugin never comes near it (it refuses positions beyond 2^40 beats,
+ * plugin/transport.h); the clamp keeps hostile input defined. */
+#define CANTUS_GRID_STEP_LIMIT ((int64_t)1 << 53)
+
 /* The tempo map between two position updates: a straight line. */
 typedef struct {
     double anchor_beat;     /* beat position at anchor_frame */
@@ -56,7 +62,9 @@ void cantus_grid_reanchor(CantusBeatClock *clock, int64_t frame, double beats_pe
 int64_t cantus_grid_step_frame(const CantusBeatClock *clock, int rate, int64_t step);
 
 /* The first step whose frame is at or after `frame`. Consistent with
- * cantus_grid_step_frame: frame_of(result) >= frame > frame_of(result - 1).
+ * cantus_grid_step_frame: frame_of(result) >= frame > frame_of(result - 1)
+ * wherever doubles hold every step (|beat * rate| < 2^53); beyond that the
+ * result is a nearby step and the call still returns at once.
  * A stopped clock gives the first step at or after the position. */
 int64_t cantus_grid_first_step_from(const CantusBeatClock *clock, int rate, int64_t frame);
 

@@ -37,8 +37,7 @@ bool transport_read_position(const CantusURIs *uris, const LV2_Atom_Object *obje
     fields->has_bar = read_number(uris, bar, &fields->bar);
     fields->has_bar_beat = read_number(uris, bar_beat, &fields->bar_beat);
     fields->has_beat = read_number(uris, beat, &fields->beat);
-    fields->has_beats_per_bar =
-        read_number(uris, beats_per_bar, &fields->beats_per_bar) && fields->beats_per_bar > 0.0;
+    fields->has_beats_per_bar = read_number(uris, beats_per_bar, &fields->beats_per_bar);
     fields->has_bpm = read_number(uris, bpm, &fields->bpm) && fields->bpm > 0.0;
     fields->has_frame = read_number(uris, frame, &fields->frame);
     return true;
@@ -54,26 +53,46 @@ double transport_bpm(const CantusTransport *transport, double fallback_bpm)
     return transport->bpm > 0.0 ? transport->bpm : fallback_bpm;
 }
 
+/* A song position the grid can hold: finite and within
+ * CANTUS_TRANSPORT_MAX_BEAT of beat 0. */
+static bool usable_beat(double beat)
+{
+    return isfinite(beat) && fabs(beat) <= CANTUS_TRANSPORT_MAX_BEAT;
+}
+
 double transport_apply(CantusTransport *transport, const CantusPositionFields *fields,
                        double predicted, double sample_rate, double fallback_bpm, bool *moved)
 {
     transport->host_seen = true;
     if (fields->has_speed) transport->speed = fields->speed;
     if (fields->has_bpm) transport->bpm = fields->bpm;
-    if (fields->has_beats_per_bar) transport->beats_per_bar = fields->beats_per_bar;
-    if (fields->has_bar) transport->bar = fields->bar;
+    /* A bar of no beats (or of 1e300) or a bar number beyond any song makes
+     * this update's bar and barBeat meaningless; its tempo still counts. */
+    const bool bad_meter =
+        fields->has_beats_per_bar && !(fields->beats_per_bar > 0.0 &&
+                                       fields->beats_per_bar <= CANTUS_TRANSPORT_MAX_BEATS_PER_BAR);
+    const bool bad_bar = fields->has_bar && !usable_beat(fields->bar);
+    if (fields->has_beats_per_bar && !bad_meter && !bad_bar)
+        transport->beats_per_bar = fields->beats_per_bar;
+    if (fields->has_bar && !bad_meter && !bad_bar) transport->bar = fields->bar;
 
-    *moved = true;
-    if (fields->has_bar_beat) {
-        transport->has_bbt = true;
-        return transport->bar * transport->beats_per_bar + fields->bar_beat;
-    }
-    if (fields->has_beat) {
-        transport->has_bbt = true;
-        return fields->beat;
-    }
-    if (fields->has_frame && !transport->has_bbt && sample_rate > 0.0)
-        return fields->frame * transport_bpm(transport, fallback_bpm) / 60.0 / sample_rate;
     *moved = false;
-    return predicted;
+    double beat;
+    bool bbt = true;
+    if (fields->has_bar_beat) {
+        if (bad_meter || bad_bar) return predicted;
+        beat = transport->bar * transport->beats_per_bar + fields->bar_beat;
+    } else if (fields->has_beat)
+        beat = fields->beat;
+    else if (fields->has_frame && !transport->has_bbt && sample_rate > 0.0) {
+        beat = fields->frame * transport_bpm(transport, fallback_bpm) / 60.0 / sample_rate;
+        bbt = false;
+    } else
+        return predicted;
+    /* A position no grid can hold (a bar of 1e300 beats, bar 1e15) is the
+     * host talking nonsense: it is ignored and the line goes on. */
+    if (!usable_beat(beat)) return predicted;
+    if (bbt) transport->has_bbt = true;
+    *moved = true;
+    return beat;
 }

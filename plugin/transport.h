@@ -16,6 +16,18 @@
 
 #include "uris.h"
 
+/* The furthest song position (in beats from beat 0) the plugin accepts:
+ * 2^40 beats, two million years at 1000 BPM, and far inside what a double
+ * counts to the frame. A position beyond it, or not finite, is ignored (the
+ * clock goes on extrapolating), so the grid never meets a step number a
+ * double cannot hold (core/beat_grid.h). */
+#define CANTUS_TRANSPORT_MAX_BEAT 1099511627776.0
+
+/* The longest bar accepted: an update with a time:beatsPerBar outside
+ * (0, 1024] keeps the last good value (4 at first) and its bar/barBeat
+ * position is ignored (its tempo and speed still apply). */
+#define CANTUS_TRANSPORT_MAX_BEATS_PER_BAR 1024.0
+
 /* The fields of one time:Position object; has_* says which were present. */
 typedef struct {
     bool has_speed, has_bar, has_bar_beat, has_beat, has_beats_per_bar, has_bpm, has_frame;
@@ -46,7 +58,8 @@ void transport_init(CantusTransport *transport);
 
 /* Merges an update and says where the host is now: its beat position
  * (`predicted` when the update moves nothing: a tempo or speed change
- * alone), and whether it carried a position at all. A host that sends only
+ * alone, or a position beyond CANTUS_TRANSPORT_MAX_BEAT), and whether it
+ * carried a usable position at all. A host that sends only
  * time:frame (JACK without a timebase master) is placed by frame and tempo,
  * fallback_bpm standing in for a tempo it never sent. */
 double transport_apply(CantusTransport *transport, const CantusPositionFields *fields,

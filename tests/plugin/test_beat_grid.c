@@ -1,6 +1,7 @@
 /* The beat grid's maths: exact step frames over long runs at awkward tempi,
  * the same answers whatever the cycle size, tempo changes mid-cycle, and the
  * phrase grid. */
+#include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -96,6 +97,40 @@ static void test_first_step_from_agrees(void **unused)
         }
 }
 
+/* Finding F4: a song position far beyond what a double counts step by step
+ * (a bar of 1e300 beats, bar 1e15, NaN). Every call returns at once with a
+ * step inside +-CANTUS_GRID_STEP_LIMIT, no out-of-range cast (UBSan), and
+ * frames that saturate rather than wrap. Before the fix the settle loop of
+ * cantus_grid_first_step_from never ended here. */
+static void test_absurd_positions_return(void **unused)
+{
+    (void)unused;
+    const double bpf = cantus_grid_beats_per_frame(120.0, 1.0, 48000.0);
+    const double beats[] = {5e300, -5e300, 4e15, 4e18, 9.3e18, 1e20, NAN, INFINITY, -INFINITY};
+    for (size_t i = 0; i < sizeof beats / sizeof beats[0]; i++)
+        for (int rate = 1; rate <= 4; rate++) {
+            const CantusBeatClock clock = {beats[i], 0, bpf};
+            const int64_t step = cantus_grid_first_step_from(&clock, rate, 512);
+            assert_true(step <= CANTUS_GRID_STEP_LIMIT && step >= -CANTUS_GRID_STEP_LIMIT);
+            /* Whatever comes back, the next step's frame is defined. */
+            (void)cantus_grid_step_frame(&clock, rate, step + 1);
+            const int64_t at = cantus_grid_step_at_or_after_beat(beats[i], rate);
+            assert_true(at <= CANTUS_GRID_STEP_LIMIT && at >= -CANTUS_GRID_STEP_LIMIT);
+        }
+    const CantusBeatClock nan_clock = {NAN, 0, bpf};
+    assert_true(cantus_grid_step_frame(&nan_clock, 1, 10) == INT64_MAX);
+    /* An anchor near the end of int64: the frame saturates. */
+    const CantusBeatClock late = {0.0, INT64_MAX - 10, bpf};
+    assert_true(cantus_grid_step_frame(&late, 1, 1000) == INT64_MAX);
+    const CantusBeatClock early = {0.0, INT64_MIN + 10, bpf};
+    assert_true(cantus_grid_step_frame(&early, 1, -1000) == INT64_MIN);
+    /* Bars and phrases of absurd meters. */
+    assert_int_equal(cantus_grid_bar_of_step(CANTUS_GRID_STEP_LIMIT, 1, 1e-300),
+                     CANTUS_GRID_STEP_LIMIT);
+    const int64_t start = cantus_grid_phrase_start(CANTUS_GRID_STEP_LIMIT, 4, 1e300, 64);
+    assert_true(start <= CANTUS_GRID_STEP_LIMIT && start >= -CANTUS_GRID_STEP_LIMIT);
+}
+
 static void test_tempo_change_mid_cycle(void **unused)
 {
     (void)unused;
@@ -158,6 +193,7 @@ int main(void)
         cmocka_unit_test(test_every_cycle_size),
         cmocka_unit_test(test_rates_and_sample_rates),
         cmocka_unit_test(test_first_step_from_agrees),
+        cmocka_unit_test(test_absurd_positions_return),
         cmocka_unit_test(test_tempo_change_mid_cycle),
         cmocka_unit_test(test_integer_frames_per_beat_would_drift),
         cmocka_unit_test(test_bars_and_phrases),

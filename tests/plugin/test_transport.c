@@ -145,6 +145,60 @@ static void test_frame_only_host(void **unused)
     assert_float_equal(transport_bpm(&transport, 120.0), 120.0, 0.0);
 }
 
+/* Finding F4: positions no grid can hold are ignored (the line goes on from
+ * `predicted`), the update's tempo still applies, and the meter keeps its
+ * last good value. The limits themselves are accepted. */
+static void test_unusable_positions_ignored(void **unused)
+{
+    (void)unused;
+    CantusTransport transport;
+    transport_init(&transport);
+    bool moved;
+    const CantusPositionFields huge_bar = {.has_speed = true,
+                                           .speed = 1.0,
+                                           .has_bpm = true,
+                                           .bpm = 90.0,
+                                           .has_beats_per_bar = true,
+                                           .beats_per_bar = 1e300,
+                                           .has_bar = true,
+                                           .bar = 5.0,
+                                           .has_bar_beat = true,
+                                           .bar_beat = 1.0};
+    assert_float_equal(transport_apply(&transport, &huge_bar, 7.5, 48000.0, 120.0, &moved), 7.5,
+                       0.0);
+    assert_false(moved);
+    assert_float_equal(transport.beats_per_bar, 4.0, 0.0);
+    assert_float_equal(transport.bpm, 90.0, 0.0);
+
+    const double bad_meters[] = {0.0, -7.0, 1024.5};
+    for (size_t i = 0; i < 3; i++) {
+        CantusPositionFields f = huge_bar;
+        f.beats_per_bar = bad_meters[i];
+        transport_apply(&transport, &f, 7.5, 48000.0, 120.0, &moved);
+        assert_false(moved);
+    }
+    CantusPositionFields far = huge_bar;
+    far.beats_per_bar = 4.0;
+    far.bar = 1e15;
+    transport_apply(&transport, &far, 7.5, 48000.0, 120.0, &moved);
+    assert_false(moved);
+    assert_float_equal(transport.bar, 0.0, 0.0); /* the bad bar is not kept */
+    const CantusPositionFields far_beat = {.has_beat = true, .beat = -2e12};
+    transport_apply(&transport, &far_beat, 7.5, 48000.0, 120.0, &moved);
+    assert_false(moved);
+
+    /* The limits: 1024 beats a bar, 2^40 beats. */
+    CantusPositionFields longest = huge_bar;
+    longest.beats_per_bar = CANTUS_TRANSPORT_MAX_BEATS_PER_BAR;
+    assert_float_equal(transport_apply(&transport, &longest, 0.0, 48000.0, 120.0, &moved),
+                       5.0 * 1024.0 + 1.0, 0.0);
+    assert_true(moved);
+    const CantusPositionFields edge = {.has_beat = true, .beat = -CANTUS_TRANSPORT_MAX_BEAT};
+    assert_float_equal(transport_apply(&transport, &edge, 0.0, 48000.0, 120.0, &moved),
+                       -CANTUS_TRANSPORT_MAX_BEAT, 0.0);
+    assert_true(moved);
+}
+
 static void test_not_a_position_or_junk(void **unused)
 {
     (void)unused;
@@ -181,6 +235,7 @@ int main(void)
         cmocka_unit_test(test_every_number_type),
         cmocka_unit_test(test_partial_updates_merge),
         cmocka_unit_test(test_frame_only_host),
+        cmocka_unit_test(test_unusable_positions_ignored),
         cmocka_unit_test(test_not_a_position_or_junk),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
