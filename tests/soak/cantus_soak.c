@@ -192,6 +192,13 @@ static void script(Soak *s, int64_t start, uint32_t nframes)
         double target =
             floor(beat / s->tr.beats_per_bar) * s->tr.beats_per_bar - bars * s->tr.beats_per_bar;
         s->tr.anchor_beat = target > 0 ? target : 0;
+    }
+    /* The plugin's contract (plugin/player.h): a position within 1/16 beat of
+     * where it already is, is jitter, not a jump. A jump the script makes is
+     * kept clear of that window, so the grid it expects is unambiguous. */
+    if (what >= 0.35 && what < 0.7 && fabs(s->tr.anchor_beat - beat) < 0.125)
+        s->tr.anchor_beat = beat + s->tr.beats_per_bar + 0.5;
+    if (what < 0.7) {
     } else if (what < 0.85) {
         s->tr.rolling = !s->tr.rolling;
     } else {
@@ -306,7 +313,9 @@ int main(int argc, char **argv)
             return 2;
         }
     }
-    trace = getenv("CANTUS_SOAK_TRACE") != NULL;
+    /* CANTUS_SOAK_TRACE=K: trace from cycle K on (0: from the start). */
+    const char *trace_env = getenv("CANTUS_SOAK_TRACE");
+    long trace_from = trace_env ? atol(trace_env) : -1;
     static Soak soak;
     Soak *s = &soak;
     cantus_rng_seed(&s->rng, seed, 6);
@@ -338,6 +347,7 @@ int main(int argc, char **argv)
     resegment(s, 0);
     static const uint32_t sizes[] = {1, 17, 64, 128, 256, 333, 512, 1024, 2048, 8192};
     for (long c = 0; c < cycles; c++) {
+        trace = trace_from >= 0 && c >= trace_from;
         uint32_t nframes = sizes[(int)(uniform(s) * 10)];
         automate(s);
         script(s, frame, nframes);
