@@ -38,28 +38,76 @@ static uint32_t output_space(const Cantus *self)
     return self->forge_ready ? self->forge.size - self->forge.offset : 0;
 }
 
+/* What an event with a body of `size` bytes takes in the sequence, in 64
+ * bits so that a hostile size cannot wrap. */
+static uint64_t event_bytes(uint32_t size)
+{
+    return (sizeof(LV2_Atom_Event) + (uint64_t)size + 7u) & ~(uint64_t)7u;
+}
+
+/* One whole event (frame time, atom header, body) or nothing: the space is
+ * checked first and every forge call's answer too, so a full buffer never
+ * leaves an event header without its body in the sequence. */
+static bool forge_event(Cantus *self, uint32_t offset, LV2_URID type, const void *body,
+                        uint32_t size)
+{
+    if ((uint64_t)output_space(self) < event_bytes(size)) return false;
+    return lv2_atom_forge_frame_time(&self->forge, offset) &&
+           lv2_atom_forge_atom(&self->forge, size, type) &&
+           lv2_atom_forge_write(&self->forge, body, size);
+}
+
+/* Remembers a note-off that found no room, once per note. */
+static void keep_stale(Cantus *self, uint8_t channel, uint8_t pitch)
+{
+    CantusNoteTable *stale = &self->stale;
+    if (note_table_is_sounding(stale, channel, pitch)) return;
+    /* It cannot be full: a note-on is only written when the output had
+     * room for every note-off, so stale and the player's table together
+     * never hold more than one table's worth (see docs/plugin.md). */
+    if (stale->count < CANTUS_NOTE_TABLE_SIZE)
+        stale->notes[stale->count++] = (CantusNote){channel, pitch, 0};
+}
+
 /* The player writes MIDI here, in its own frame count; it lands in the
  * output sequence at its offset in this cycle. A note-off that cannot be
- * written now (no output port this cycle, or outside run()) is kept in
- * `stale` and written at the start of the next cycle that has one. */
+ * written now (no output port this cycle, a full buffer, or outside run())
+ * is kept in `stale` and written at the start of the next cycle that has
+ * room. A note-on is written only with NOTE_OFF_RESERVE to spare. */
 static bool write_midi(void *handle, int64_t frame, const uint8_t message[3])
 {
     Cantus *self = (Cantus *)handle;
-    const bool note_on = (message[0] & 0xF0) == LV2_MIDI_MSG_NOTE_ON;
-    if (note_on && output_space(self) < MIDI_EVENT_BYTES + NOTE_OFF_RESERVE) return false;
-    if (!note_on && output_space(self) < MIDI_EVENT_BYTES) {
-        CantusNoteTable *stale = &self->stale;
-        if ((message[0] & 0xF0) == LV2_MIDI_MSG_NOTE_OFF && stale->count < CANTUS_NOTE_TABLE_SIZE)
-            stale->notes[stale->count++] = (CantusNote){message[0] & 0x0F, message[1], 0};
-        return true;
-    }
+    const uint8_t kind = message[0] & 0xF0;
+    if (kind == LV2_MIDI_MSG_NOTE_ON && output_space(self) < MIDI_EVENT_BYTES + NOTE_OFF_RESERVE)
+        return false;
     int64_t offset = frame - self->cycle_start;
     if (offset < 0) offset = 0;
     if (offset >= (int64_t)self->cycle_frames)
         offset = self->cycle_frames ? self->cycle_frames - 1 : 0;
-    return lv2_atom_forge_frame_time(&self->forge, offset) &&
-           lv2_atom_forge_atom(&self->forge, 3, self->uris.midi_Event) &&
-           lv2_atom_forge_write(&self->forge, message, 3);
+    if (forge_event(self, (uint32_t)offset, self->uris.midi_Event, message, 3)) return true;
+    if (kind == LV2_MIDI_MSG_NOTE_OFF) {
+        keep_stale(self, message[0] & 0x0F, message[1]);
+        return true;
+    }
+    return false;
+}
+
+/* The note-offs kept in `stale`, as many as fit, oldest first; the rest
+ * wait for the next cycle. */
+static void write_stale(Cantus *self)
+{
+    CantusNoteTable *stale = &self->stale;
+    int written = 0;
+    while (written < stale->count) {
+        const CantusNote *note = &stale->notes[written];
+        const uint8_t message[3] = {(uint8_t)(LV2_MIDI_MSG_NOTE_OFF | note->channel), note->pitch,
+                                    0};
+        if (!forge_event(self, 0, self->uris.midi_Event, message, 3)) break;
+        written++;
+    }
+    for (int i = written; i < stale->count; i++)
+        stale->notes[i - written] = stale->notes[i];
+    stale->count -= written;
 }
 
 static LV2_Handle instantiate(const LV2_Descriptor *descriptor, double rate,
@@ -222,9 +270,8 @@ static void run(LV2_Handle instance, uint32_t sample_count)
     }
 
     /* Notes left sounding by a deactivate (or a cycle without an output
-     * port) end first. */
-    if (output_space(self) >= MIDI_EVENT_BYTES * CANTUS_NOTE_TABLE_SIZE)
-        note_table_release_all(&self->stale, &player->sink, player->now);
+     * port or room) end first. */
+    write_stale(self);
 
     const CantusControls controls = read_controls(self);
     player_set_controls(player, &controls);
@@ -246,13 +293,11 @@ static void run(LV2_Handle instance, uint32_t sample_count)
 
             if (event->body.type == self->uris.midi_Event) {
                 const uint8_t *message = (const uint8_t *)LV2_ATOM_BODY_CONST(&event->body);
-                /* What is played in passes through, whatever we do with it. */
-                const uint32_t bytes = lv2_atom_pad_size(sizeof(LV2_Atom_Event) + event->body.size);
-                if (output_space(self) >= bytes + NOTE_OFF_RESERVE &&
-                    lv2_atom_forge_frame_time(&self->forge, offset)) {
-                    lv2_atom_forge_atom(&self->forge, event->body.size, self->uris.midi_Event);
-                    lv2_atom_forge_write(&self->forge, message, event->body.size);
-                }
+                /* What is played in passes through, whatever we do with it,
+                 * when it leaves the note-off reserve free. */
+                if ((uint64_t)output_space(self) >=
+                    event_bytes(event->body.size) + NOTE_OFF_RESERVE)
+                    forge_event(self, offset, self->uris.midi_Event, message, event->body.size);
                 player_midi_in(player, message, event->body.size);
             } else if (lv2_atom_forge_is_object_type(&self->forge, event->body.type)) {
                 handle_object(self, (const LV2_Atom_Object *)&event->body, offset);

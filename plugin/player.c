@@ -96,6 +96,7 @@ void player_init(CantusPlayer *player, double sample_rate, CantusMidiSink sink)
 void player_reset(CantusPlayer *player)
 {
     player->now = 0;
+    player->steps_left = PLAYER_MAX_STEPS_PER_CYCLE;
     note_table_init(&player->notes);
     player->tied_valid = false;
     transport_init(&player->transport);
@@ -149,10 +150,9 @@ static void update_grid(CantusPlayer *player)
 /* The tempo line from here on, from what the host said (or did not say). */
 static double current_beats_per_frame(const CantusPlayer *player)
 {
-    const CantusTransport *transport = &player->transport;
-    const double speed = transport->host_seen ? transport->speed : 1.0;
-    return cantus_grid_beats_per_frame(transport_bpm(transport, player->controls.fallback_bpm),
-                                       speed, player->sample_rate);
+    return cantus_grid_beats_per_frame(
+        transport_tempo(&player->transport, player->controls.fallback_bpm), 1.0,
+        player->sample_rate);
 }
 
 void player_set_controls(CantusPlayer *player, const CantusControls *controls)
@@ -175,7 +175,8 @@ void player_set_controls(CantusPlayer *player, const CantusControls *controls)
         const CantusMaskSpec spec = mask_spec(&next);
         generator_set_mask(&player->gen, &spec);
     }
-    if (tempo_changed && player->transport.bpm <= 0.0) {
+    /* The line changes only where the fallback tempo is the one in use. */
+    if (tempo_changed && current_beats_per_frame(player) != player->clock.beats_per_frame) {
         cantus_grid_reanchor(&player->clock, player->now, current_beats_per_frame(player));
         player->rolling = player->clock.beats_per_frame > 0.0;
     }
@@ -228,6 +229,7 @@ void player_midi_in(CantusPlayer *player, const uint8_t *message, uint32_t size)
 
 void player_work_ahead(CantusPlayer *player, uint32_t cycle_frames)
 {
+    player->steps_left = PLAYER_MAX_STEPS_PER_CYCLE;
     /* Nothing plays, or the model is none: swap at once, no boundary comes. */
     if (player->pending && !playing(player)) {
         CantusEngine *engine = player->pending;
@@ -306,6 +308,15 @@ static void play_step(CantusPlayer *player, int64_t frame)
     player->tied_pitch = (uint8_t)pitch;
 }
 
+/* The cycle's step budget is spent: the steps before `end` are skipped as
+ * a relocation would skip them. */
+static void skip_steps(CantusPlayer *player, int64_t end)
+{
+    player_release_all(player);
+    player->next_step = cantus_grid_first_step_from(&player->clock, player->controls.rate, end);
+    generator_restart(&player->gen, player->next_step);
+}
+
 void player_render(CantusPlayer *player, uint32_t frames)
 {
     const int64_t end = player->now + (int64_t)frames;
@@ -324,7 +335,16 @@ void player_render(CantusPlayer *player, uint32_t frames)
             tie_if_held(player);
             note_table_release_due(&player->notes, &player->sink, at);
         }
-        if (step_at == at) play_step(player, at);
+        if (step_at == at) {
+            if (player->steps_left > 0) {
+                player->steps_left--;
+                play_step(player, at);
+            } else {
+                /* Everything before `end` is released or skipped. */
+                skip_steps(player, end);
+                break;
+            }
+        }
     }
     player->now = end;
 }

@@ -33,6 +33,13 @@
  * host but keep the step count, so nothing is cut, repeated or restarted. */
 #define PLAYER_RELOCATE_BEATS (1.0 / 16.0)
 
+/* The most steps one cycle plays. A sane grid is far below it (1000 BPM at
+ * rate 4 puts 11 steps in 8192 frames at 48 kHz, 68 at 8 kHz); a host with
+ * an absurd sample rate or cycle length would otherwise make one run()
+ * compute and write steps by the thousand. Steps beyond it are skipped as
+ * a relocation skips them: notes end and the sequence restarts after. */
+#define PLAYER_MAX_STEPS_PER_CYCLE 256
+
 /* Engines waiting to go back to the worker to be freed. */
 #define PLAYER_RETIRED_SIZE 16
 
@@ -65,6 +72,7 @@ typedef struct {
     CantusBeatClock clock;
     bool rolling;
     int64_t next_step; /* the next step boundary to play */
+    int steps_left;    /* of PLAYER_MAX_STEPS_PER_CYCLE, this cycle */
     CantusNoteTable notes;
     CantusGenerator gen;
     CantusMidiSink sink;
@@ -105,7 +113,8 @@ void player_offer_retired(CantusPlayer *player, CantusEngine *engine);
 /* Applies the controls read at the start of a cycle. */
 void player_set_controls(CantusPlayer *player, const CantusControls *controls);
 
-/* Work ahead between steps; once per cycle, before rendering it. */
+/* Work ahead between steps; once per cycle, before rendering it. It also
+ * starts the cycle's step budget (PLAYER_MAX_STEPS_PER_CYCLE). */
 void player_work_ahead(CantusPlayer *player, uint32_t cycle_frames);
 
 /* A time:Position at the current frame. */

@@ -48,9 +48,25 @@ void transport_init(CantusTransport *transport)
     *transport = (CantusTransport){.speed = 0.0, .bpm = 0.0, .beats_per_bar = 4.0};
 }
 
+static bool musical(double bpm)
+{
+    return bpm >= CANTUS_TRANSPORT_MIN_BPM && bpm <= CANTUS_TRANSPORT_MAX_BPM;
+}
+
 double transport_bpm(const CantusTransport *transport, double fallback_bpm)
 {
-    return transport->bpm > 0.0 ? transport->bpm : fallback_bpm;
+    return musical(transport->bpm) ? transport->bpm : fallback_bpm;
+}
+
+double transport_tempo(const CantusTransport *transport, double fallback_bpm)
+{
+    if (!transport->host_seen) return fallback_bpm;
+    /* Speed 0 is stopped; a negative speed (playing backwards) cannot be
+     * followed by a generator and stops it too. */
+    if (!(transport->speed > 0.0)) return 0.0;
+    const double bpm = transport->bpm > 0.0 ? transport->bpm : fallback_bpm;
+    const double tempo = bpm * transport->speed;
+    return musical(tempo) ? tempo : fallback_bpm;
 }
 
 /* A song position the grid can hold: finite and within
@@ -77,6 +93,13 @@ double transport_apply(CantusTransport *transport, const CantusPositionFields *f
     if (fields->has_bar && !bad_meter && !bad_bar) transport->bar = fields->bar;
 
     *moved = false;
+    /* A host rolling at a nonsense tempo counts its beats at that tempo
+     * too: while the plugin plays at fallback_bpm its positions would be a
+     * relocation every cycle. They are ignored until the tempo is sane. */
+    if (transport->speed > 0.0) {
+        const double bpm = transport->bpm > 0.0 ? transport->bpm : fallback_bpm;
+        if (!musical(bpm * transport->speed)) return predicted;
+    }
     double beat;
     bool bbt = true;
     if (fields->has_bar_beat) {

@@ -28,6 +28,13 @@
  * position is ignored (its tempo and speed still apply). */
 #define CANTUS_TRANSPORT_MAX_BEATS_PER_BAR 1024.0
 
+/* The musical range of an effective tempo (bpm x speed): hosts offer
+ * about 1 to 1000 BPM (REAPER 1-960, Ardour and Bitwig up to 999). Outside
+ * it the host's tempo is unusable and the plugin plays at fallback_bpm; at
+ * the top, rate 4 puts 66.7 steps in a second. */
+#define CANTUS_TRANSPORT_MIN_BPM 1.0
+#define CANTUS_TRANSPORT_MAX_BPM 1000.0
+
 /* The fields of one time:Position object; has_* says which were present. */
 typedef struct {
     bool has_speed, has_bar, has_bar_beat, has_beat, has_beats_per_bar, has_bpm, has_frame;
@@ -65,7 +72,15 @@ void transport_init(CantusTransport *transport);
 double transport_apply(CantusTransport *transport, const CantusPositionFields *fields,
                        double predicted, double sample_rate, double fallback_bpm, bool *moved);
 
-/* The tempo in use: the host's, or fallback_bpm when it sent none. */
+/* The host's tempo when it sent a usable one (within the range below),
+ * else fallback_bpm. */
 double transport_bpm(const CantusTransport *transport, double fallback_bpm);
+
+/* The effective tempo the grid moves at, bpm x speed in beats a minute:
+ * fallback_bpm before the host sent anything, 0 when the host is stopped
+ * (speed 0, or negative: a generator cannot play backwards), and
+ * fallback_bpm when bpm x speed leaves the musical range (a host sending
+ * 10^9 BPM or speed 66048 is talking nonsense: finding F2). */
+double transport_tempo(const CantusTransport *transport, double fallback_bpm);
 
 #endif

@@ -86,9 +86,14 @@ static int run_counting(const LV2_Descriptor *d, LV2_Handle h, uint32_t frames, 
     int ons = 0;
     if (out->atom.type != map_uri(NULL, LV2_ATOM__Sequence))
         return 0; /* nothing written: the host's buffer is left as it was */
+    const LV2_URID object = map_uri(NULL, LV2_ATOM__Object);
     LV2_ATOM_SEQUENCE_FOREACH(out, event)
     {
+        /* Whole events only: MIDI of 3 bytes or the model's patch:Set,
+         * never a header without its body (finding F2). */
+        assert_true(event->body.type == midi || event->body.type == object);
         if (event->body.type != midi) continue;
+        assert_int_equal(event->body.size, 3);
         const uint8_t *m = (const uint8_t *)(event + 1);
         if ((m[0] & 0xF0) == 0x90) {
             ons++;
@@ -172,6 +177,40 @@ static void test_small_output_buffers(void **unused)
     dlclose(library);
 }
 
+static void test_flooded_output(void **unused)
+{
+    (void)unused;
+    /* Finding F2: far more steps than the output holds. At 100 Hz, 400 BPM
+     * and rate 4 a cycle of 8192 frames has 2184 steps (the player plays
+     * PLAYER_MAX_STEPS_PER_CYCLE of them); buffers of every size, aligned
+     * or not, fill up mid-cycle again and again. */
+    void *library;
+    const LV2_Descriptor *d = descriptor(&library);
+    const LV2_Feature *features[] = {&map_feature, &schedule_feature, NULL};
+    int played = 0;
+    for (uint32_t capacity = 16; capacity <= 2048; capacity += 13) {
+        LV2_Handle h = d->instantiate(d, 100.0, BUNDLE_PATH, features);
+        assert_non_null(h);
+        float gate = 100.0f, rate = 4.0f, bpm = 400.0f, rests = 0.0f;
+        d->connect_port(h, CANTUS_GATE, &gate);
+        d->connect_port(h, CANTUS_RATE, &rate);
+        d->connect_port(h, CANTUS_FALLBACK_BPM, &bpm);
+        d->connect_port(h, CANTUS_RESTS, &rests);
+        d->activate(h);
+        int sounding = 0;
+        for (int i = 0; i < 6; i++)
+            played += run_counting(d, h, 8192, capacity, &sounding);
+        float panic = 1.0f;
+        d->connect_port(h, CANTUS_PANIC, &panic);
+        run_counting(d, h, 64, 1024, &sounding);
+        assert_int_equal(sounding, 0);
+        d->deactivate(h);
+        d->cleanup(h);
+    }
+    assert_true(played > 0);
+    dlclose(library);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -179,6 +218,7 @@ int main(void)
         cmocka_unit_test(test_null_ports_and_empty_cycles),
         cmocka_unit_test(test_no_default_model),
         cmocka_unit_test(test_small_output_buffers),
+        cmocka_unit_test(test_flooded_output),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

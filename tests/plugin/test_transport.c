@@ -199,6 +199,49 @@ static void test_unusable_positions_ignored(void **unused)
     assert_true(moved);
 }
 
+/* Finding F2: an effective tempo (bpm x speed) outside 1..1000 BPM is the
+ * host talking nonsense; the fallback tempo plays and its positions are
+ * ignored. Speed 0 or below is stopped. */
+static void test_tempo_range(void **unused)
+{
+    (void)unused;
+    CantusTransport t;
+    transport_init(&t);
+    assert_float_equal(transport_tempo(&t, 120.0), 120.0, 0.0); /* nothing heard yet */
+    t.host_seen = true;
+    const struct {
+        double bpm, speed, tempo;
+    } cases[] = {
+        {120.0, 1.0, 120.0}, {120.0, 2.0, 240.0}, {1000.0, 1.0, 1000.0},  {500.0, 2.0, 1000.0},
+        {1.0, 1.0, 1.0},     {1e9, 1.0, 77.0},    {120.0, 66048.0, 77.0}, {1000.5, 1.0, 77.0},
+        {120.0, 1e-3, 77.0}, {0.5, 1.0, 77.0},    {120.0, 0.0, 0.0},      {120.0, -1.0, 0.0},
+        {0.0, 2.0, 154.0}, /* no tempo from the host: the fallback at its speed */
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        t.bpm = cases[i].bpm;
+        t.speed = cases[i].speed;
+        assert_float_equal(transport_tempo(&t, 77.0), cases[i].tempo, 1e-9);
+    }
+    t.bpm = 1e9;
+    assert_float_equal(transport_bpm(&t, 77.0), 77.0, 0.0);
+
+    /* Positions at a nonsense tempo do not move the line. */
+    transport_init(&t);
+    bool moved;
+    const CantusPositionFields nonsense = {.has_speed = true,
+                                           .speed = 1.0,
+                                           .has_bpm = true,
+                                           .bpm = 1e9,
+                                           .has_beat = true,
+                                           .beat = 5e6};
+    assert_float_equal(transport_apply(&t, &nonsense, 3.0, 48000.0, 120.0, &moved), 3.0, 0.0);
+    assert_false(moved);
+    const CantusPositionFields sane = {
+        .has_bpm = true, .bpm = 130.0, .has_beat = true, .beat = 9.0};
+    assert_float_equal(transport_apply(&t, &sane, 3.0, 48000.0, 120.0, &moved), 9.0, 0.0);
+    assert_true(moved);
+}
+
 static void test_not_a_position_or_junk(void **unused)
 {
     (void)unused;
@@ -232,11 +275,9 @@ static void test_not_a_position_or_junk(void **unused)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_every_number_type),
-        cmocka_unit_test(test_partial_updates_merge),
-        cmocka_unit_test(test_frame_only_host),
-        cmocka_unit_test(test_unusable_positions_ignored),
-        cmocka_unit_test(test_not_a_position_or_junk),
+        cmocka_unit_test(test_every_number_type), cmocka_unit_test(test_partial_updates_merge),
+        cmocka_unit_test(test_frame_only_host),   cmocka_unit_test(test_unusable_positions_ignored),
+        cmocka_unit_test(test_tempo_range),       cmocka_unit_test(test_not_a_position_or_junk),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
