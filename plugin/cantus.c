@@ -165,9 +165,17 @@ static void connect_port(LV2_Handle instance, uint32_t port, void *data)
         self->controls[port] = (const float *)data;
 }
 
+/* run() before activate() breaks the LV2 rules, but hosts do it: the plugin
+ * plays then as it would after activate() (it is ready from instantiate) and
+ * activate() hands the notes it finds sounding to `stale` (player_reset
+ * releases them through write_midi, which has no output here), so the next
+ * run() ends them. Playing nothing before activate() would need a second
+ * rule for the same notes and still lose those of a host that activates
+ * twice. */
 static void activate(LV2_Handle instance)
 {
     Cantus *self = (Cantus *)instance;
+    self->forge_ready = false;
     player_reset(&self->player);
     self->activated = true;
 }
@@ -321,12 +329,10 @@ static void run(LV2_Handle instance, uint32_t sample_count)
 static void deactivate(LV2_Handle instance)
 {
     Cantus *self = (Cantus *)instance;
-    /* No output buffer now: remember what sounds for the next run(). */
-    CantusNoteTable *notes = &self->player.notes;
-    for (int i = 0; i < notes->count; i++)
-        if (self->stale.count < CANTUS_NOTE_TABLE_SIZE)
-            self->stale.notes[self->stale.count++] = notes->notes[i];
-    note_table_init(notes);
+    /* No output buffer now: write_midi keeps the note-offs in `stale` for
+     * the next run(). */
+    self->forge_ready = false;
+    player_release_all(&self->player);
     self->activated = false;
 }
 

@@ -95,6 +95,10 @@ void player_init(CantusPlayer *player, double sample_rate, CantusMidiSink sink)
 
 void player_reset(CantusPlayer *player)
 {
+    /* Notes still sounding (a host that ran us before activate(), or
+     * activated twice) end first, through the sink: the plugin's keeps
+     * their note-offs for the next cycle (finding F3). */
+    player_release_all(player);
     player->now = 0;
     player->steps_left = PLAYER_MAX_STEPS_PER_CYCLE;
     note_table_init(&player->notes);

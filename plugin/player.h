@@ -91,7 +91,8 @@ typedef struct {
 
 void player_init(CantusPlayer *player, double sample_rate, CantusMidiSink sink);
 
-/* activate(): frame 0, no host position yet (so free-running at
+/* activate(): the notes sounding are released through the sink (at the old
+ * frame), then frame 0, no host position yet (so free-running at
  * fallback_bpm until the host sends one), the sequence restarts. */
 void player_reset(CantusPlayer *player);
 
