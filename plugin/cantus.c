@@ -220,19 +220,6 @@ static CantusControls read_controls(const Cantus *self)
     return c;
 }
 
-/* Retired engines go back to the worker; a full queue keeps them for the
- * next cycle. */
-static void send_retired(Cantus *self)
-{
-    CantusEngine *engine;
-    while ((engine = player_take_retired(&self->player))) {
-        if (!cantus_schedule_free(self, engine)) {
-            player_offer_retired(&self->player, engine);
-            break;
-        }
-    }
-}
-
 static void announce_model(Cantus *self, uint32_t offset)
 {
     /* The event and object headers and the property take under 128 bytes. */
@@ -321,7 +308,7 @@ static void run(LV2_Handle instance, uint32_t sample_count)
         player->swapped = false;
         announce_model(self, last_frame);
     }
-    send_retired(self);
+    cantus_send_retired(self);
     if (self->forge_ready) lv2_atom_forge_pop(&self->forge, &notify_frame);
     self->forge_ready = false;
 }

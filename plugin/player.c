@@ -64,13 +64,22 @@ static void resync(CantusPlayer *player)
     generator_restart(&player->gen, player->next_step);
 }
 
-static void retire(CantusPlayer *player, CantusEngine *engine)
+/* False when the list is full: the caller must dispose of the engine
+ * (freeing here would break real time). */
+static bool retire(CantusPlayer *player, CantusEngine *engine)
 {
-    if (!engine) return;
-    /* Freeing here would break real time; a full list (the worker far
-     * behind) leaks one engine rather than that. */
-    if (player->retired_count < PLAYER_RETIRED_SIZE)
-        player->retired[player->retired_count++] = engine;
+    if (!engine) return true;
+    if (player->retired_count == PLAYER_RETIRED_SIZE) return false;
+    player->retired[player->retired_count++] = engine;
+    return true;
+}
+
+/* Whether the live engine could be retired now: with the list full (the
+ * host's worker queue full for a while) a pending engine waits for the
+ * next step rather than leak the one it replaces. */
+static bool can_swap(const CantusPlayer *player)
+{
+    return !player->engine || player->retired_count < PLAYER_RETIRED_SIZE;
 }
 
 static void go_live(CantusPlayer *player, CantusEngine *engine)
@@ -124,15 +133,16 @@ CantusEngine *player_replace_engine(CantusPlayer *player, CantusEngine *engine)
     return old;
 }
 
-void player_offer_engine(CantusPlayer *player, CantusEngine *engine)
+CantusEngine *player_offer_engine(CantusPlayer *player, CantusEngine *engine)
 {
-    retire(player, player->pending);
+    CantusEngine *replaced = player->pending;
     player->pending = engine;
+    return retire(player, replaced) ? NULL : replaced;
 }
 
-void player_offer_retired(CantusPlayer *player, CantusEngine *engine)
+bool player_offer_retired(CantusPlayer *player, CantusEngine *engine)
 {
-    retire(player, engine);
+    return retire(player, engine);
 }
 
 CantusEngine *player_take_retired(CantusPlayer *player)
@@ -235,7 +245,7 @@ void player_work_ahead(CantusPlayer *player, uint32_t cycle_frames)
 {
     player->steps_left = PLAYER_MAX_STEPS_PER_CYCLE;
     /* Nothing plays, or the model is none: swap at once, no boundary comes. */
-    if (player->pending && !playing(player)) {
+    if (player->pending && !playing(player) && can_swap(player)) {
         CantusEngine *engine = player->pending;
         player->pending = NULL;
         go_live(player, engine);
@@ -276,7 +286,7 @@ static void tie_if_held(CantusPlayer *player)
 
 static void play_step(CantusPlayer *player, int64_t frame)
 {
-    if (player->pending) {
+    if (player->pending && can_swap(player)) {
         CantusEngine *engine = player->pending;
         player->pending = NULL;
         go_live(player, engine);

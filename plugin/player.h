@@ -102,14 +102,17 @@ void player_reset(CantusPlayer *player);
 CantusEngine *player_replace_engine(CantusPlayer *player, CantusEngine *engine);
 
 /* From the worker's response: goes live at the next step boundary (at once
- * when nothing plays). A previous pending engine is retired unplayed. */
-void player_offer_engine(CantusPlayer *player, CantusEngine *engine);
+ * when nothing plays). A previous pending engine is retired unplayed; when
+ * the retired list is full it is returned instead, for the caller to send
+ * to the worker (or free, outside real time). NULL otherwise. */
+CantusEngine *player_offer_engine(CantusPlayer *player, CantusEngine *engine);
 
 /* The next engine to send back to the worker for freeing, or NULL. */
 CantusEngine *player_take_retired(CantusPlayer *player);
 
-/* Puts an engine (back) on the list to be freed by the worker. */
-void player_offer_retired(CantusPlayer *player, CantusEngine *engine);
+/* Puts an engine (back) on the list to be freed by the worker; false when
+ * the list is full (the caller keeps it). */
+bool player_offer_retired(CantusPlayer *player, CantusEngine *engine);
 
 /* Applies the controls read at the start of a cycle. */
 void player_set_controls(CantusPlayer *player, const CantusControls *controls);

@@ -79,7 +79,7 @@ LV2_State_Status cantus_restore(LV2_Handle instance, LV2_State_Retrieve_Function
         } else if (self->activated) {
             /* run() is not running now (restore is in the instantiation
              * class), but notes may sound: the swap waits for a step. */
-            player_offer_engine(&self->player, engine);
+            engine_free(player_offer_engine(&self->player, engine));
         } else {
             engine_free(player_replace_engine(&self->player, engine));
         }

@@ -90,12 +90,37 @@ LV2_Worker_Status cantus_work(LV2_Handle instance, LV2_Worker_Respond_Function r
     return LV2_WORKER_ERR_UNKNOWN;
 }
 
+void cantus_send_retired(Cantus *self)
+{
+    CantusEngine *engine;
+    while ((engine = player_take_retired(&self->player))) {
+        if (!cantus_schedule_free(self, engine)) {
+            /* Just taken from the list, so it has room for it again. */
+            player_offer_retired(&self->player, engine);
+            break;
+        }
+    }
+}
+
+void cantus_dispose_engine(Cantus *self, CantusEngine *engine)
+{
+    if (!engine || cantus_schedule_free(self, engine)) return;
+    /* The retired list and the host's queue are both full: freeing here
+     * costs real time once, where keeping it would leak it for good. */
+    lv2_log_warning(&self->logger, "cantus: the worker queue is full; freeing a model in run()\n");
+    engine_free(engine);
+}
+
 LV2_Worker_Status cantus_work_response(LV2_Handle instance, uint32_t size, const void *data)
 {
     Cantus *self = (Cantus *)instance;
     if (size != sizeof(WorkLoaded)) return LV2_WORKER_ERR_UNKNOWN;
     WorkLoaded loaded;
     memcpy(&loaded, data, sizeof loaded);
-    player_offer_engine(&self->player, loaded.engine);
+    /* Many answers in one cycle (a worker far behind) each retire the
+     * pending engine before them: the list goes to the worker first, and
+     * an engine the list cannot take is sent on its own (finding F6). */
+    cantus_send_retired(self);
+    cantus_dispose_engine(self, player_offer_engine(&self->player, loaded.engine));
     return LV2_WORKER_SUCCESS;
 }

@@ -17,4 +17,13 @@ LV2_Worker_Status cantus_work_response(LV2_Handle instance, uint32_t size, const
  * full (try again next cycle). */
 bool cantus_schedule_free(Cantus *self, CantusEngine *engine);
 
+/* Retired engines go back to the worker; a full queue keeps them on the
+ * player's list for the next cycle. Real-time safe. */
+void cantus_send_retired(Cantus *self);
+
+/* An engine nobody will play goes to the worker to be freed, or, when the
+ * host's queue is full, is freed at once (logged: not real-time safe, but
+ * no leak). NULL does nothing. */
+void cantus_dispose_engine(Cantus *self, CantusEngine *engine);
+
 #endif

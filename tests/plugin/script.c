@@ -150,7 +150,7 @@ void script_play(Rig *rig, ScriptRng *rng, int cycles, CantusEngine **spare, int
         call(hooks ? hooks->enter : NULL, hooks ? hooks->data : NULL);
         player_set_controls(player, &next);
         player_work_ahead(player, frames);
-        if (offered) player_offer_engine(player, offered);
+        if (offered) engine_free(player_offer_engine(player, offered));
         uint32_t done = 0;
         for (int i = 0; i < events; i++) {
             player_render(player, offsets[i] - done);

@@ -166,7 +166,7 @@ static void test_swap_waits_for_step(void **unused)
     rig_run_to(&rig, 30000, 64);
     CantusEngine *old = rig.player.engine;
     rig.player.swapped = false;
-    player_offer_engine(&rig.player, rig_load(TINY_MODEL));
+    assert_null(player_offer_engine(&rig.player, rig_load(TINY_MODEL)));
     rig_run_to(&rig, 48000, 64);
     assert_ptr_equal(rig.player.engine, old);
     assert_null(player_take_retired(&rig.player));

@@ -2,7 +2,8 @@
  * tests/hostile, pinned here without a host): nonsense tempos fall back to
  * fallback_bpm on its exact grid, a cycle plays a bounded number of steps,
  * a full output never leaves a note-off for a note that was not started,
- * and a reset (activate) ends the notes it finds sounding. */
+ * a reset (activate) ends the notes it finds sounding (F3), and a flood of
+ * worker answers leaks no engine (F6). */
 #include <setjmp.h>
 #include <stdbool.h>
 #include <stdarg.h>
@@ -201,6 +202,44 @@ static void test_reset_ends_sounding_notes(void **unused)
     rig_free(&rig);
 }
 
+static void test_many_answers_leak_nothing(void **unused)
+{
+    (void)unused;
+    /* Finding F6: 40 worker answers before a run() each replace the one
+     * pending before it; 16 fit the retired list, the rest must come back
+     * to the caller (the plugin sends them to the worker), not be dropped
+     * (ASan's leak check runs this in the sanitized build). */
+    Rig rig;
+    const CantusControls controls = controls_at(120.0, 1);
+    rig_init(&rig, SEED_MODEL, &controls);
+    rig_cycle(&rig, 512);
+    int returned = 0;
+    CantusEngine *last = NULL;
+    for (int i = 0; i < 40; i++) {
+        last = rig_load(TINY_MODEL);
+        CantusEngine *back = player_offer_engine(&rig.player, last);
+        if (back) {
+            assert_true(back != last);
+            returned++;
+            engine_free(back);
+        }
+    }
+    assert_int_equal(returned, 40 - 1 - PLAYER_RETIRED_SIZE);
+    assert_int_equal(rig.player.retired_count, PLAYER_RETIRED_SIZE);
+    /* The list is full: the live engine cannot be retired, so the pending
+     * one waits past the next step instead of leaking it. */
+    const CantusEngine *live = rig.player.engine;
+    rig_run(&rig, 24000, 512);
+    assert_ptr_equal(rig.player.engine, live);
+    assert_ptr_equal(rig.player.pending, last);
+    /* The worker takes them: the swap happens at the following step. */
+    rig_free_retired(&rig);
+    rig_run(&rig, 24000, 512);
+    assert_ptr_equal(rig.player.engine, last);
+    assert_null(rig.player.pending);
+    rig_free(&rig);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -209,6 +248,7 @@ int main(void)
         cmocka_unit_test(test_steps_per_cycle_bounded),
         cmocka_unit_test(test_refused_note_ons_never_released),
         cmocka_unit_test(test_reset_ends_sounding_notes),
+        cmocka_unit_test(test_many_answers_leak_nothing),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
