@@ -60,29 +60,27 @@ LV2_State_Status cantus_restore(LV2_Handle instance, LV2_State_Retrieve_Function
 
     LV2_State_Map_Path *map_path = NULL;
     LV2_State_Free_Path *free_path = NULL;
-    LV2_Worker_Schedule *schedule = NULL;
     lv2_features_query(features, LV2_STATE__mapPath, &map_path, false, LV2_STATE__freePath,
-                       &free_path, false, LV2_WORKER__schedule, &schedule, false, NULL);
+                       &free_path, false, NULL);
 
     char *absolute = map_path ? map_path->absolute_path(map_path->handle, value) : NULL;
     const char *path = absolute ? absolute : value;
 
+    /* Loaded right here, active or not. restore() is in the instantiation
+     * class: run() is not running, so this is no real-time thread. The
+     * work:schedule a host may pass to restore() is not used: jalv 1.6.6
+     * passes one it has not set up unless the plugin declares
+     * state:threadSafeRestore, and calling it crashed (finding F5). */
     LV2_State_Status status = LV2_STATE_SUCCESS;
-    if (self->activated && schedule) {
-        /* The worker loads it and run() swaps it in at a step. */
-        if (!cantus_schedule_load(self, schedule, path, (uint32_t)strlen(path)))
-            status = LV2_STATE_ERR_UNKNOWN;
+    CantusEngine *engine = cantus_load_now(self, path);
+    if (!engine) {
+        status = LV2_STATE_ERR_UNKNOWN;
+    } else if (self->activated) {
+        /* Notes may sound: the swap waits for a step, as a worker answer
+         * does. */
+        engine_free(player_offer_engine(&self->player, engine));
     } else {
-        CantusEngine *engine = cantus_load_now(self, path);
-        if (!engine) {
-            status = LV2_STATE_ERR_UNKNOWN;
-        } else if (self->activated) {
-            /* run() is not running now (restore is in the instantiation
-             * class), but notes may sound: the swap waits for a step. */
-            engine_free(player_offer_engine(&self->player, engine));
-        } else {
-            engine_free(player_replace_engine(&self->player, engine));
-        }
+        engine_free(player_replace_engine(&self->player, engine));
     }
     if (absolute) free_host_path(free_path, absolute);
     return status;
