@@ -202,12 +202,17 @@ int cmd_train(int argc, char **argv)
     TrainProgress done;
     status = train_model(&o.train, corpus.vocab, train, n_train, val, n_val, save_model, &sc,
                          stderr, &done);
-    if (status == 0)
+    if (status == 0 && isfinite(done.best_val_nll))
         fprintf(stderr,
                 "cantus-train: wrote %s (step %ld of %ld; validation NLL %.4f, accuracy %.1f%%; "
                 "training accuracy %.1f%%; %.0f s)\n",
                 o.output, done.best_step, done.step, done.best_val_nll, 100 * done.best_val_acc,
                 100 * done.best_train_acc, done.seconds);
+    else if (status == 0)
+        fprintf(stderr,
+                "cantus-train: wrote %s (step %ld; no validation split; training accuracy "
+                "%.1f%%; %.0f s)\n",
+                o.output, done.best_step, 100 * done.best_train_acc, done.seconds);
 done:
     free(train);
     free(val);
