@@ -21,6 +21,10 @@
 #include "midi_read.h"
 #include "smf_check.h"
 
+/* Set by FUZZ_MIDI_TOLERATE_NONCANONICAL=1 (never in CI): skips the
+ * fixed-point check so that a long run can look past the open finding F6. */
+static int tolerate_noncanonical;
+
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
     (void)argc;
@@ -28,6 +32,8 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
     /* libsmf reports every oddity through g_critical/g_warning: millions of
      * lines per fuzzing minute. Its verdict is what matters here. */
     midi_quiet_libsmf();
+    const char *env = getenv("FUZZ_MIDI_TOLERATE_NONCANONICAL");
+    tolerate_noncanonical = env && env[0] == '1';
     return 0;
 }
 
@@ -96,11 +102,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
     uint8_t *again = NULL;
     size_t again_size = 0;
-    if (smf_check(clean, clean_size, &again, &again_size, reason, sizeof reason) != 0) {
+    if (tolerate_noncanonical) {
+        /* Straight on to libsmf with the copy as it is. */
+    } else if (smf_check(clean, clean_size, &again, &again_size, reason, sizeof reason) != 0) {
         fprintf(stderr, "fuzz_midi: second check refused its own clean copy: %s\n", reason);
         abort();
     }
-    if (again_size != clean_size || memcmp(again, clean, clean_size) != 0)
+    if (!tolerate_noncanonical &&
+        (again_size != clean_size || memcmp(again, clean, clean_size) != 0))
         fail("the clean copy is not a fixed point of smf_check");
     free(again);
 

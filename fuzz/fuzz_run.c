@@ -343,7 +343,9 @@ static void add_patch_get(Rig *r, Reader *in)
     lv2_atom_forge_pop(f, &frame);
 }
 
-static void add_any_atom(Rig *r, Reader *in)
+static void remember_input(Rig *r, uint32_t offset, const uint8_t *bytes, uint32_t len);
+
+static void add_any_atom(Rig *r, Reader *in, uint32_t offset)
 {
     static const char *const types[] = {LV2_ATOM__Object, LV2_ATOM__Blank,    LV2_ATOM__Sequence,
                                         LV2_ATOM__Tuple,  LV2_ATOM__Chunk,    LV2_ATOM__Vector,
@@ -354,6 +356,8 @@ static void add_any_atom(Rig *r, Reader *in)
     take(in, body, len);
     lv2_atom_forge_atom(&r->forge, len, cantus_host_map(r->host, types[type % 8]));
     lv2_atom_forge_write(&r->forge, body, len);
+    /* A MIDI event of up to 256 arbitrary bytes: passed through as it came. */
+    if (type % 8 == 7) remember_input(r, offset, body, len);
 }
 
 static void add_midi(Rig *r, Reader *in, uint32_t offset)
@@ -363,10 +367,17 @@ static void add_midi(Rig *r, Reader *in, uint32_t offset)
     take(in, bytes, len);
     lv2_atom_forge_atom(&r->forge, len, r->midi_Event);
     lv2_atom_forge_write(&r->forge, bytes, len);
+    remember_input(r, offset, bytes, len);
+}
+
+/* MIDI put into the cycle, to recognise it when it passes through. */
+static void remember_input(Rig *r, uint32_t offset, const uint8_t *bytes, uint32_t len)
+{
     if (r->n_inputs < MAX_INPUTS) {
+        uint32_t keep = len < sizeof r->inputs[0].bytes ? len : sizeof r->inputs[0].bytes;
         r->inputs[r->n_inputs].offset = offset;
         r->inputs[r->n_inputs].size = len;
-        memcpy(r->inputs[r->n_inputs].bytes, bytes, len);
+        memcpy(r->inputs[r->n_inputs].bytes, bytes, keep);
         r->n_inputs++;
     } else {
         /* Too many to track: whatever passes through cannot be told apart,
@@ -382,7 +393,7 @@ static bool is_passthrough(Rig *r, uint32_t offset, const uint8_t *bytes, uint32
 {
     for (int i = 0; i < r->n_inputs; i++)
         if (r->inputs[i].offset == offset && r->inputs[i].size == size &&
-            !memcmp(r->inputs[i].bytes, bytes, size))
+            !memcmp(r->inputs[i].bytes, bytes, size < 8 ? size : 8))
             return true;
     return false;
 }
@@ -460,7 +471,7 @@ static void run_cycle(Rig *r, uint32_t nframes, Reader *in, uint8_t n_events, bo
             add_patch_get(r, in);
             break;
         default:
-            add_any_atom(r, in);
+            add_any_atom(r, in, offset);
             break;
         }
     }
