@@ -94,7 +94,10 @@ static int catchup_limit(const CantusModelInfo *info)
 {
     const double h = info->hidden;
     const double v = info->vocab;
-    const double macs = 4.0 * h * (v + h) + (info->layers - 1) * 4.0 * h * (2.0 * h) + v * h;
+    /* Plus the draw (a softmax over V, ~16 multiply-adds' worth each) and
+     * a fixed overhead, so tiny models are not credited with free steps. */
+    const double macs = 4.0 * h * (v + h) + (info->layers - 1) * 4.0 * h * (2.0 * h) + v * h +
+                        16.0 * v + GENERATOR_STEP_OVERHEAD_MACS;
     const double steps = GENERATOR_CATCHUP_MACS / (macs > 1.0 ? macs : 1.0);
     if (steps < GENERATOR_MIN_CATCHUP) return GENERATOR_MIN_CATCHUP;
     return steps > GENERATOR_MAX_CATCHUP ? GENERATOR_MAX_CATCHUP : (int)steps;
@@ -132,11 +135,27 @@ void generator_set_seed(CantusGenerator *gen, uint32_t seed, int64_t step)
     }
 }
 
+/* Behind a phrase start: what is left of the earlier phrase would be drawn
+ * only to be thrown away, so the sequence starts over at the new phrase.
+ * This bounds a catch-up by one phrase, however long it was starved. */
+static void skip_to_phrase(CantusGenerator *gen, int64_t step)
+{
+    if (gen->phrase_bars <= 0) return;
+    const int64_t start = sequence_start(gen, step);
+    if (gen->next_step >= start) return;
+    gen->next_step = start;
+    gen->logits_ready = false;
+    gen->prefetched = false;
+    gen->drawn = false;
+    gen->input_token = -1;
+}
+
 int generator_work(CantusGenerator *gen, int cycles)
 {
     if (!gen->engine) return 0;
     const int budget = gen->catchup_limit * (cycles > 1 ? cycles : 1);
     if (gen->next_step < gen->target_step) {
+        skip_to_phrase(gen, gen->target_step);
         int made = 0;
         while (made < budget && gen->next_step < gen->target_step) {
             draw(gen);
@@ -157,8 +176,9 @@ int generator_work(CantusGenerator *gen, int cycles)
 
 bool generator_peek(CantusGenerator *gen, int64_t step, int *token)
 {
-    if (!gen->engine || step < gen->next_step || step - gen->next_step > gen->catchup_limit)
-        return false;
+    if (!gen->engine || step < gen->next_step) return false;
+    skip_to_phrase(gen, step);
+    if (step - gen->next_step > gen->catchup_limit) return false;
     while (gen->next_step < step) {
         draw(gen);
         consume(gen);

@@ -39,7 +39,12 @@
  * rest is spread over the following cycles. */
 #define GENERATOR_CATCHUP_MACS 2000000
 #define GENERATOR_MIN_CATCHUP  2
-#define GENERATOR_MAX_CATCHUP  64
+/* Enough for a whole phrase of small models: relocating into the middle of
+ * one then sounds its first step (64 bars x 4 beats x rate 4 = 1024). */
+#define GENERATOR_MAX_CATCHUP 1024
+/* The cost of one LSTM step and draw beyond its multiply-adds (calls,
+ * the RNG, the mask), in multiply-adds' worth: ~0.25 us. */
+#define GENERATOR_STEP_OVERHEAD_MACS 3000
 
 typedef struct {
     CantusEngine *engine; /* not owned: the player owns it */

@@ -251,8 +251,12 @@ void player_work_ahead(CantusPlayer *player, uint32_t cycle_frames)
         go_live(player, engine);
     }
     if (!playing(player)) return;
-    /* The cycle that crosses a step only emits. */
-    if (step_frame(player, player->next_step) < player->now + (int64_t)cycle_frames) return;
+    /* The cycle that crosses a step only emits, unless the generator is
+     * catching up (a start mid-phrase): at fast rates every cycle crosses a
+     * step and the catch-up, starved, would keep the steps silent. */
+    const bool catching_up = player->gen.next_step < player->gen.target_step;
+    if (!catching_up && step_frame(player, player->next_step) < player->now + (int64_t)cycle_frames)
+        return;
     generator_work(&player->gen, (int)(cycle_frames / 64));
 }
 

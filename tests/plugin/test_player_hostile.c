@@ -240,6 +240,36 @@ static void test_many_answers_leak_nothing(void **unused)
     rig_free(&rig);
 }
 
+static void test_starved_catch_up_skips_to_the_phrase(void **unused)
+{
+    (void)unused;
+    /* Soak finding F5: a generator far behind (a catch-up starved across
+     * phrase boundaries) drew every old phrase's steps, or stayed silent
+     * for good; it now starts over at the phrase holding the step. */
+    CantusEngine *engine = rig_load(SEED_MODEL);
+    CantusGenerator gen;
+    generator_init(&gen);
+    generator_set_engine(&gen, engine, 0);
+    generator_set_grid(&gen, 4, 4.0, 1, 1000); /* 16 steps a phrase */
+    generator_restart(&gen, 1000);
+    const uint64_t before = gen.lstm_steps;
+    /* Step 5000 is 8 steps into the phrase starting at 4992. */
+    const int skipped = generator_take(&gen, 5000);
+    assert_true(skipped != GENERATOR_SILENT);
+    assert_true(gen.lstm_steps - before <= 9);
+    /* The same token as a generator started at that phrase's first step. */
+    CantusGenerator fresh;
+    generator_init(&fresh);
+    generator_set_engine(&fresh, engine, 0);
+    generator_set_grid(&fresh, 4, 4.0, 1, 4992);
+    generator_restart(&fresh, 4992);
+    int token = GENERATOR_SILENT;
+    for (int64_t step = 4992; step <= 5000; step++)
+        token = generator_take(&fresh, step);
+    assert_int_equal(token, skipped);
+    engine_free(engine);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -249,6 +279,7 @@ int main(void)
         cmocka_unit_test(test_refused_note_ons_never_released),
         cmocka_unit_test(test_reset_ends_sounding_notes),
         cmocka_unit_test(test_many_answers_leak_nothing),
+        cmocka_unit_test(test_starved_catch_up_skips_to_the_phrase),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
