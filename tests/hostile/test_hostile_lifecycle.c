@@ -210,6 +210,33 @@ static void worker_answering_late(void **state)
     rig_close(&rig);
 }
 
+/* 50 presets chosen in a row while active, faster than a step: each one
+ * supersedes the last before it can play. Every model loaded must be freed
+ * (LeakSanitizer checks at exit in the sanitized build: finding F7). */
+static void presets_in_a_row_while_active(void **state)
+{
+    (void)state;
+    HostileRig rig;
+    rig_open(&rig, RATE, 8192);
+    cantus_host_activate(rig.host);
+    rig_cycle(&rig, 512);
+    CantusPreset *presets = NULL;
+    int count = cantus_host_presets(rig.host, &presets);
+    if (count <= 0) {
+        cantus_host_presets_free(presets, count);
+        rig_close(&rig);
+        skip();
+    }
+    char err[512];
+    for (int i = 0; i < 50; i++)
+        if (!cantus_host_load_preset(rig.host, presets[i % count].uri, err, sizeof err))
+            fail_msg("preset %s: %s", presets[i % count].uri, err);
+    cantus_host_presets_free(presets, count);
+    rig_run_for(&rig, 2 * 48000, 512);
+    rig_assert_silent_after_disable(&rig);
+    rig_close(&rig);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -218,6 +245,7 @@ int main(void)
         cmocka_unit_test(many_instances_at_once),
         cmocka_unit_test(model_swapped_every_cycle),
         cmocka_unit_test(worker_answering_late),
+        cmocka_unit_test(presets_in_a_row_while_active),
         cmocka_unit_test(run_before_activate_leaves_no_hanging_note),
     };
     return cmocka_run_group_tests(tests, make_models, remove_models);
