@@ -223,7 +223,7 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("build_dir")
     parser.add_argument("--corpus-root", default=os.path.join(PRESETS_DIR, "..", "..", "shared", "corpus"))
-    parser.add_argument("--seeds", type=int, default=4, help="generated pieces per preset (seeds 1..N)")
+    parser.add_argument("--seeds", type=int, default=16, help="generated pieces per preset (seeds 1..N)")
     parser.add_argument("--write-readme", action="store_true")
     args = parser.parse_args()
     cantus = Cantus(args.build_dir)
@@ -237,9 +237,10 @@ def main():
     # What each preset is: its training run, as its own metadata records it
     out.append("### The presets and their training runs\n")
     out.append("From each model file's metadata. Training notes count the transposed copies; the time is the "
-               "trainer's own (`cantus.seconds`) on this 2-core machine shared with other jobs.\n")
+               "trainer's own clock (`cantus.seconds`) when it wrote the kept (best) model, on the 2-core machine "
+               "the presets were made on, shared with other jobs.\n")
     out.append("| preset | label | H x L | files (train + val) | training notes | validation notes | best step "
-               "| training time | file size |")
+               "| time to it | file size |")
     out.append("|---|---|---|---:|---:|---:|---:|---:|---:|")
     for g in presets:
         m = metas[g]
@@ -319,15 +320,16 @@ def main():
 
     # (c) no copying
     out.append("### No copying\n")
-    out.append("Per seed: the longest run of generated tokens (pitches, rests and holds; one per beat) found "
-               "verbatim in the preset's training split, transposed copies included, and in brackets the most "
-               "notes any verbatim run holds (a stretch of rests or holds matches trivially). For scale: the "
+    out.append("Per generated piece: the longest run of its tokens (pitches, rests and holds; one per beat) "
+               "found verbatim in the preset's training split, transposed copies included, and the most notes "
+               "any verbatim run holds (a stretch of rests or holds matches trivially); median and maximum over "
+               "the seeds. For scale: the "
                f"notes of the longest verbatim run in the first {STEPS} tokens of each validation file (real "
                "music the model never saw, against the same training data). The generated tokens are read "
                "back from the MIDI files `cantus-train generate` writes, which drops leading rests.\n")
-    out.append("| preset | generated steps | longest verbatim run per seed: tokens (notes) "
-               "| validation files, notes in their longest run (median / max) |")
-    out.append("|---|---:|---|---|")
+    out.append("| preset | generated | longest verbatim run, tokens (median / max) | notes in a verbatim run "
+               "(median / max) | validation files: notes in a verbatim run (median / max) |")
+    out.append("|---|---|---:|---:|---:|")
     for g in presets:
         meta = metas[g]
         folders = json.loads(meta["cantus.trained_on"])
@@ -341,8 +343,10 @@ def main():
         runs = [verbatim_runs(bytes(s), haystack) for s in generated[g]]
         val_runs = sorted(verbatim_runs(bytes(s), haystack)[1] for s in val)
         median = val_runs[len(val_runs) // 2] if val_runs else 0
-        out.append(f"| {g} | {sum(len(s) for s in generated[g])} | {', '.join(f'{t} ({n})' for t, n in runs)} "
-                   f"| {median} / {max(val_runs, default=0)} |")
+        tokens = sorted(t for t, _ in runs)
+        notes = sorted(n for _, n in runs)
+        out.append(f"| {g} | {len(runs)} x {STEPS} | {tokens[len(tokens) // 2]} / {tokens[-1]} "
+                   f"| {notes[len(notes) // 2]} / {notes[-1]} | {median} / {max(val_runs, default=0)} |")
     out.append("")
 
     text = "\n".join(out)

@@ -22,7 +22,7 @@ for genre in "$@"; do
     case $genre in
     folk)
         set -- --corpus "$corpus/folk" --label "Folk (Nottingham)" \
-            --transpose -5..6 --hidden 128 --steps 2000 --batch 128 --lr 0.002 \
+            --transpose -5..6 --hidden 128 --steps 3000 --batch 128 --lr 0.002 \
             --eval-every 100 --patience 6 ;;
     baroque)
         # Track 1 is the soprano in every chorale file (track 0 holds no notes);
