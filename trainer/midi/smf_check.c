@@ -13,6 +13,8 @@
 /* libsmf keeps times in int pulses; staying far below INT_MAX keeps its
  * sums and our tick arithmetic exact. */
 #define MAX_TRACK_TICKS (1u << 30)
+/* The largest delta time a 4-byte variable-length quantity can hold. */
+#define MAX_VLQ 0x0fffffffu
 /* Track and instrument names are only used to guess the melody; libsmf reads
  * a meta event's length as one byte, so longer texts are cut to fit. */
 #define MAX_NAME_BYTES 100
@@ -139,9 +141,16 @@ static int check_track(const uint8_t *p, size_t length, int track, Buf *out, cha
         pos += used;
         ticks += delta;
         carry += delta;
-        if (ticks > MAX_TRACK_TICKS || carry > MAX_TRACK_TICKS)
+        if (ticks > MAX_TRACK_TICKS)
             return fail(reason, reason_size, "track %d is longer than %u ticks", track,
                         MAX_TRACK_TICKS);
+        /* Dropped events hand their delta times on; the sum must still fit
+         * the one delta time the canonical copy writes for them. */
+        if (carry > MAX_VLQ)
+            return fail(reason, reason_size,
+                        "track %d has %u ticks between two kept events, more than a delta time "
+                        "can hold",
+                        track, carry);
         if (pos >= length)
             return fail(reason, reason_size, "track %d ends after a delta time, before its event",
                         track);
