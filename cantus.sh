@@ -4,7 +4,8 @@
 #   ./cantus.sh demo   install what is missing, build, install cantus.lv2 to ~/.lv2,
 #                      render 8 bars of every shipped preset through the plugin
 #   ./cantus.sh test   install what is missing, build, run the whole test suite
-#                      (release build, then the ASan+UBSan build, then real hosts)
+#                      (release build, then the ASan+UBSan build, then a real host,
+#                      then a minute of each fuzz harness)
 #
 # Debian 12, as root (or with sudo). Everything it needs comes from Debian's archive.
 set -euo pipefail
@@ -100,6 +101,8 @@ test_all() {
         meson test -C build-asan --print-errorlogs --num-processes 2 --timeout-multiplier 4
     log "a real host: jalv on JACK's dummy backend, transport rolling"
     LV2_PATH="$top/build" bash tests/host/jalv_on_jack.sh
+    log "fuzzing: every libFuzzer harness for 60 s from its committed corpus"
+    bash fuzz/run.sh 60
     summary build build-asan
 }
 
