@@ -10,26 +10,22 @@
 /* 10 bits per token: V real tokens and the start mark V fit while V < 1023. */
 #define BITS 10
 
+/* Open addressing keyed by packed tokens; each slot holds a value of `size`
+ * bytes (a count, or a context's statistics), zero when created. */
 typedef struct {
     uint64_t *keys; /* 0: empty; keys are stored + 1 */
-    long *values;
-    size_t cap, used;
+    unsigned char *values;
+    size_t size, cap, used;
 } Table;
 
 typedef struct {
     long total, n1, n2, n3; /* of a context: sum of counts; tokens seen 1, 2, 3+ times */
 } ContextStats;
 
-typedef struct {
-    uint64_t *keys;
-    ContextStats *stats;
-    size_t cap, used;
-} ContextTable;
-
 struct NgramModel {
     int order, vocab;
-    Table grams[NGRAM_MAX_ORDER + 1];      /* [k]: k-grams, k = 1..order */
-    ContextTable ctx[NGRAM_MAX_ORDER + 1]; /* [k]: contexts of k-1 tokens */
+    Table grams[NGRAM_MAX_ORDER + 1]; /* [k]: counts (long) of k-grams, k = 1..order */
+    Table ctx[NGRAM_MAX_ORDER + 1];   /* [k]: ContextStats of contexts of k-1 tokens */
     double discount[NGRAM_MAX_ORDER + 1][4];
 };
 
@@ -46,7 +42,7 @@ static int table_grow(Table *t)
 {
     size_t cap = t->cap ? 2 * t->cap : 1024;
     uint64_t *keys = calloc(cap, sizeof *keys);
-    long *values = calloc(cap, sizeof *values);
+    unsigned char *values = calloc(cap, t->size);
     if (!keys || !values) {
         free(keys);
         free(values);
@@ -58,7 +54,7 @@ static int table_grow(Table *t)
         while (keys[j])
             j = (j + 1) & (cap - 1);
         keys[j] = t->keys[i];
-        values[j] = t->values[i];
+        memcpy(values + j * t->size, t->values + i * t->size, t->size);
     }
     free(t->keys);
     free(t->values);
@@ -68,62 +64,11 @@ static int table_grow(Table *t)
     return 0;
 }
 
-/* The slot of key, created (value 0) when absent; NULL when memory runs out. */
-static long *table_slot(Table *t, uint64_t key)
+/* The value of key: created (zeroed) when absent if `create`, else NULL;
+ * NULL too when memory runs out. */
+static void *table_find(Table *t, uint64_t key, int create)
 {
-    if (2 * (t->used + 1) > t->cap && table_grow(t)) return NULL;
-    uint64_t k = key + 1;
-    size_t j = hash64(k) & (t->cap - 1);
-    while (t->keys[j] && t->keys[j] != k)
-        j = (j + 1) & (t->cap - 1);
-    if (!t->keys[j]) {
-        t->keys[j] = k;
-        t->used++;
-    }
-    return &t->values[j];
-}
-
-static long table_get(const Table *t, uint64_t key)
-{
-    if (!t->cap) return 0;
-    uint64_t k = key + 1;
-    size_t j = hash64(k) & (t->cap - 1);
-    while (t->keys[j]) {
-        if (t->keys[j] == k) return t->values[j];
-        j = (j + 1) & (t->cap - 1);
-    }
-    return 0;
-}
-
-static int ctx_grow(ContextTable *t)
-{
-    size_t cap = t->cap ? 2 * t->cap : 1024;
-    uint64_t *keys = calloc(cap, sizeof *keys);
-    ContextStats *stats = calloc(cap, sizeof *stats);
-    if (!keys || !stats) {
-        free(keys);
-        free(stats);
-        return -1;
-    }
-    for (size_t i = 0; i < t->cap; i++) {
-        if (!t->keys[i]) continue;
-        size_t j = hash64(t->keys[i]) & (cap - 1);
-        while (keys[j])
-            j = (j + 1) & (cap - 1);
-        keys[j] = t->keys[i];
-        stats[j] = t->stats[i];
-    }
-    free(t->keys);
-    free(t->stats);
-    t->keys = keys;
-    t->stats = stats;
-    t->cap = cap;
-    return 0;
-}
-
-static ContextStats *ctx_slot(ContextTable *t, uint64_t key, int create)
-{
-    if (create && 2 * (t->used + 1) > t->cap && ctx_grow(t)) return NULL;
+    if (create && 2 * (t->used + 1) > t->cap && table_grow(t)) return NULL;
     if (!t->cap) return NULL;
     uint64_t k = key + 1;
     size_t j = hash64(k) & (t->cap - 1);
@@ -134,7 +79,14 @@ static ContextStats *ctx_slot(ContextTable *t, uint64_t key, int create)
         t->keys[j] = k;
         t->used++;
     }
-    return &t->stats[j];
+    return t->values + j * t->size;
+}
+
+static long table_count(const Table *t, size_t slot)
+{
+    long c;
+    memcpy(&c, t->values + slot * t->size, sizeof c);
+    return c;
 }
 
 /* A k-gram packed: oldest token in the highest bits. Its context is the
@@ -171,7 +123,7 @@ void ngram_free(NgramModel *m)
         free(m->grams[k].keys);
         free(m->grams[k].values);
         free(m->ctx[k].keys);
-        free(m->ctx[k].stats);
+        free(m->ctx[k].values);
     }
     free(m);
 }
@@ -183,6 +135,10 @@ NgramModel *ngram_fit(int order, int vocab, const TokenSeq *seqs, int n_seqs)
     if (!m) return NULL;
     m->order = order;
     m->vocab = vocab;
+    for (int k = 0; k <= NGRAM_MAX_ORDER; k++) {
+        m->grams[k].size = sizeof(long);
+        m->ctx[k].size = sizeof(ContextStats);
+    }
     const int n = order, start = vocab;
     int window[NGRAM_MAX_ORDER];
     /* The highest order: plain counts over the padded sequences. */
@@ -195,7 +151,7 @@ NgramModel *ngram_fit(int order, int vocab, const TokenSeq *seqs, int n_seqs)
                 window[j] = at < 0 ? start : seqs[s].tokens[at];
                 if (window[j] < 0 || window[j] >= vocab) window[j] = start;
             }
-            long *slot = table_slot(&m->grams[n], pack(window, n));
+            long *slot = table_find(&m->grams[n], pack(window, n), 1);
             if (!slot) goto fail;
             (*slot)++;
         }
@@ -206,7 +162,7 @@ NgramModel *ngram_fit(int order, int vocab, const TokenSeq *seqs, int n_seqs)
         const uint64_t mask = ((uint64_t)1 << (BITS * k)) - 1;
         for (size_t i = 0; i < up->cap; i++) {
             if (!up->keys[i]) continue;
-            long *slot = table_slot(&m->grams[k], (up->keys[i] - 1) & mask);
+            long *slot = table_find(&m->grams[k], (up->keys[i] - 1) & mask, 1);
             if (!slot) goto fail;
             (*slot)++;
         }
@@ -217,9 +173,9 @@ NgramModel *ngram_fit(int order, int vocab, const TokenSeq *seqs, int n_seqs)
         long count_of[5] = {0, 0, 0, 0, 0};
         for (size_t i = 0; i < t->cap; i++) {
             if (!t->keys[i]) continue;
-            long c = t->values[i];
+            long c = table_count(t, i);
             if (c <= 4) count_of[c]++;
-            ContextStats *st = ctx_slot(&m->ctx[k], (t->keys[i] - 1) >> BITS, 1);
+            ContextStats *st = table_find(&m->ctx[k], (t->keys[i] - 1) >> BITS, 1);
             if (!st) goto fail;
             st->total += c;
             if (c == 1)
@@ -242,12 +198,13 @@ static double prob_order(const NgramModel *m, int k, const int *ctx, int token)
 {
     if (k == 0) return 1.0 / m->vocab;
     double lower = prob_order(m, k - 1, ctx + 1, token);
-    const ContextStats *st = ctx_slot((ContextTable *)&m->ctx[k], pack(ctx, k - 1), 0);
+    const ContextStats *st = table_find((Table *)&m->ctx[k], pack(ctx, k - 1), 0);
     if (!st || st->total == 0) return lower;
     int gram[NGRAM_MAX_ORDER];
     memcpy(gram, ctx, (size_t)(k - 1) * sizeof *gram);
     gram[k - 1] = token;
-    long c = table_get(&m->grams[k], pack(gram, k));
+    const long *count = table_find((Table *)&m->grams[k], pack(gram, k), 0);
+    long c = count ? *count : 0;
     const double *d = m->discount[k];
     double kept = c > 0 ? (double)c - d[c >= 3 ? 3 : c] : 0;
     double mass = d[1] * (double)st->n1 + d[2] * (double)st->n2 + d[3] * (double)st->n3;
