@@ -131,6 +131,14 @@ bool cantus_softmax(const float *logits, const uint8_t *mask, int vocab, float t
     return true;
 }
 
+int cantus_mask_build_opening(const CantusModelInfo *info, const CantusMaskSpec *spec,
+                              uint8_t *mask)
+{
+    CantusMaskSpec opening = *spec;
+    opening.rests = false;
+    return cantus_mask_build(info, &opening, mask);
+}
+
 int cantus_sample(const float *logits, const uint8_t *mask, int vocab, float temperature,
                   CantusRng *rng, double *scratch)
 {

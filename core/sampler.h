@@ -52,6 +52,14 @@ typedef struct {
  * none, every pitch token of the model is allowed. */
 int cantus_mask_build(const CantusModelInfo *info, const CantusMaskSpec *spec, uint8_t *mask);
 
+/* The mask for a sequence's first step: as cantus_mask_build with REST and
+ * HOLD masked whatever spec->rests says, so a sequence opens with a note (a
+ * HOLD with nothing sounding, or a REST, would leave its first beat silent;
+ * the models never saw a sequence open with either: leading rests are
+ * trimmed from the training data). */
+int cantus_mask_build_opening(const CantusModelInfo *info, const CantusMaskSpec *spec,
+                              uint8_t *mask);
+
 /* Temperatures at or below this are argmax. */
 #define CANTUS_TEMPERATURE_ARGMAX 1e-3f
 

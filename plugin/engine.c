@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "sampler.h"
+
 CantusEngine *engine_load(const char *path, char *err, size_t err_size)
 {
     CantusModel *model = cantus_model_load(path, err, err_size);
@@ -18,12 +20,14 @@ CantusEngine *engine_load(const char *path, char *err, size_t err_size)
         engine->info = info;
         engine->state = cantus_state_new(model);
         engine->mask = calloc(vocab, 1);
+        engine->opening_mask = calloc(vocab, 1);
         engine->scratch = calloc(vocab, sizeof(double));
         engine->path_len = strlen(path);
         engine->path = malloc(engine->path_len + 1);
         if (engine->path) memcpy(engine->path, path, engine->path_len + 1);
     }
-    if (!engine || !engine->state || !engine->mask || !engine->scratch || !engine->path) {
+    if (!engine || !engine->state || !engine->mask || !engine->opening_mask || !engine->scratch ||
+        !engine->path) {
         if (err && err_size) snprintf(err, err_size, "%s: out of memory preparing the model", path);
         if (engine)
             engine_free(engine);
@@ -32,7 +36,9 @@ CantusEngine *engine_load(const char *path, char *err, size_t err_size)
         return NULL;
     }
     /* Everything allowed until the audio thread applies the controls. */
-    memset(engine->mask, 1, vocab);
+    const CantusMaskSpec all = {info->note_low, info->note_high, 0, CANTUS_SCALE_CHROMATIC, true};
+    cantus_mask_build(info, &all, engine->mask);
+    cantus_mask_build_opening(info, &all, engine->opening_mask);
     return engine;
 }
 
@@ -42,6 +48,7 @@ void engine_free(CantusEngine *engine)
     cantus_state_free(engine->state);
     cantus_model_free(engine->model);
     free(engine->mask);
+    free(engine->opening_mask);
     free(engine->scratch);
     free(engine->path);
     free(engine);

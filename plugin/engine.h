@@ -19,7 +19,11 @@ typedef struct {
     CantusModel *model;
     CantusState *state;
     const CantusModelInfo *info;
-    uint8_t *mask;   /* V entries, rebuilt by the audio thread from the controls */
+    uint8_t *mask; /* V entries, rebuilt by the audio thread from the controls */
+    /* The same for a sequence's first step, with REST and HOLD masked: a
+     * sequence (playback start, phrase start) opens with a note, never with
+     * a silent first beat. */
+    uint8_t *opening_mask;
     double *scratch; /* V doubles for cantus_sample */
     char *path;      /* the file it came from, announced with patch:Set */
     size_t path_len; /* strlen(path) */

@@ -26,7 +26,9 @@ static void compute_logits(CantusGenerator *gen)
         gen->reseed_pending = false;
         gen->follow_token = -1;
         cantus_state_step(state, -1);
+        gen->opening = true;
     } else {
+        gen->opening = false;
         int input = gen->input_token;
         if (gen->follow_token >= 0) {
             input = gen->follow_token;
@@ -47,9 +49,9 @@ static void draw(CantusGenerator *gen)
         gen->reseed_pending = false;
     }
     const CantusEngine *engine = gen->engine;
-    const int token =
-        cantus_sample(cantus_state_logits(engine->state), engine->mask, engine->info->vocab,
-                      gen->temperature, &gen->rng, engine->scratch);
+    const int token = cantus_sample(
+        cantus_state_logits(engine->state), gen->opening ? engine->opening_mask : engine->mask,
+        engine->info->vocab, gen->temperature, &gen->rng, engine->scratch);
     gen->drawn_token = token < 0 ? GENERATOR_SILENT : token;
     gen->drawn = true;
 }
@@ -208,5 +210,7 @@ void generator_follow(CantusGenerator *gen, int pitch)
 
 void generator_set_mask(CantusGenerator *gen, const CantusMaskSpec *spec)
 {
-    if (gen->engine) cantus_mask_build(gen->engine->info, spec, gen->engine->mask);
+    if (!gen->engine) return;
+    cantus_mask_build(gen->engine->info, spec, gen->engine->mask);
+    cantus_mask_build_opening(gen->engine->info, spec, gen->engine->opening_mask);
 }

@@ -62,6 +62,7 @@ typedef struct {
     int64_t next_step;   /* the step whose token is drawn next */
     int64_t target_step; /* fast-forward: draw silently up to here */
     bool logits_ready;   /* the LSTM has been stepped for next_step */
+    bool opening;        /* next_step is its sequence's first: drawn with the opening mask */
     bool prefetched;     /* the weights have been touched since the last step */
     bool drawn;          /* drawn_token is next_step's token */
     int drawn_token;

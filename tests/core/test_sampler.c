@@ -254,6 +254,32 @@ static void temperature_properties(void **unused)
     assert_true(fabs(sum - 1.0) < 1e-12);
 }
 
+/* A sequence opens with a note: the opening mask is the same scale and
+ * range with REST and HOLD masked, whatever the rests control says. */
+static void opening_mask_has_no_silence(void **unused)
+{
+    (void)unused;
+    CantusModelInfo info = model_info();
+    uint8_t mask[14], opening[14];
+    CantusMaskSpec spec = {60, 71, 0, CANTUS_SCALE_MAJOR, true};
+    cantus_mask_build(&info, &spec, mask);
+    assert_int_equal(cantus_mask_build_opening(&info, &spec, opening), 7);
+    assert_int_equal(opening[12] + opening[13], 0);
+    assert_memory_equal(opening, mask, 12);
+    assert_true(spec.rests); /* the caller's spec is left as it was */
+
+    /* Logits that all but insist on HOLD still open on a pitch. */
+    float logits[14] = {0};
+    logits[13] = 30.0f;
+    double scratch[14];
+    CantusRng rng;
+    cantus_rng_seed(&rng, 9u, 0u);
+    for (int i = 0; i < 1000; i++) {
+        int t = cantus_sample(logits, opening, 14, 1.0f, &rng, scratch);
+        assert_true(t >= 0 && t < 12 && opening[t]);
+    }
+}
+
 static void mask_fallbacks(void **unused)
 {
     (void)unused;
@@ -355,6 +381,7 @@ int main(void)
         cmocka_unit_test(fits_softmax_chi_square),
         cmocka_unit_test(temperature_properties),
         cmocka_unit_test(mask_fallbacks),
+        cmocka_unit_test(opening_mask_has_no_silence),
         cmocka_unit_test(scale_tables),
         cmocka_unit_test(token_pitch_mapping),
     };

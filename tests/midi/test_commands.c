@@ -208,17 +208,19 @@ static int expected_tokens(int beats, int seed, float temperature, int rests, in
     assert_non_null(model);
     const CantusModelInfo *info = cantus_model_info(model);
     CantusState *s = cantus_state_new(model);
-    uint8_t mask[CANTUS_MAX_VOCAB];
+    uint8_t mask[CANTUS_MAX_VOCAB], opening_mask[CANTUS_MAX_VOCAB];
     double scratch[CANTUS_MAX_VOCAB];
     CantusMaskSpec spec = {info->note_low, info->note_high, 0, CANTUS_SCALE_CHROMATIC, rests};
     cantus_mask_build(info, &spec, mask);
+    cantus_mask_build_opening(info, &spec, opening_mask);
     CantusRng rng;
     cantus_rng_seed(&rng, (uint64_t)seed, 0);
     cantus_state_reset(s);
     const float *logits = cantus_state_step(s, -1);
     int sounding = 0, n = 0;
     for (int k = 0; k < beats * info->steps_per_beat; k++) {
-        int t = cantus_sample(logits, mask, info->vocab, temperature, &rng, scratch);
+        int t = cantus_sample(logits, k == 0 ? opening_mask : mask, info->vocab, temperature, &rng,
+                              scratch);
         logits = cantus_state_step(s, t);
         int pitch = cantus_token_pitch(info, t);
         if (pitch >= 0) {

@@ -226,7 +226,8 @@ static void test_follow_becomes_next_input(void **unused)
     cantus_state_reset(reference->state);
     const int v = reference->info->vocab;
     const float *logits = cantus_state_step(reference->state, -1);
-    const int r0 = cantus_sample(logits, reference->mask, v, 1.0f, &rng, reference->scratch);
+    const int r0 =
+        cantus_sample(logits, reference->opening_mask, v, 1.0f, &rng, reference->scratch);
     const int followed = cantus_pitch_token(reference->info, 60);
     assert_true(followed >= 0);
     logits = cantus_state_step(reference->state, followed);
@@ -236,6 +237,36 @@ static void test_follow_becomes_next_input(void **unused)
 
     /* A note-on played into the player in follow mode does the same. */
     engine_free(reference);
+    engine_free(engine);
+}
+
+/* Playback that starts, and every phrase, opens with a note: with rests on,
+ * the first step never draws REST or HOLD (a silent first beat), while
+ * later steps still may. Phrases of one bar at rate 1: steps 0, 4, 8 ...
+ * open a sequence. */
+static void test_sequences_open_with_a_note(void **unused)
+{
+    (void)unused;
+    CantusEngine *engine = rig_load(REST_HOLD_MODEL);
+    const CantusModelInfo *info = engine->info;
+    int later_silences = 0;
+    for (uint32_t seed = 0; seed < 40; seed++) {
+        CantusGenerator gen;
+        generator_init(&gen);
+        gen.seed = seed;
+        gen.temperature = 2.0f; /* flat: REST and HOLD are drawn often where allowed */
+        generator_set_engine(&gen, engine, 0);
+        generator_set_grid(&gen, 1, 4.0, 1, 0);
+        for (int64_t step = 0; step < 16; step++) {
+            const int t = generator_take(&gen, step);
+            const bool silent = t == info->rest_token || t == info->hold_token;
+            if (step % 4 == 0)
+                assert_false(silent);
+            else
+                later_silences += silent;
+        }
+    }
+    assert_true(later_silences > 0);
     engine_free(engine);
 }
 
@@ -273,6 +304,7 @@ int main(void)
         cmocka_unit_test(test_seed_change_after_a_gate_end),
         cmocka_unit_test(test_follow_becomes_next_input),
         cmocka_unit_test(test_follow_through_player),
+        cmocka_unit_test(test_sequences_open_with_a_note),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

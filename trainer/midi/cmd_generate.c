@@ -189,23 +189,25 @@ int cmd_generate(int argc, char **argv)
                            a.rests != 0};
     CantusState *state = cantus_state_new(model);
     uint8_t *mask = malloc((size_t)info->vocab);
+    uint8_t *opening_mask = malloc((size_t)info->vocab);
     double *scratch = malloc((size_t)info->vocab * sizeof *scratch);
     int *tokens = malloc((size_t)steps * sizeof *tokens);
     MidiWriteNote *notes = malloc((size_t)steps * sizeof *notes);
     int status = 1;
-    if (!state || !mask || !scratch || !tokens || !notes) {
+    if (!state || !mask || !opening_mask || !scratch || !tokens || !notes) {
         fprintf(stderr, "cantus-train generate: out of memory\n");
         goto done;
     }
     cantus_mask_build(info, &spec, mask);
+    cantus_mask_build_opening(info, &spec, opening_mask);
 
     CantusRng rng;
     cantus_state_reset(state);
     cantus_rng_seed(&rng, (uint64_t)a.seed, 0);
     cantus_state_step(state, -1); /* the start symbol: a zero input vector */
     for (long k = 0; k < steps; k++) {
-        int token = cantus_sample(cantus_state_logits(state), mask, info->vocab,
-                                  (float)a.temperature, &rng, scratch);
+        int token = cantus_sample(cantus_state_logits(state), k == 0 ? opening_mask : mask,
+                                  info->vocab, (float)a.temperature, &rng, scratch);
         tokens[k] = token;
         if (k + 1 < steps) cantus_state_step(state, token);
     }
@@ -221,6 +223,7 @@ int cmd_generate(int argc, char **argv)
     status = 0;
 done:
     free(mask);
+    free(opening_mask);
     free(scratch);
     free(tokens);
     free(notes);
