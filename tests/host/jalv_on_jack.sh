@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# A real host, end to end: JACK on its dummy backend (48 kHz, 256-frame
-# cycles), jack_transport as timebase master rolling at 130 BPM, jalv
+# A real host, end to end: JACK on its dummy backend (48 kHz, 1024-frame
+# cycles: fewer wake-ups, so fewer xruns on a loaded machine), jack_transport as timebase master rolling at 130 BPM, jalv
 # running urn:cantus:generator from LV2_PATH, and jack_midi_dump recording
 # the plugin's MIDI output for 8 seconds. Passes when the note-ons come one
 # per beat on the exact grid of 130 BPM.
@@ -16,8 +16,8 @@
 # A capture during which JACK reports an xrun measures the machine's load,
 # not the plugin: jalv misses a cycle, then sends a new position built from
 # jack_transport's BBT (which jack_transport advances in truncated ticks),
-# and the grid moves. Such a run is done again from scratch, up to three
-# times; if all three had xruns the grid is checked between them (3 in 4
+# and the grid moves. Such a run is done again from scratch, up to five
+# times; if all five had xruns the grid is checked between them (3 in 4
 # beat-to-beat intervals exact, no beat missing) and the output says so.
 #
 # Then a second run chooses every preset jalv lists from its console while
@@ -31,9 +31,9 @@ set -euo pipefail
 
 BPM=130
 RATE=48000
-PERIOD=256
+PERIOD=1024
 SECONDS_CAPTURED=8
-ATTEMPTS=3
+ATTEMPTS=5
 
 if [ -z "${LV2_PATH:-}" ]; then
     echo "jalv_on_jack: set LV2_PATH to the folder holding cantus.lv2" >&2
