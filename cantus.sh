@@ -56,22 +56,8 @@ demo() {
     mkdir -p "$HOME/.lv2"
     rm -rf "$HOME/.lv2/cantus.lv2"
     cp -rL build/cantus.lv2 "$HOME/.lv2/cantus.lv2"
-    log "rendering 8 bars of every preset through the plugin (out/)"
-    mkdir -p out
-    export LV2_PATH="$HOME/.lv2"
-    local sf=/usr/share/sounds/sf2/FluidR3_GM.sf2
-    local presets
-    mapfile -t presets < <(build/host/cantus-render --list-presets)
-    if [ ${#presets[@]} -eq 0 ]; then
-        echo "no presets found in $HOME/.lv2/cantus.lv2" >&2
-        exit 1
-    fi
-    for p in "${presets[@]}"; do
-        local name=${p##*[:/#]}
-        build/host/cantus-render --preset "$p" --bars 8 -o "out/$name.mid" --png "out/$name.png"
-        fluidsynth -ni -q -F "out/$name.wav" -r 44100 "$sf" "out/$name.mid" >/dev/null 2>&1
-        echo "  out/$name.mid  out/$name.wav  out/$name.png"
-    done
+    log "rendering 8 bars of every preset through the installed plugin (out/)"
+    LV2_PATH="$HOME/.lv2" sh presets/demo.sh build out 8
 }
 
 # Counts every test result meson logged in the given build dirs, and prints the

@@ -15,7 +15,9 @@ out=${2:-demo}
 bars=${3:-8}
 soundfont=/usr/share/sounds/sf2/FluidR3_GM.sf2
 render="$build/host/cantus-render"
-export LV2_PATH="$build"
+# The bundle in the build tree, unless the caller names where to look (the
+# README's demo renders from the installed ~/.lv2, as a host would find it).
+export LV2_PATH="${LV2_PATH:-$build}"
 mkdir -p "$out"
 
 for uri in $("$render" --list-presets 2>/dev/null); do
