@@ -55,7 +55,7 @@ demo() {
     log "installing cantus.lv2 to $HOME/.lv2"
     mkdir -p "$HOME/.lv2"
     rm -rf "$HOME/.lv2/cantus.lv2"
-    cp -rL build/cantus.lv2 "$HOME/.lv2/cantus.lv2"
+    cp -rL build/lv2/cantus.lv2 "$HOME/.lv2/cantus.lv2"
     log "rendering 8 bars of every preset through the installed plugin (out/)"
     LV2_PATH="$HOME/.lv2" sh presets/demo.sh build out 8
 }
@@ -86,7 +86,7 @@ test_all() {
     ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
         meson test -C build-asan --print-errorlogs --num-processes 2 --timeout-multiplier 4
     log "a real host: jalv on JACK's dummy backend, transport rolling"
-    LV2_PATH="$top/build" bash tests/host/jalv_on_jack.sh
+    LV2_PATH="$top/build/lv2" bash tests/host/jalv_on_jack.sh
     log "fuzzing: every libFuzzer harness for 60 s from its committed corpus"
     bash fuzz/run.sh 60
     summary build build-asan

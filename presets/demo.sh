@@ -17,12 +17,12 @@ soundfont=/usr/share/sounds/sf2/FluidR3_GM.sf2
 render="$build/host/cantus-render"
 # The bundle in the build tree, unless the caller names where to look (the
 # README's demo renders from the installed ~/.lv2, as a host would find it).
-export LV2_PATH="${LV2_PATH:-$build}"
+export LV2_PATH="${LV2_PATH:-$build/lv2}"
 mkdir -p "$out"
 
 for uri in $("$render" --list-presets 2>/dev/null); do
     name=${uri##*:}
-    "$render" --preset "$uri" --bars "$bars" --quiet -o "$out/$name.mid" --png "$out/$name.png" 2>/dev/null
+    "$render" --preset "$uri" --bars "$bars" --quiet -o "$out/$name.mid" --png "$out/$name.png"
     if command -v fluidsynth >/dev/null && [ -f "$soundfont" ]; then
         fluidsynth -ni -q -F "$out/$name.wav" -r 44100 "$soundfont" "$out/$name.mid" >/dev/null 2>&1
         echo "$name: $out/$name.mid $out/$name.wav $out/$name.png"
