@@ -12,4 +12,9 @@ void cantus_model_error(char *err, size_t err_size, const char *name, const char
     va_start(ap, fmt);
     vsnprintf(err + n, err_size - (size_t)n, fmt, ap);
     va_end(ap);
+    /* One line, whatever the file name or the JSON parser quoted from the
+     * file: a control character (a newline inside a broken header, say)
+     * would split a host's log line in two. */
+    for (char *c = err; *c; c++)
+        if ((unsigned char)*c < 0x20 || *c == 0x7f) *c = ' ';
 }

@@ -1,5 +1,7 @@
 /* One sentence per failure, always starting "model 'NAME': ", so a log line
- * names the file before it says what is wrong with it. Internal to core/. */
+ * names the file before it says what is wrong with it; control characters
+ * (from the name or quoted from the file) become spaces, so it is always
+ * one line. Internal to core/. */
 #ifndef CANTUS_MODEL_ERROR_H
 #define CANTUS_MODEL_ERROR_H
 

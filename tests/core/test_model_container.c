@@ -86,6 +86,19 @@ static void bad_json(void **unused)
     tm_free(m);
 }
 
+/* The parser quotes the text near its error; a newline there (found by
+ * fuzz_model in CI) must not split the one-line message. */
+static void bad_json_quoting_a_newline(void **unused)
+{
+    (void)unused;
+    TestModel *m = one_layer();
+    size_t size;
+    unsigned char *bytes = tm_bytes_with_header(m, "{\"lstm.bias\\\n\": 1}", &size);
+    expect_bytes_fail(bytes, size, "header is not valid JSON", NULL);
+    free(bytes);
+    tm_free(m);
+}
+
 static void header_not_an_object(void **unused)
 {
     (void)unused;
@@ -226,6 +239,7 @@ int main(void)
         cmocka_unit_test(header_length_past_end),
         cmocka_unit_test(header_length_over_cap),
         cmocka_unit_test(bad_json),
+        cmocka_unit_test(bad_json_quoting_a_newline),
         cmocka_unit_test(header_not_an_object),
         cmocka_unit_test(duplicate_key),
         cmocka_unit_test(metadata_not_object),
