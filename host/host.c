@@ -202,11 +202,17 @@ void cantus_host_free(CantusHost *host)
      * then the worker stops before the instance goes: work() must not run
      * on a freed plugin. */
     if (host->instance && host->worker.iface) {
-        cantus_worker_drain(&host->worker);
-        cantus_worker_do_deferred(&host->worker);
         host->worker.delay = 0;
         host->worker.held = 0;
-        cantus_worker_emit_responses(&host->worker);
+        /* An answer can make the plugin schedule more work (an engine it
+         * replaced, sent back to be freed), so requests and answers are
+         * served until both are spent: two rounds suffice, as freeing
+         * answers nothing; four leave room. */
+        for (int round = 0; round < 4; round++) {
+            cantus_worker_drain(&host->worker);
+            cantus_worker_do_deferred(&host->worker);
+            cantus_worker_emit_responses(&host->worker);
+        }
     }
     cantus_worker_stop(&host->worker);
     if (host->instance) {
