@@ -304,6 +304,56 @@ static void test_cycle_crossing_a_step_only_emits(void **unused)
     rig_free(&rig);
 }
 
+/* A tempo change lands a fraction of a frame from a step (found by the soak
+ * as disagreements of one or two frames, docs/robustness.md). A tempo
+ * change is continuous: the step count goes on, each step sounds once. */
+static void test_tempo_change_beside_a_step(void **unused)
+{
+    (void)unused;
+    CantusControls controls = controls_at(120.0);
+    controls.rests = false; /* every step sounds */
+    int64_t frames[8];
+
+    /* One frame after beat 1 (frame 24000, played), the tempo doubles: the
+     * new line puts beat 1 half a frame back, which rounds onto the change's
+     * own frame. Beat 1 is not struck again; beat 2 is on the new line. */
+    Rig rig;
+    rig_init(&rig, SEED_MODEL, &controls);
+    const CantusPositionFields play = rig_position(1.0, 120.0, 0.0, 0.0, 4.0);
+    player_position(&rig.player, &play);
+    rig_run_to(&rig, 24001, 64);
+    const CantusPositionFields faster = rig_position(1.0, 240.0, 0.0, 1.0 + 1.0 / 24000.0, 4.0);
+    player_position(&rig.player, &faster);
+    rig_run_to(&rig, 50000, 64);
+    assert_int_equal(recorder_note_ons(&rig.recorder, frames, NULL, 8), 4);
+    assert_int_equal(frames[1], 24000);
+    assert_int_equal(frames[2], 24001 + 12000); /* 11999.5 frames on */
+    assert_int_equal(frames[3], 24001 + 24000);
+    assert_int_equal(recorder_check(&rig.recorder), 1);
+    rig_free(&rig);
+
+    /* At 130 BPM beat 1's instant is 22153.85: its note is due at 22154,
+     * where the tempo drops to 10 BPM. The new line puts the instant two
+     * frames back, in the past: beat 1 sounds at once, on 22154, rather
+     * than being skipped, and beat 2 follows on the new line. */
+    controls = controls_at(130.0);
+    controls.rests = false;
+    rig_init(&rig, SEED_MODEL, &controls);
+    const CantusPositionFields play130 = rig_position(1.0, 130.0, 0.0, 0.0, 4.0);
+    player_position(&rig.player, &play130);
+    rig_run_to(&rig, 22154, 64);
+    assert_int_equal(recorder_note_ons(&rig.recorder, frames, NULL, 8), 1);
+    const double beat = 22154.0 * 130.0 / 2880000.0;
+    const CantusPositionFields slower = rig_position(1.0, 10.0, 0.0, beat, 4.0);
+    player_position(&rig.player, &slower);
+    rig_run_to(&rig, 400000, 64);
+    assert_int_equal(recorder_note_ons(&rig.recorder, frames, NULL, 8), 3);
+    assert_int_equal(frames[1], 22154);
+    assert_int_equal(frames[2], 22154 + (int64_t)ceil((2.0 - beat) * 288000.0 - 1e-3));
+    assert_int_equal(recorder_check(&rig.recorder), 1);
+    rig_free(&rig);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -315,6 +365,7 @@ int main(void)
         cmocka_unit_test(test_rests_and_ties),
         cmocka_unit_test(test_panic_channel_enable),
         cmocka_unit_test(test_cycle_crossing_a_step_only_emits),
+        cmocka_unit_test(test_tempo_change_beside_a_step),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

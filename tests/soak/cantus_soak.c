@@ -7,7 +7,11 @@
  * model of its own:
  *   - every note-on is on its analytic frame (the first frame at or after
  *     the instant of its step, from the position the host declared), and
- *     every step frame while rolling has exactly one note-on (rests off);
+ *     every step frame while rolling has exactly one note-on (rests off).
+ *     After a jump (start, relocation, loop wrap) the steps are counted
+ *     afresh from the first at or after the jump's frame; after a tempo or
+ *     meter change they go on from the last step played, a step the new
+ *     tempo puts before the change sounding on the change's frame;
  *   - every note-off comes within its gate (gate % of the step at the tempo
  *     the note started in, plus one frame of rounding) or earlier;
  *   - no pitch is struck while it sounds on its channel, no note-off of a
@@ -15,6 +19,9 @@
  * and at the end, after a disabled cycle, that no note is left sounding.
  *
  *   cantus-soak --cycles N --seed S [--bundle DIR] [--models DIR] [--phrase] [--quiet]
+ *
+ * --models DIR (the fuzz model corpus) turns on model swaps: its three
+ * small models and the presets shipped in --bundle.
  *
  * --phrase also automates phrase_bars (0..4) while the transport jumps.
  *
@@ -28,6 +35,8 @@
 #include "cantus_host.h"
 #include "midi_ledger.h"
 #include "rng.h"
+
+#define MAX_MODELS 8
 
 #define MODEL_URI    "urn:cantus:model"
 #define SAMPLE_RATE  48000.0
@@ -58,9 +67,11 @@ typedef struct {
     int head, count;
     int64_t next_step;          /* the next step index not yet queued */
     int64_t queued_until;       /* frames before this are queued */
+    int64_t segment_start;      /* the frame of the last change */
     int64_t off_limit[16][128]; /* latest allowed note-off frame */
-    long cycles, note_ons, violations, step_misses;
-    const char *models[3];
+    long cycles, note_ons, violations, step_misses, swaps;
+    const char *models[MAX_MODELS];
+    int n_models;
     bool phrase; /* automate phrase_bars too */
 } Soak;
 
@@ -105,13 +116,22 @@ static int64_t step_frame(const Soak *s, int64_t k)
 }
 
 /* A new segment starts at `frame`: forget the steps queued after it and
- * queue from the first step at or after it. */
-static void resegment(Soak *s, int64_t frame)
+ * queue from the first step at or after it. A continuous change (tempo or
+ * meter, the beat going on where it was) keeps the step count instead, as
+ * the plugin does (docs/plugin.md): a step already played just before the
+ * change, whose instant the new line rounds onto the change's own frame, is
+ * not due a second time. */
+static void resegment(Soak *s, int64_t frame, bool continuous)
 {
     while (s->count > s->head && s->expected[s->count - 1] >= frame)
         s->count--;
     if (!s->tr.rolling) {
         s->queued_until = INT64_MAX;
+        return;
+    }
+    s->segment_start = frame;
+    if (continuous) {
+        s->queued_until = frame;
         return;
     }
     int64_t k = (int64_t)floor(beat_at(s, frame) * s->rate) - 1;
@@ -130,7 +150,9 @@ static void queue_until(Soak *s, int64_t end)
         s->head = 0;
     }
     while (s->count < MAX_EXPECTED) {
+        /* A kept step the new line puts before the change is due at once. */
         int64_t f = step_frame(s, s->next_step);
+        if (f < s->segment_start) f = s->segment_start;
         if (f >= end) break;
         s->expected[s->count++] = f;
         s->next_step++;
@@ -198,14 +220,16 @@ static void script(Soak *s, int64_t start, uint32_t nframes)
      * kept clear of that window, so the grid it expects is unambiguous. */
     if (what >= 0.35 && what < 0.7 && fabs(s->tr.anchor_beat - beat) < 0.125)
         s->tr.anchor_beat = beat + s->tr.beats_per_bar + 0.5;
+    const bool was_rolling = s->tr.rolling;
     if (what < 0.7) {
     } else if (what < 0.85) {
         s->tr.rolling = !s->tr.rolling;
     } else {
         s->tr.beats_per_bar = (double)(2 + (int)(uniform(s) * 6));
     }
+    const bool moved = what >= 0.35 && what < 0.7;
     send_position(s, offset, frame);
-    resegment(s, frame);
+    resegment(s, frame, was_rolling && !moved);
 }
 
 static void automate(Soak *s)
@@ -220,8 +244,9 @@ static void automate(Soak *s)
         /* Phrase automation only with --phrase: see finding F5. */
         float bars = (float)(int)(uniform(s) * 5);
         if (s->phrase) cantus_host_set_control(s->host, "phrase_bars", bars);
-    } else if (u < 0.03 && s->models[0])
-        cantus_host_add_patch_set_path(s->host, 0, MODEL_URI, s->models[(int)(uniform(s) * 3)]);
+    } else if (u < 0.03 && s->n_models)
+        cantus_host_add_patch_set_path(s->host, 0, MODEL_URI,
+                                       s->models[(int)(uniform(s) * s->n_models)]);
     else if (u < 0.032)
         cantus_host_set_control(s->host, "channel", (float)(1 + (int)(uniform(s) * 16)));
 }
@@ -232,7 +257,10 @@ static void check_cycle(Soak *s, int64_t start, uint32_t nframes, uint32_t n_eve
     queue_until(s, end);
     for (uint32_t i = 0; i < n_events; i++) {
         const CantusEvent *ev = cantus_host_event(s->host, i);
-        if (ev->kind == CANTUS_EVENT_PATCH_SET) continue;
+        if (ev->kind == CANTUS_EVENT_PATCH_SET) {
+            s->swaps++; /* the plugin announces every model it made live */
+            continue;
+        }
         if (ev->kind != CANTUS_EVENT_MIDI) {
             violation(s,
                       "an output event at frame %lld (offset %lld) is neither MIDI nor patch:Set",
@@ -278,13 +306,27 @@ static void check_cycle(Soak *s, int64_t start, uint32_t nframes, uint32_t n_eve
     }
 }
 
-static void make_models(Soak *s, const char *dir)
+/* The swap pool: three small test models of different shapes (REST/HOLD,
+ * two layers, saturated weights) and every preset model the bundle ships,
+ * as a user would pick them from the host's preset menu. */
+static void make_models(Soak *s, const char *dir, const char *bundle)
 {
-    static char paths[3][1024];
-    const char *names[3] = {"rest_hold_v14_h4", "no_rest_v12_h3_l2", "saturated_v6_h2"};
-    for (int i = 0; i < 3; i++) {
-        snprintf(paths[i], sizeof paths[i], "%s/%s.safetensors", dir, names[i]);
-        s->models[i] = paths[i];
+    static char paths[MAX_MODELS][1024];
+    const char *tiny[] = {"rest_hold_v14_h4", "no_rest_v12_h3_l2", "saturated_v6_h2"};
+    const char *shipped[] = {"default", "presets/folk", "presets/baroque", "presets/jazz",
+                             "presets/game"};
+    for (size_t i = 0; dir && i < sizeof tiny / sizeof *tiny; i++) {
+        snprintf(paths[s->n_models], sizeof paths[0], "%s/%s.safetensors", dir, tiny[i]);
+        s->models[s->n_models] = paths[s->n_models];
+        s->n_models++;
+    }
+    for (size_t i = 0; bundle && i < sizeof shipped / sizeof *shipped; i++) {
+        snprintf(paths[s->n_models], sizeof paths[0], "%s/%s.safetensors", bundle, shipped[i]);
+        FILE *f = fopen(paths[s->n_models], "rb");
+        if (!f) continue; /* a bundle built without that preset */
+        fclose(f);
+        s->models[s->n_models] = paths[s->n_models];
+        s->n_models++;
     }
 }
 
@@ -321,7 +363,7 @@ int main(int argc, char **argv)
     cantus_rng_seed(&s->rng, seed, 6);
     s->phrase = phrase;
     ledger_init(&s->ledger);
-    if (models) make_models(s, models);
+    if (models) make_models(s, models, bundle);
     CantusHostConfig config = {0};
     config.bundle_dir = bundle;
     config.sample_rate = SAMPLE_RATE;
@@ -344,7 +386,7 @@ int main(int argc, char **argv)
     s->tr = (Transport){true, 120.0, 0.0, 0, 4.0, 120.0, 0};
     int64_t frame = 0;
     send_position(s, 0, 0);
-    resegment(s, 0);
+    resegment(s, 0, false);
     static const uint32_t sizes[] = {1, 17, 64, 128, 256, 333, 512, 1024, 2048, 8192};
     for (long c = 0; c < cycles; c++) {
         trace = trace_from >= 0 && c >= trace_from;
@@ -370,9 +412,9 @@ int main(int argc, char **argv)
         fprintf(stderr, "%d note(s) still sounding after a disabled cycle\n", hanging);
     }
     printf("cantus-soak: seed %lu, rate %d, gate %.0f%%, positions %s%s: %ld cycles, %lld frames, "
-           "%ld notes, %ld violations\n",
+           "%ld notes, %ld models announced, %ld violations\n",
            seed, s->rate, s->gate, s->every_cycle ? "every cycle" : "on change",
-           phrase ? ", phrase automation" : "", s->cycles, (long long)frame, s->note_ons,
+           phrase ? ", phrase automation" : "", s->cycles, (long long)frame, s->note_ons, s->swaps,
            s->violations);
     cantus_host_free(s->host);
     return s->violations ? 1 : 0;
