@@ -19,6 +19,7 @@ CantusEngine *engine_load(const char *path, char *err, size_t err_size)
         engine->model = model;
         engine->info = info;
         engine->state = cantus_state_new(model);
+        engine->interim_state = cantus_state_new(model);
         engine->mask = calloc(vocab, 1);
         engine->opening_mask = calloc(vocab, 1);
         engine->scratch = calloc(vocab, sizeof(double));
@@ -26,8 +27,8 @@ CantusEngine *engine_load(const char *path, char *err, size_t err_size)
         engine->path = malloc(engine->path_len + 1);
         if (engine->path) memcpy(engine->path, path, engine->path_len + 1);
     }
-    if (!engine || !engine->state || !engine->mask || !engine->opening_mask || !engine->scratch ||
-        !engine->path) {
+    if (!engine || !engine->state || !engine->interim_state || !engine->mask ||
+        !engine->opening_mask || !engine->scratch || !engine->path) {
         if (err && err_size) snprintf(err, err_size, "%s: out of memory preparing the model", path);
         if (engine)
             engine_free(engine);
@@ -46,6 +47,7 @@ void engine_free(CantusEngine *engine)
 {
     if (!engine) return;
     cantus_state_free(engine->state);
+    cantus_state_free(engine->interim_state);
     cantus_model_free(engine->model);
     free(engine->mask);
     free(engine->opening_mask);

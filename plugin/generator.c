@@ -88,6 +88,7 @@ void generator_restart(CantusGenerator *gen, int64_t step)
     gen->drawn = false;
     gen->input_token = -1;
     gen->follow_token = -1;
+    gen->interim.active = false;
 }
 
 /* Multiply-adds of one LSTM step of a model: gates of every layer and the
@@ -190,13 +191,42 @@ bool generator_peek(CantusGenerator *gen, int64_t step, int *token)
     return true;
 }
 
+/* A step the fast-forward has not reached: the interim sequence plays it.
+ * It opens as any sequence does (reset state, start symbol, seed on a
+ * stream of its own, the opening mask) at the first step it plays after a
+ * gap, and goes on step by step while the fast-forward is behind. One LSTM
+ * step on the spot, as a step whose logits are not ready costs anyway. */
+static int interim_take(CantusGenerator *gen, int64_t step)
+{
+    const CantusEngine *engine = gen->engine;
+    CantusState *state = engine->interim_state;
+    const bool opening = !gen->interim.active || gen->interim.next_step != step;
+    if (opening) {
+        cantus_state_reset(state);
+        cantus_rng_seed(&gen->interim.rng, gen->seed, 1);
+        cantus_state_step(state, -1);
+    } else {
+        cantus_state_step(state, gen->interim.input_token);
+    }
+    gen->lstm_steps++;
+    const int token =
+        cantus_sample(cantus_state_logits(state), opening ? engine->opening_mask : engine->mask,
+                      engine->info->vocab, gen->temperature, &gen->interim.rng, engine->scratch);
+    gen->interim.active = true;
+    gen->interim.next_step = step + 1;
+    gen->interim.input_token = token < 0 ? GENERATOR_SILENT : token;
+    return gen->interim.input_token;
+}
+
 int generator_take(CantusGenerator *gen, int64_t step)
 {
     int token = GENERATOR_SILENT;
     if (!generator_peek(gen, step, &token)) {
+        if (!gen->engine || step < gen->next_step) return GENERATOR_SILENT;
         if (step + 1 > gen->target_step) gen->target_step = step + 1;
-        return GENERATOR_SILENT;
+        return interim_take(gen, step);
     }
+    gen->interim.active = false;
     consume(gen);
     return token;
 }

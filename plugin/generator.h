@@ -13,8 +13,11 @@
  * phrase; with phrase_bars = N that is every bar whose index mod N is 0, so
  * a seed gives the same N-bar phrase wherever playback starts: when playback
  * starts mid-phrase the generator restarts at the phrase's first step and
- * fast-forwards (draws and discards) to the current step, a few LSTM steps
- * per cycle; steps that pass before it has caught up are silent. In free
+ * fast-forwards (draws and discards) to the current step, a bounded number
+ * of LSTM steps per cycle. A step that comes before the fast-forward has
+ * reached it still sounds: it is drawn from a stand-in sequence (the
+ * interim) started at that step with its own LSTM state, and the phrase's
+ * own notes take over at the first step the fast-forward reaches. In free
  * mode (phrase_bars = 0) the sequence restarts where playback starts.
  *
  * Real-time class: everything here is real-time safe once the engine exists.
@@ -33,10 +36,11 @@
 #define GENERATOR_SILENT (-1)
 
 /* How much fast-forward one cycle may do, in multiply-adds: about 170 us
- * at the 12 GMAC/s the core's AVX2 step reaches here (the 128-unit golden
- * model steps in ~10 us), an eighth of a 64-frame cycle at 48 kHz. A step
- * that arrives with more than that still to catch up stays silent and the
- * rest is spread over the following cycles. */
+ * at a conservative 12 GMAC/s (cold caches, the portable kernels; a warm
+ * AVX2 step of the 128-unit model takes 2.4 us), an eighth of a 64-frame
+ * cycle at 48 kHz. A step that arrives with more than that still to catch
+ * up is played by the interim sequence and the rest is spread over the
+ * following cycles. */
 #define GENERATOR_CATCHUP_MACS 2000000
 #define GENERATOR_MIN_CATCHUP  2
 /* Enough for a whole phrase of small models: relocating into the middle of
@@ -68,6 +72,14 @@ typedef struct {
     int drawn_token;
     int input_token;  /* the token fed for the step after the last one drawn */
     int follow_token; /* a played note waiting to be the next input, or -1 */
+
+    /* The stand-in while the fast-forward is behind (engine->interim_state). */
+    struct {
+        CantusRng rng;
+        int64_t next_step; /* the step it continues at */
+        int input_token;
+        bool active;
+    } interim;
 
     int catchup_limit;   /* LSTM steps per cycle of fast-forward, for this model */
     uint64_t lstm_steps; /* counts LSTM steps, for tests and benchmarks */
@@ -101,8 +113,9 @@ int generator_work(CantusGenerator *gen, int cycles);
 bool generator_peek(CantusGenerator *gen, int64_t step, int *token);
 
 /* The same, consuming it: the generator moves on to step + 1. A step it
- * cannot reach is skipped (drawn silently later, so later steps still get
- * the tokens they would have had) and GENERATOR_SILENT is returned. */
+ * cannot reach yet is drawn from the interim sequence (and later drawn
+ * silently by the fast-forward, so later steps still get the tokens they
+ * would have had); GENERATOR_SILENT only without an engine, or for a REST. */
 int generator_take(CantusGenerator *gen, int64_t step);
 
 /* A played note (follow mode) becomes the LSTM's next input. */

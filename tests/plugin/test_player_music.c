@@ -295,6 +295,37 @@ static void test_follow_through_player(void **unused)
     rig_free(&b);
 }
 
+static void test_deep_start_in_a_phrase_sounds_at_once(void **unused)
+{
+    (void)unused;
+    /* Rate 4, 4-bar phrases (64 steps), 64-frame cycles: starting at beat
+     * 14 is 56 steps into the phrase, and the fast-forward makes 16 steps a
+     * cycle for this model. The first step sounds anyway, from the interim
+     * sequence (a loop start mid-phrase is never a silent downbeat), and
+     * from the next step on every note is that of the run from 0. */
+    static uint8_t a[256], b[256];
+    static int64_t fb[256];
+    CantusControls controls = controls_at(120.0);
+    controls.rate = 4;
+    controls.phrase_bars = 4;
+    controls.rests = false;
+    Rig rig;
+    rig_init(&rig, SEED_MODEL, &controls);
+    play_from(&rig, 0.0, 32 * 24000, 64);
+    assert_int_equal(recorder_note_ons(&rig.recorder, NULL, a, 256), 128);
+    assert_memory_equal(a, a + 64, 64);
+    rig_free(&rig);
+
+    rig_init(&rig, SEED_MODEL, &controls);
+    play_from(&rig, 14.0, 18 * 24000, 64);
+    assert_int_equal(recorder_note_ons(&rig.recorder, fb, b, 256), 72);
+    assert_int_equal(fb[0], 0);
+    assert_int_equal(fb[1], 6000);
+    assert_memory_equal(b + 1, a + 57, 71);
+    assert_int_equal(recorder_check(&rig.recorder), 0); /* the last gate ended */
+    rig_free(&rig);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -305,6 +336,7 @@ int main(void)
         cmocka_unit_test(test_follow_becomes_next_input),
         cmocka_unit_test(test_follow_through_player),
         cmocka_unit_test(test_sequences_open_with_a_note),
+        cmocka_unit_test(test_deep_start_in_a_phrase_sounds_at_once),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
