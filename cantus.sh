@@ -4,8 +4,8 @@
 #   ./cantus.sh demo   install what is missing, build, install cantus.lv2 to ~/.lv2,
 #                      render 8 bars of every shipped preset through the plugin
 #   ./cantus.sh test   install what is missing, build, run the whole test suite
-#                      (release build, then the ASan+UBSan build, then a real host,
-#                      then a minute of each fuzz harness)
+#                      (release build, then the ASan+UBSan build, then two real hosts,
+#                      jalv and Ardour, then a minute of each fuzz harness)
 #
 # Debian 12, as root (or with sudo). Everything it needs comes from Debian's archive.
 set -euo pipefail
@@ -13,12 +13,13 @@ cd "$(dirname "$0")"
 top=$PWD
 
 # What a fresh Debian 12 lacks. Build and run: compiler, Meson, the LV2 stack, the
-# libraries; real hosts for the tests (jalv, jackd2); the demo's synth and soundfont.
+# libraries; real hosts for the tests (jalv, jackd2, Ardour with its own LV2 synth);
+# the demo's synth and soundfont.
 packages=(
     build-essential pkg-config meson ninja-build clang clang-format libclang-rt-14-dev git
     lv2-dev liblilv-dev lilv-utils sordi
     libjansson-dev libopenblas-dev libsmf-dev libcmocka-dev libcairo2-dev
-    jalv jackd2
+    jalv jackd2 ardour
     fluidsynth fluid-soundfont-gm
 )
 
@@ -87,6 +88,8 @@ test_all() {
         meson test -C build-asan --print-errorlogs --num-processes 2 --timeout-multiplier 4
     log "a real host: jalv on JACK's dummy backend, transport rolling"
     LV2_PATH="$top/build/lv2" bash tests/host/jalv_on_jack.sh
+    log "a real host: Ardour, headless: presets, automation, export"
+    LV2_PATH="$top/build/lv2" bash tests/host/ardour_session.sh
     log "fuzzing: every libFuzzer harness for 60 s from its committed corpus"
     bash fuzz/run.sh 60
     summary build build-asan
