@@ -163,7 +163,8 @@ const char *cantus_host_log_line(const CantusHost *host, unsigned index); /* 0 =
 const char *cantus_host_log_type(const CantusHost *host, unsigned index);
 void cantus_host_log_clear(CantusHost *host);
 
-/* Presets of the plugin (pset:Preset resources), as URIs with labels. */
+/* Presets of the plugin (pset:Preset resources), as URIs with labels,
+ * sorted by URI (the same order in every run). */
 typedef struct {
     char *uri;
     char *label; /* rdfs:label, or the URI's last segment */

@@ -34,6 +34,11 @@ static bool name_matches(const char *name, const char *uri, const char *label)
     return !strncasecmp(seg, name, n) && (seg[n] == '\0' || !strcmp(seg + n, ".ttl"));
 }
 
+static int by_uri(const void *a, const void *b)
+{
+    return strcmp(((const CantusPreset *)a)->uri, ((const CantusPreset *)b)->uri);
+}
+
 int cantus_host_presets(CantusHost *host, CantusPreset **out)
 {
     LilvWorld *w = host->world;
@@ -57,6 +62,10 @@ int cantus_host_presets(CantusHost *host, CantusPreset **out)
     lilv_nodes_free(presets);
     lilv_node_free(label_pred);
     lilv_node_free(preset_class);
+    /* lilv lists them in the order of its index, which follows node
+     * addresses and so changes from run to run: a fuzz input that loads
+     * "preset 3" must load the same one every time. */
+    if (*out) qsort(*out, (size_t)count, sizeof(CantusPreset), by_uri);
     return count;
 }
 
