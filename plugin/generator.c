@@ -13,19 +13,37 @@ static int64_t sequence_start(const CantusGenerator *gen, int64_t step)
     return gen->origin;
 }
 
-/* The LSTM step that produces next_step's logits. At the start of the
- * sequence the state is reset and fed a zero vector (token -1), the start
- * symbol, and the RNG is reseeded, so a sequence depends on nothing before
- * it. */
+/* A sequence opens by resetting the state, reseeding the RNG and feeding a
+ * zero vector (token -1), the start symbol, so it depends on nothing before
+ * it. The phrase's sequence draws from stream 0, the interim's from 1. */
+static void open_sequence(CantusState *state, CantusRng *rng, uint32_t seed, uint64_t stream)
+{
+    cantus_state_reset(state);
+    cantus_rng_seed(rng, seed, stream);
+    cantus_state_step(state, -1);
+}
+
+/* A token from a state's logits, a sequence's first with the opening mask;
+ * GENERATOR_SILENT when nothing may be drawn. */
+static int sample(const CantusGenerator *gen, const CantusState *state, CantusRng *rng,
+                  bool opening)
+{
+    const CantusEngine *engine = gen->engine;
+    const int token =
+        cantus_sample(cantus_state_logits(state), opening ? engine->opening_mask : engine->mask,
+                      engine->info->vocab, gen->temperature, rng, engine->scratch);
+    return token < 0 ? GENERATOR_SILENT : token;
+}
+
+/* The LSTM step that produces next_step's logits, opening the sequence at
+ * its first step. */
 static void compute_logits(CantusGenerator *gen)
 {
     CantusState *state = gen->engine->state;
     if (gen->next_step == sequence_start(gen, gen->next_step)) {
-        cantus_state_reset(state);
-        cantus_rng_seed(&gen->rng, gen->seed, 0);
+        open_sequence(state, &gen->rng, gen->seed, 0);
         gen->reseed_pending = false;
         gen->follow_token = -1;
-        cantus_state_step(state, -1);
         gen->opening = true;
     } else {
         gen->opening = false;
@@ -48,11 +66,7 @@ static void draw(CantusGenerator *gen)
         cantus_rng_seed(&gen->rng, gen->seed, 0);
         gen->reseed_pending = false;
     }
-    const CantusEngine *engine = gen->engine;
-    const int token = cantus_sample(
-        cantus_state_logits(engine->state), gen->opening ? engine->opening_mask : engine->mask,
-        engine->info->vocab, gen->temperature, &gen->rng, engine->scratch);
-    gen->drawn_token = token < 0 ? GENERATOR_SILENT : token;
+    gen->drawn_token = sample(gen, gen->engine->state, &gen->rng, gen->opening);
     gen->drawn = true;
 }
 
@@ -198,23 +212,16 @@ bool generator_peek(CantusGenerator *gen, int64_t step, int *token)
  * step on the spot, as a step whose logits are not ready costs anyway. */
 static int interim_take(CantusGenerator *gen, int64_t step)
 {
-    const CantusEngine *engine = gen->engine;
-    CantusState *state = engine->interim_state;
+    CantusState *state = gen->engine->interim_state;
     const bool opening = !gen->interim.active || gen->interim.next_step != step;
-    if (opening) {
-        cantus_state_reset(state);
-        cantus_rng_seed(&gen->interim.rng, gen->seed, 1);
-        cantus_state_step(state, -1);
-    } else {
+    if (opening)
+        open_sequence(state, &gen->interim.rng, gen->seed, 1);
+    else
         cantus_state_step(state, gen->interim.input_token);
-    }
     gen->lstm_steps++;
-    const int token =
-        cantus_sample(cantus_state_logits(state), opening ? engine->opening_mask : engine->mask,
-                      engine->info->vocab, gen->temperature, &gen->interim.rng, engine->scratch);
     gen->interim.active = true;
     gen->interim.next_step = step + 1;
-    gen->interim.input_token = token < 0 ? GENERATOR_SILENT : token;
+    gen->interim.input_token = sample(gen, state, &gen->interim.rng, opening);
     return gen->interim.input_token;
 }
 
