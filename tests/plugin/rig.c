@@ -60,6 +60,14 @@ void rig_run_to(Rig *rig, int64_t frame, uint32_t cycle)
     rig_run(rig, frame - rig->player.now, cycle);
 }
 
+CantusControls rig_controls(double fallback_bpm)
+{
+    CantusControls controls = player_default_controls();
+    controls.fallback_bpm = fallback_bpm;
+    controls.seed = 7;
+    return controls;
+}
+
 CantusPositionFields rig_position(double speed, double bpm, double bar, double bar_beat,
                                   double beats_per_bar)
 {

@@ -29,6 +29,9 @@ void rig_run(Rig *rig, int64_t frames, uint32_t cycle);
  * starting a cycle wherever the last call stopped. */
 void rig_run_to(Rig *rig, int64_t frame, uint32_t cycle);
 
+/* The default controls with seed 7, at this fallback tempo. */
+CantusControls rig_controls(double fallback_bpm);
+
 /* A full time:Position: rolling (speed 1) or stopped at bar/barBeat. */
 CantusPositionFields rig_position(double speed, double bpm, double bar, double bar_beat,
                                   double beats_per_bar);

@@ -14,14 +14,6 @@
 
 #define MAX_NOTES 4096
 
-static CantusControls controls_at(double fallback_bpm)
-{
-    CantusControls controls = player_default_controls();
-    controls.fallback_bpm = fallback_bpm;
-    controls.seed = 7;
-    return controls;
-}
-
 static void test_free_running_exact_and_deterministic(void **unused)
 {
     (void)unused;
@@ -30,7 +22,7 @@ static void test_free_running_exact_and_deterministic(void **unused)
     static uint8_t first[MAX_NOTES];
     static uint8_t pitches[MAX_NOTES];
     static int64_t frames[MAX_NOTES];
-    const CantusControls controls = controls_at(130.0);
+    const CantusControls controls = rig_controls(130.0);
     for (size_t c = 0; c < sizeof cycles / sizeof cycles[0]; c++) {
         Rig rig;
         rig_init(&rig, SEED_MODEL, &controls);
@@ -52,7 +44,7 @@ static void test_position_mid_cycle_and_tempo_change(void **unused)
 {
     (void)unused;
     Rig rig;
-    const CantusControls controls = controls_at(120.0);
+    const CantusControls controls = rig_controls(120.0);
     rig_init(&rig, SEED_MODEL, &controls);
     /* A cycle of 256 with the host's position at offset 100. */
     player_work_ahead(&rig.player, 256);
@@ -88,7 +80,7 @@ static void test_stop_relocate_loop(void **unused)
 {
     (void)unused;
     Rig rig;
-    CantusControls controls = controls_at(120.0);
+    CantusControls controls = rig_controls(120.0);
     controls.gate = 100.0f; /* a note always sounds: every cut shows */
     rig_init(&rig, SEED_MODEL, &controls);
     const CantusPositionFields play = rig_position(1.0, 120.0, 0.0, 0.0, 4.0);
@@ -137,7 +129,7 @@ static void test_small_jumps_absorbed(void **unused)
      * behind): the note sounding goes on, no step is repeated or lost, and
      * the following steps follow the host's clock. */
     Rig rig;
-    CantusControls controls = controls_at(120.0);
+    CantusControls controls = rig_controls(120.0);
     controls.gate = 100.0f;
     rig_init(&rig, SEED_MODEL, &controls);
     const CantusPositionFields play = rig_position(1.0, 120.0, 0.0, 0.0, 4.0);
@@ -161,7 +153,7 @@ static void test_swap_waits_for_step(void **unused)
 {
     (void)unused;
     Rig rig;
-    const CantusControls controls = controls_at(120.0);
+    const CantusControls controls = rig_controls(120.0);
     rig_init(&rig, SEED_MODEL, &controls);
     rig_run_to(&rig, 30000, 64);
     CantusEngine *old = rig.player.engine;
@@ -208,7 +200,7 @@ static void test_rests_and_ties(void **unused)
 {
     (void)unused;
     static int64_t lengths[512];
-    CantusControls controls = controls_at(120.0);
+    CantusControls controls = rig_controls(120.0);
     controls.rests = true;
     Rig rig;
     rig_init(&rig, REST_HOLD_MODEL, &controls);
@@ -241,7 +233,7 @@ static void test_rests_and_ties(void **unused)
 static void test_panic_channel_enable(void **unused)
 {
     (void)unused;
-    CantusControls controls = controls_at(120.0);
+    CantusControls controls = rig_controls(120.0);
     controls.gate = 100.0f;
     Rig rig;
     rig_init(&rig, SEED_MODEL, &controls);
@@ -281,7 +273,7 @@ static void test_panic_channel_enable(void **unused)
 static void test_cycle_crossing_a_step_only_emits(void **unused)
 {
     (void)unused;
-    const CantusControls controls = controls_at(120.0);
+    const CantusControls controls = rig_controls(120.0);
     Rig rig;
     rig_init(&rig, SEED_MODEL, &controls);
     /* The first note's LSTM step is made in the very first cycle (nothing
@@ -310,7 +302,7 @@ static void test_cycle_crossing_a_step_only_emits(void **unused)
 static void test_tempo_change_beside_a_step(void **unused)
 {
     (void)unused;
-    CantusControls controls = controls_at(120.0);
+    CantusControls controls = rig_controls(120.0);
     controls.rests = false; /* every step sounds */
     int64_t frames[8];
 
@@ -336,7 +328,7 @@ static void test_tempo_change_beside_a_step(void **unused)
      * where the tempo drops to 10 BPM. The new line puts the instant two
      * frames back, in the past: beat 1 sounds at once, on 22154, rather
      * than being skipped, and beat 2 follows on the new line. */
-    controls = controls_at(130.0);
+    controls = rig_controls(130.0);
     controls.rests = false;
     rig_init(&rig, SEED_MODEL, &controls);
     const CantusPositionFields play130 = rig_position(1.0, 130.0, 0.0, 0.0, 4.0);

@@ -13,14 +13,6 @@
 
 #define MAX_NOTES 4096
 
-static CantusControls controls_at(double fallback_bpm)
-{
-    CantusControls controls = player_default_controls();
-    controls.fallback_bpm = fallback_bpm;
-    controls.seed = 7;
-    return controls;
-}
-
 /* Plays a rig from host beat `start_beat` (4/4, 120 BPM) for `frames`. */
 static void play_from(Rig *rig, double start_beat, int64_t frames, uint32_t cycle)
 {
@@ -35,7 +27,7 @@ static void test_phrase_repeats_wherever_playback_starts(void **unused)
     (void)unused;
     uint8_t a[64], b[64];
     int64_t fa[64], fb[64];
-    CantusControls controls = controls_at(120.0);
+    CantusControls controls = rig_controls(120.0);
     controls.phrase_bars = 1;
     Rig rig;
     rig_init(&rig, SEED_MODEL, &controls);
@@ -101,7 +93,7 @@ static void test_phrase_same_from_any_start_and_cycle(void **unused)
      * run from beat 0. */
     static uint8_t reference[256], pitches[256];
     static int64_t frames[256];
-    CantusControls controls = controls_at(120.0);
+    CantusControls controls = rig_controls(120.0);
     controls.rate = 2;
     controls.phrase_bars = 2;
     controls.seed = 11;
@@ -138,7 +130,7 @@ static void test_seed_change_at_next_step(void **unused)
 {
     (void)unused;
     uint8_t a[32], b[32];
-    CantusControls controls = controls_at(120.0);
+    CantusControls controls = rig_controls(120.0);
     controls.seed = 1;
     Rig one, changed;
     rig_init(&one, SEED_MODEL, &controls);
@@ -177,7 +169,7 @@ static void test_seed_change_after_a_gate_end(void **unused)
      * changed just after the gate end or just before it, the same music
      * from the next step on, and not the music of the old seed. */
     static int64_t early[3000], late[3000], kept[3000];
-    CantusControls controls = controls_at(120.0);
+    CantusControls controls = rig_controls(120.0);
     controls.rests = true;
     controls.gate = 50.0f;
     controls.seed = 1;
@@ -274,7 +266,7 @@ static void test_follow_through_player(void **unused)
 {
     (void)unused;
     uint8_t plain[40], followed[40];
-    CantusControls controls = controls_at(120.0);
+    CantusControls controls = rig_controls(120.0);
     Rig a, b;
     rig_init(&a, SEED_MODEL, &controls);
     controls.follow = true;
@@ -305,7 +297,7 @@ static void test_deep_start_in_a_phrase_sounds_at_once(void **unused)
      * from the next step on every note is that of the run from 0. */
     static uint8_t a[256], b[256];
     static int64_t fb[256];
-    CantusControls controls = controls_at(120.0);
+    CantusControls controls = rig_controls(120.0);
     controls.rate = 4;
     controls.phrase_bars = 4;
     controls.rests = false;
