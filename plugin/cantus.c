@@ -161,6 +161,8 @@ static void connect_port(LV2_Handle instance, uint32_t port, void *data)
         self->control = (const LV2_Atom_Sequence *)data;
     else if (port == CANTUS_NOTIFY)
         self->notify = (LV2_Atom_Sequence *)data;
+    else if (port == CANTUS_MODEL_STATUS)
+        self->model_status = (float *)data;
     else if (port < CANTUS_PORT_COUNT)
         self->controls[port] = (const float *)data;
 }
@@ -186,38 +188,6 @@ static float port_value(const Cantus *self, CantusPortIndex port, float fallback
 {
     const float *value = self->controls[port];
     return (value && isfinite(*value)) ? *value : fallback;
-}
-
-static int port_int(const Cantus *self, CantusPortIndex port, int fallback, int low, int high)
-{
-    const long value = lrintf(port_value(self, port, (float)fallback));
-    return value < low ? low : value > high ? high : (int)value;
-}
-
-static CantusControls read_controls(const Cantus *self)
-{
-    const CantusControls d = player_default_controls();
-    CantusControls c;
-    const float temperature = port_value(self, CANTUS_TEMPERATURE, d.temperature);
-    c.temperature = temperature < 0.0f ? 0.0f : temperature > 10.0f ? 10.0f : temperature;
-    const float seed = port_value(self, CANTUS_SEED, (float)d.seed);
-    c.seed = seed <= 0.0f ? 0u : seed >= 4294967040.0f ? 4294967040u : (uint32_t)lrintf(seed);
-    const float gate = port_value(self, CANTUS_GATE, d.gate);
-    c.gate = gate < 1.0f ? 1.0f : gate > 100.0f ? 100.0f : gate;
-    c.velocity = port_int(self, CANTUS_VELOCITY, d.velocity, 1, 127);
-    c.channel = port_int(self, CANTUS_CHANNEL, d.channel, 1, 16);
-    c.rate = port_int(self, CANTUS_RATE, d.rate, CANTUS_GRID_MIN_RATE, CANTUS_GRID_MAX_RATE);
-    c.note_low = port_int(self, CANTUS_NOTE_LOW, d.note_low, 0, 127);
-    c.note_high = port_int(self, CANTUS_NOTE_HIGH, d.note_high, 0, 127);
-    c.key = port_int(self, CANTUS_KEY, d.key, 0, 11);
-    c.scale = port_int(self, CANTUS_SCALE, d.scale, 0, CANTUS_SCALE_COUNT - 1);
-    c.rests = port_value(self, CANTUS_RESTS, d.rests ? 1.0f : 0.0f) > 0.5f;
-    c.phrase_bars = port_int(self, CANTUS_PHRASE_BARS, d.phrase_bars, 0, 64);
-    const float bpm = port_value(self, CANTUS_FALLBACK_BPM, (float)d.fallback_bpm);
-    c.fallback_bpm = bpm < 20.0f ? 20.0 : bpm > 400.0f ? 400.0 : bpm;
-    c.follow = port_value(self, CANTUS_FOLLOW, d.follow ? 1.0f : 0.0f) > 0.5f;
-    c.enabled = port_value(self, CANTUS_ENABLE, 1.0f) > 0.5f;
-    return c;
 }
 
 static void announce_model(Cantus *self, uint32_t offset)
@@ -268,11 +238,12 @@ static void run(LV2_Handle instance, uint32_t sample_count)
      * port or room) end first. */
     write_stale(self);
 
-    const CantusControls controls = read_controls(self);
+    const CantusControls controls = player_controls_from_ports(self->controls);
     player_set_controls(player, &controls);
     const bool panic = port_value(self, CANTUS_PANIC, 0.0f) > 0.5f;
     if (panic && self->panic_armed) player_release_all(player);
     self->panic_armed = !panic;
+    if (self->model_status) *self->model_status = (float)CANTUS_MODEL_OK;
 
     player_work_ahead(player, sample_count);
 

@@ -12,30 +12,9 @@
 #include <lv2/log/logger.h>
 #include <lv2/worker/worker.h>
 
+#include "controls.h"
 #include "player.h"
 #include "uris.h"
-
-typedef enum {
-    CANTUS_CONTROL = 0, /* atom input: time:Position, MIDI, patch messages */
-    CANTUS_NOTIFY,      /* atom output: MIDI and patch:Set */
-    CANTUS_TEMPERATURE,
-    CANTUS_SEED,
-    CANTUS_GATE,
-    CANTUS_VELOCITY,
-    CANTUS_CHANNEL,
-    CANTUS_RATE,
-    CANTUS_NOTE_LOW,
-    CANTUS_NOTE_HIGH,
-    CANTUS_KEY,
-    CANTUS_SCALE,
-    CANTUS_RESTS,
-    CANTUS_PHRASE_BARS,
-    CANTUS_FALLBACK_BPM,
-    CANTUS_FOLLOW,
-    CANTUS_ENABLE,
-    CANTUS_PANIC,
-    CANTUS_PORT_COUNT
-} CantusPortIndex;
 
 /* The longest model path the plugin takes (a patch:Set body). */
 #define CANTUS_MAX_PATH 4096
@@ -52,6 +31,7 @@ typedef struct {
     const LV2_Atom_Sequence *control;
     LV2_Atom_Sequence *notify;
     const float *controls[CANTUS_PORT_COUNT];
+    float *model_status; /* the output control port, or NULL */
 
     CantusPlayer player;
     int64_t cycle_start; /* the player's frame at the start of this cycle */

@@ -7,23 +7,40 @@
 
 CantusControls player_default_controls(void)
 {
+    const float *none[CANTUS_PORT_COUNT] = {0};
+    return player_controls_from_ports(none);
+}
+
+CantusControls player_controls_from_ports(const float *const ports[CANTUS_PORT_COUNT])
+{
+#define VALUE(port) cantus_control_value(port, ports[port])
+#define INT(port)   ((int)VALUE(port))
+#define BOOL(port)  (VALUE(port) > 0.5f)
     return (CantusControls){
-        .temperature = 1.0f,
-        .seed = 0,
-        .gate = 80.0f,
-        .velocity = 100,
-        .channel = 1,
-        .rate = 1,
-        .note_low = 0,
-        .note_high = 127,
-        .key = 0,
-        .scale = CANTUS_SCALE_CHROMATIC,
-        .rests = true,
-        .phrase_bars = 0,
-        .fallback_bpm = 120.0,
-        .follow = false,
-        .enabled = true,
+        .temperature = VALUE(CANTUS_TEMPERATURE),
+        .seed = (uint32_t)VALUE(CANTUS_SEED),
+        .gate = VALUE(CANTUS_GATE),
+        .velocity = INT(CANTUS_VELOCITY),
+        .channel = INT(CANTUS_CHANNEL),
+        .rate = INT(CANTUS_RATE),
+        .note_low = INT(CANTUS_NOTE_LOW),
+        .note_high = INT(CANTUS_NOTE_HIGH),
+        .key = INT(CANTUS_KEY),
+        .scale = INT(CANTUS_SCALE),
+        .rests = BOOL(CANTUS_RESTS),
+        .phrase_bars = INT(CANTUS_PHRASE_BARS),
+        .fallback_bpm = VALUE(CANTUS_FALLBACK_BPM),
+        .follow = BOOL(CANTUS_FOLLOW),
+        .enabled = BOOL(CANTUS_ENABLE),
+        .transpose = INT(CANTUS_TRANSPOSE),
+        .accent = VALUE(CANTUS_ACCENT),
+        .humanize = VALUE(CANTUS_HUMANIZE),
+        .swing = VALUE(CANTUS_SWING),
+        .harmony = INT(CANTUS_HARMONY),
     };
+#undef VALUE
+#undef INT
+#undef BOOL
 }
 
 static int64_t step_frame(const CantusPlayer *player, int64_t step)

@@ -20,6 +20,7 @@
 #include <stdint.h>
 
 #include "beat_grid.h"
+#include "controls.h"
 #include "engine.h"
 #include "generator.h"
 #include "note_table.h"
@@ -59,9 +60,14 @@ typedef struct {
     double fallback_bpm;
     bool follow;
     bool enabled;
+    int transpose;  /* semitones, -24..24, applied before the range */
+    float accent;   /* percent: velocity shaped by the position in the bar */
+    float humanize; /* percent: velocity variation from a stream of its own */
+    float swing;    /* percent of a pair of steps where its second starts, 50..75 */
+    int harmony;    /* CantusHarmony */
 } CantusControls;
 
-/* The controls' defaults, as cantus.ttl declares them. */
+/* The controls' defaults, as cantus.ttl declares them (controls.c's table). */
 CantusControls player_default_controls(void);
 
 typedef struct {
@@ -116,6 +122,10 @@ bool player_offer_retired(CantusPlayer *player, CantusEngine *engine);
 
 /* Applies the controls read at the start of a cycle. */
 void player_set_controls(CantusPlayer *player, const CantusControls *controls);
+
+/* The controls from the ports' values (NULL for a port the host left
+ * unconnected), each clamped to its range in controls.c's table. */
+CantusControls player_controls_from_ports(const float *const ports[CANTUS_PORT_COUNT]);
 
 /* Work ahead between steps; once per cycle, before rendering it. It also
  * starts the cycle's step budget (PLAYER_MAX_STEPS_PER_CYCLE). */
