@@ -20,7 +20,7 @@ packages=(
     lv2-dev liblilv-dev lilv-utils sordi
     libjansson-dev libopenblas-dev libsmf-dev libcmocka-dev libcairo2-dev
     jalv jackd2 ardour
-    fluidsynth fluid-soundfont-gm
+    fluidsynth fluid-soundfont-gm sox
 )
 
 log() { printf '\n== %s\n' "$*"; }
