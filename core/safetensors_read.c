@@ -45,7 +45,7 @@ static int64_t bounded_integer(json_t *value, int64_t max)
 }
 
 static int parse_tensor(const char *name, const char *tname, json_t *entry, uint64_t data_size,
-                        StTensor *t, char *err, size_t err_size)
+                        CantusSafetensorsReadTensor *t, char *err, size_t err_size)
 {
     if (!json_is_object(entry)) {
         cantus_model_error(err, err_size, name, "tensor '%s' is not a JSON object", tname);
@@ -130,14 +130,14 @@ static int parse_tensor(const char *name, const char *tname, json_t *entry, uint
 
 static int compare_begin(const void *a, const void *b)
 {
-    const StTensor *x = a, *y = b;
+    const CantusSafetensorsReadTensor *x = a, *y = b;
     return x->begin < y->begin ? -1 : x->begin > y->begin;
 }
 
-static int check_overlaps(const char *name, const StTensor *tensors, int n, char *err,
-                          size_t err_size)
+static int check_overlaps(const char *name, const CantusSafetensorsReadTensor *tensors, int n,
+                          char *err, size_t err_size)
 {
-    StTensor *sorted = malloc((size_t)(n > 0 ? n : 1) * sizeof *sorted);
+    CantusSafetensorsReadTensor *sorted = malloc((size_t)(n > 0 ? n : 1) * sizeof *sorted);
     if (!sorted) {
         cantus_model_error(err, err_size, name, "out of memory while checking tensor offsets");
         return -1;
@@ -145,7 +145,7 @@ static int check_overlaps(const char *name, const StTensor *tensors, int n, char
     memcpy(sorted, tensors, (size_t)n * sizeof *sorted);
     qsort(sorted, (size_t)n, sizeof *sorted, compare_begin);
     int result = 0;
-    const StTensor *previous = NULL;
+    const CantusSafetensorsReadTensor *previous = NULL;
     for (int i = 0; i < n; i++) {
         if (sorted[i].end == sorted[i].begin) continue; /* an empty tensor occupies no bytes */
         if (previous && sorted[i].begin < previous->end) {
@@ -161,8 +161,8 @@ static int check_overlaps(const char *name, const StTensor *tensors, int n, char
     return result;
 }
 
-int st_parse(const unsigned char *bytes, size_t size, const char *name, StFile *out, char *err,
-             size_t err_size)
+int cantus_safetensors_read(const unsigned char *bytes, size_t size, const char *name,
+                            CantusSafetensorsReadFile *out, char *err, size_t err_size)
 {
     memset(out, 0, sizeof *out);
     if (size == 0) {
@@ -231,18 +231,19 @@ int st_parse(const unsigned char *bytes, size_t size, const char *name, StFile *
     if (check_overlaps(name, out->tensors, out->n_tensors, err, err_size) != 0) goto fail;
     return 0;
 fail:
-    st_release(out);
+    cantus_safetensors_read_release(out);
     return -1;
 }
 
-void st_release(StFile *file)
+void cantus_safetensors_read_release(CantusSafetensorsReadFile *file)
 {
     free(file->tensors);
     json_decref(file->root);
     memset(file, 0, sizeof *file);
 }
 
-const StTensor *st_find(const StFile *file, const char *name)
+const CantusSafetensorsReadTensor *
+cantus_safetensors_read_find(const CantusSafetensorsReadFile *file, const char *name)
 {
     for (int i = 0; i < file->n_tensors; i++)
         if (strcmp(file->tensors[i].name, name) == 0) return &file->tensors[i];

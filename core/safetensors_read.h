@@ -14,23 +14,24 @@ typedef struct {
     int ndim;         /* 1 or 2 */
     int64_t shape[2];
     uint64_t begin, end; /* byte offsets into the data section */
-} StTensor;
+} CantusSafetensorsReadTensor;
 
 typedef struct {
     json_t *root;     /* the whole header; owns the names and strings */
     json_t *metadata; /* __metadata__ or NULL */
-    StTensor *tensors;
+    CantusSafetensorsReadTensor *tensors;
     int n_tensors;
     const unsigned char *data; /* the data section inside the caller's bytes */
     uint64_t data_size;
-} StFile;
+} CantusSafetensorsReadFile;
 
 /* Parses and checks bytes[0..size). name is for messages. On failure returns
  * -1 with one sentence in err and nothing to release. */
-int st_parse(const unsigned char *bytes, size_t size, const char *name, StFile *out, char *err,
-             size_t err_size);
-void st_release(StFile *file);
+int cantus_safetensors_read(const unsigned char *bytes, size_t size, const char *name,
+                            CantusSafetensorsReadFile *out, char *err, size_t err_size);
+void cantus_safetensors_read_release(CantusSafetensorsReadFile *file);
 
-const StTensor *st_find(const StFile *file, const char *name);
+const CantusSafetensorsReadTensor *
+cantus_safetensors_read_find(const CantusSafetensorsReadFile *file, const char *name);
 
 #endif

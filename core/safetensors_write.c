@@ -31,16 +31,16 @@ static void set_error(char *err, size_t err_size, const char *fmt, ...)
     va_end(ap);
 }
 
-static size_t tensor_elements(const CantusTensorRef *t)
+static size_t tensor_elements(const CantusSafetensorsWriteTensor *t)
 {
     return (size_t)t->rows * (size_t)(t->cols > 0 ? t->cols : 1);
 }
 
-static int check_tensors(const char *path, const CantusTensorRef *tensors, int n_tensors, char *err,
-                         size_t err_size)
+static int check_tensors(const char *path, const CantusSafetensorsWriteTensor *tensors,
+                         int n_tensors, char *err, size_t err_size)
 {
     for (int i = 0; i < n_tensors; i++) {
-        const CantusTensorRef *t = &tensors[i];
+        const CantusSafetensorsWriteTensor *t = &tensors[i];
         if (!t->name || !*t->name || strcmp(t->name, "__metadata__") == 0) {
             set_error(err, err_size, "cannot write '%s': tensor %d has no usable name", path, i);
             return -1;
@@ -62,9 +62,9 @@ static int check_tensors(const char *path, const CantusTensorRef *tensors, int n
 }
 
 /* The header JSON, padded with spaces to a multiple of 8 bytes. */
-static char *build_header(const char *path, const CantusTensorRef *tensors, int n_tensors,
-                          const CantusMetaEntry *meta, int n_meta, size_t *out_len, char *err,
-                          size_t err_size)
+static char *build_header(const char *path, const CantusSafetensorsWriteTensor *tensors,
+                          int n_tensors, const CantusSafetensorsWriteMeta *meta, int n_meta,
+                          size_t *out_len, char *err, size_t err_size)
 {
     json_t *root = json_object();
     json_t *metadata = json_object();
@@ -82,7 +82,7 @@ static char *build_header(const char *path, const CantusTensorRef *tensors, int 
 
     uint64_t offset = 0;
     for (int i = 0; ok && i < n_tensors; i++) {
-        const CantusTensorRef *t = &tensors[i];
+        const CantusSafetensorsWriteTensor *t = &tensors[i];
         uint64_t bytes = (uint64_t)tensor_elements(t) * 4u;
         json_t *shape = t->cols > 0 ? json_pack("[II]", (json_int_t)t->rows, (json_int_t)t->cols)
                                     : json_pack("[I]", (json_int_t)t->rows);
@@ -153,7 +153,7 @@ static int write_floats_le(int fd, const float *data, size_t count)
 }
 
 static int write_contents(int fd, const char *header, size_t header_len,
-                          const CantusTensorRef *tensors, int n_tensors)
+                          const CantusSafetensorsWriteTensor *tensors, int n_tensors)
 {
     unsigned char len_le[8];
     for (int i = 0; i < 8; i++)
@@ -189,8 +189,9 @@ static void fsync_directory(const char *dir)
     }
 }
 
-int cantus_safetensors_write(const char *path, const CantusTensorRef *tensors, int n_tensors,
-                             const CantusMetaEntry *meta, int n_meta, char *err, size_t err_size)
+int cantus_safetensors_write(const char *path, const CantusSafetensorsWriteTensor *tensors,
+                             int n_tensors, const CantusSafetensorsWriteMeta *meta, int n_meta,
+                             char *err, size_t err_size)
 {
     if (!path || !*path || n_tensors < 0 || n_meta < 0 || (n_tensors > 0 && !tensors) ||
         (n_meta > 0 && !meta)) {

@@ -26,11 +26,11 @@ typedef struct {
     char path[128];
     float w_ih[2][4 * H * V], w_hh[2][4 * H * H], b_ih[2][4 * H], b_hh[2][4 * H];
     float fc_w[V * H], fc_b[V];
-    CantusTensorRef refs[4 * L + 2];
+    CantusSafetensorsWriteTensor refs[4 * L + 2];
     int n_refs;
 } Fixture;
 
-static const CantusMetaEntry meta[] = {
+static const CantusSafetensorsWriteMeta meta[] = {
     {"cantus.format", "1"},
     {"cantus.note_low", "50"},
     {"cantus.note_high", "59"},
@@ -64,7 +64,7 @@ static int setup(void **state)
         for (int i = 0; i < 4; i++) {
             char *name = names[4 * k + i];
             snprintf(name, 32, "lstm.%s_l%d", kinds[i], k);
-            CantusTensorRef r = {name, NULL, 4 * H, 0};
+            CantusSafetensorsWriteTensor r = {name, NULL, 4 * H, 0};
             if (i == 0) {
                 r.data = f->w_ih[k];
                 r.cols = k == 0 ? V : H;
@@ -77,8 +77,8 @@ static int setup(void **state)
             f->refs[f->n_refs++] = r;
         }
     }
-    f->refs[f->n_refs++] = (CantusTensorRef){"fc.weight", f->fc_w, V, H};
-    f->refs[f->n_refs++] = (CantusTensorRef){"fc.bias", f->fc_b, V, 0};
+    f->refs[f->n_refs++] = (CantusSafetensorsWriteTensor){"fc.weight", f->fc_w, V, H};
+    f->refs[f->n_refs++] = (CantusSafetensorsWriteTensor){"fc.bias", f->fc_b, V, 0};
     *state = f;
     return 0;
 }
@@ -206,12 +206,12 @@ static void failure_keeps_existing_target(void **state)
     assert_int_equal(stat(f->path, &before), 0);
 
     /* Bad arguments fail before a file is made. */
-    CantusTensorRef dup[2] = {f->refs[0], f->refs[0]};
+    CantusSafetensorsWriteTensor dup[2] = {f->refs[0], f->refs[0]};
     assert_int_equal(cantus_safetensors_write(f->path, dup, 2, meta, N_META, err, sizeof err), -1);
     assert_non_null(strstr(err, "given twice"));
-    CantusTensorRef bad = {"x", NULL, 3, 0};
+    CantusSafetensorsWriteTensor bad = {"x", NULL, 3, 0};
     assert_int_equal(cantus_safetensors_write(f->path, &bad, 1, NULL, 0, err, sizeof err), -1);
-    CantusMetaEntry bad_utf8 = {"cantus.label", "\xff\xfe"};
+    CantusSafetensorsWriteMeta bad_utf8 = {"cantus.label", "\xff\xfe"};
     assert_int_equal(
         cantus_safetensors_write(f->path, f->refs, f->n_refs, &bad_utf8, 1, err, sizeof err), -1);
     assert_non_null(strstr(err, "JSON header"));
