@@ -91,9 +91,9 @@ CantusModel *cantus_model_load_memory(const void *data, size_t size, const char 
         goto fail;
     }
     /* The header JSON stays: it owns the tensor names and metadata strings. */
-    m->header = f.root;
+    m->header = f.header;
     m->metadata = f.metadata;
-    f.root = NULL;
+    f.header = (CantusJson){0};
     cantus_safetensors_read_release(&f);
     return m;
 fail:
@@ -153,7 +153,7 @@ void cantus_model_free(CantusModel *model)
     if (!model) return;
     free((void *)model->packed.base);
     free(model->original);
-    json_decref(model->header);
+    cantus_json_free(&model->header);
     free(model);
 }
 
@@ -164,8 +164,9 @@ const CantusModelInfo *cantus_model_info(const CantusModel *model)
 
 const char *cantus_model_metadata(const CantusModel *model, const char *key)
 {
-    if (!model || !model->metadata || !key) return NULL;
-    return json_string_value(json_object_get(model->metadata, key));
+    if (!model || !key) return NULL;
+    return cantus_json_string(&model->header,
+                              cantus_json_object_get(&model->header, model->metadata, key));
 }
 
 const float *cantus_model_tensor(const CantusModel *model, const char *name, int *rows, int *cols)

@@ -21,12 +21,11 @@ static const char *const lstm_kinds[4] = {"weight_ih", "weight_hh", "bias_ih", "
 static int metadata_int(const CantusSafetensorsReadFile *f, const char *name, const char *key,
                         int lo, int hi, int *out, char *err, size_t err_size)
 {
-    json_t *value = f->metadata ? json_object_get(f->metadata, key) : NULL;
-    if (!value) {
+    const char *s = cantus_safetensors_read_metadata(f, key);
+    if (!s) {
         cantus_model_error(err, err_size, name, "required metadata key '%s' is missing", key);
         return -1;
     }
-    const char *s = json_string_value(value);
     char *end = NULL;
     errno = 0;
     long v = strtol(s, &end, 10);
@@ -44,15 +43,14 @@ static int metadata_int(const CantusSafetensorsReadFile *f, const char *name, co
 int cantus_check_metadata(const CantusSafetensorsReadFile *f, const char *name,
                           CantusModelInfo *info, char *err, size_t err_size)
 {
-    json_t *format = f->metadata ? json_object_get(f->metadata, "cantus.format") : NULL;
+    const char *format = cantus_safetensors_read_metadata(f, "cantus.format");
     if (!format) {
         cantus_model_error(err, err_size, name, "required metadata key 'cantus.format' is missing");
         return -1;
     }
-    if (strcmp(json_string_value(format), "1") != 0) {
+    if (strcmp(format, "1") != 0) {
         cantus_model_error(err, err_size, name,
-                           "metadata key 'cantus.format' is '%s', expected '1'",
-                           json_string_value(format));
+                           "metadata key 'cantus.format' is '%s', expected '1'", format);
         return -1;
     }
     if (metadata_int(f, name, "cantus.note_low", 0, 127, &info->note_low, err, err_size) ||
