@@ -10,7 +10,7 @@ set -euo pipefail
 so=$1
 allowed=(libc.so.6 libm.so.6)
 if [ "${2:-}" = --sanitized ]; then
-    allowed+=(libasan.so.8 libubsan.so.1 libstdc++.so.6 libgcc_s.so.1)
+    allowed+=(libasan.so.8 libubsan.so.1) # gcc's; clang links them statically
 fi
 
 if command -v readelf >/dev/null; then
