@@ -19,7 +19,11 @@
  *     header uses integers only, so a caller reports it as not an integer.
  *   - Nesting deeper than CANTUS_JSON_MAX_DEPTH containers, or a text over
  *     CANTUS_JSON_MAX_TEXT bytes, is refused.
- *   - Whitespace may surround the value; anything else after it is an error.
+ *   - Whitespace may surround the value; anything else after it is an error,
+ *     a NUL byte too (jansson stopped reading at one; the format pads the
+ *     header with spaces).
+ *   - Numbers have no range: 1e99999 or a 30-digit integer is a valid
+ *     CANTUS_JSON_NUMBER (jansson refused both as "overflow").
  */
 #ifndef CANTUS_JSON_H
 #define CANTUS_JSON_H

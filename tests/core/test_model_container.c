@@ -151,6 +151,32 @@ static void bad_json_quoting_a_newline(void **unused)
     tm_free(m);
 }
 
+/* The format pads the header with spaces; a NUL there (which jansson took
+ * for the end of the text) is refused, as in safetensors' own reader. */
+static void header_padded_with_nul(void **unused)
+{
+    (void)unused;
+    TestModel *m = one_layer();
+    char *text = json_dumps(m->header, JSON_COMPACT | JSON_PRESERVE_ORDER);
+    char *padded_text = NULL;
+    assert_true(asprintf(&padded_text, "%s        ", text) > 0);
+    size_t size;
+    unsigned char *bytes = tm_bytes_with_header(m, padded_text, &size);
+    char err[CANTUS_ERROR_SIZE] = "";
+    CantusModel *model = cantus_model_load_memory(bytes, size, NAME, err, sizeof err);
+    if (!model) fail_msg("space padding refused: %s", err);
+    cantus_model_free(model);
+    uint64_t len = 0;
+    for (int i = 7; i >= 0; i--)
+        len = len << 8 | bytes[i];
+    bytes[8 + len - 1] = '\0';
+    expect_bytes_fail(bytes, size, "header is not valid JSON (unexpected byte 0x00", NULL);
+    free(bytes);
+    free(padded_text);
+    free(text);
+    tm_free(m);
+}
+
 static void header_not_an_object(void **unused)
 {
     (void)unused;
@@ -294,6 +320,7 @@ int main(void)
         cmocka_unit_test(not_a_safetensors_file),
         cmocka_unit_test(bad_json),
         cmocka_unit_test(bad_json_quoting_a_newline),
+        cmocka_unit_test(header_padded_with_nul),
         cmocka_unit_test(header_not_an_object),
         cmocka_unit_test(duplicate_key),
         cmocka_unit_test(metadata_not_object),
