@@ -370,6 +370,20 @@ static int compare_keys(const void *a, const void *b)
     return x->pos < y->pos ? -1 : x->pos > y->pos;
 }
 
+/* "duplicate key '...'" in one line: a key decoded from "\n" must not split
+ * it, and a long one is cut (at a character boundary) after 48 bytes. */
+static void quote_key(CantusJsonError *err, const char *key)
+{
+    char shown[49];
+    size_t n = strlen(key), k = n > 48 ? 48 : n;
+    while (k < n && k > 0 && ((unsigned char)key[k] & 0xc0) == 0x80)
+        k--;
+    for (size_t i = 0; i < k; i++)
+        shown[i] = (unsigned char)key[i] < 0x20 || key[i] == 0x7f ? '?' : key[i];
+    shown[k] = '\0';
+    snprintf(err->text, sizeof err->text, "duplicate key '%s%s'", shown, k < n ? "..." : "");
+}
+
 /* Of all keys that repeat one before them in the same object, the first in
  * the text is reported (where a streaming parser would have stopped). */
 static int check_duplicates(const CantusJson *doc, uint32_t max_members, CantusJsonError *err)
@@ -391,9 +405,7 @@ static int check_duplicates(const CantusJson *doc, uint32_t max_members, CantusJ
         for (uint32_t j = 1; j < n; j++) {
             if (strcmp(keys[j].key, keys[j - 1].key) != 0) continue;
             if (found < 0 || keys[j].pos < err->pos) {
-                /* Long keys are cut; the message is one sentence. */
-                snprintf(err->text, sizeof err->text, "duplicate key '%.48s%s'", keys[j].key,
-                         strlen(keys[j].key) > 48 ? "..." : "");
+                quote_key(err, keys[j].key);
                 err->pos = keys[j].pos;
                 found = 0;
             }

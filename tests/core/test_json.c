@@ -344,6 +344,17 @@ static void duplicate_keys(void **unused)
     assert_int_equal(cantus_json_parse(text, strlen(text), &doc, &err), -1);
     assert_true(strlen(err.text) < sizeof err.text - 1);
     assert_non_null(strstr(err.text, "...'"));
+    /* A key holding a newline or a tab is quoted on one line. */
+    parse_fails("{\"a\\nb\\t\":1,\"a\\nb\\t\":2}", "duplicate key 'a?b?'", 12);
+    /* A long key is cut between characters, not inside one (2-byte 'é'). */
+    char accents[128] = "{\"x"; /* byte 48 of the key is inside an 'é' */
+    for (int i = 0; i < 30; i++)
+        strcat(accents, "\xc3\xa9");
+    char twice[300];
+    snprintf(twice, sizeof twice, "%s\":1,%s\":2}", accents, accents + 1);
+    assert_int_equal(cantus_json_parse(twice, strlen(twice), &doc, &err), -1);
+    assert_non_null(strstr(err.text, "duplicate key 'x\xc3\xa9"));
+    assert_non_null(strstr(err.text, "\xc3\xa9...'"));
     /* The same key in two objects, or as a value, is no duplicate. */
     doc = parse_ok("{\"a\":{\"a\":\"a\"},\"b\":{\"a\":[\"a\",\"a\"]}}");
     cantus_json_free(&doc);
