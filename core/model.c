@@ -18,8 +18,8 @@
 #include "safetensors_read.h"
 /* Copies every tensor out of the file (little-endian F32) and checks that
  * each weight is finite and within CANTUS_MAX_WEIGHT. */
-static int copy_tensors(const StFile *f, const char *name, CantusModel *m, char *err,
-                        size_t err_size)
+static int copy_tensors(const CantusSafetensorsReadFile *f, const char *name, CantusModel *m,
+                        char *err, size_t err_size)
 {
     size_t total = 0;
     for (int i = 0; i < f->n_tensors; i++)
@@ -31,7 +31,7 @@ static int copy_tensors(const StFile *f, const char *name, CantusModel *m, char 
     }
     float *cursor = m->original;
     for (int i = 0; i < f->n_tensors; i++) {
-        const StTensor *t = &f->tensors[i];
+        const CantusSafetensorsReadTensor *t = &f->tensors[i];
         size_t n = (t->end - t->begin) / 4;
         const unsigned char *src = f->data + t->begin;
         for (size_t j = 0; j < n; j++) {
@@ -72,13 +72,13 @@ CantusModel *cantus_model_load_memory(const void *data, size_t size, const char 
         cantus_model_error(err, err_size, name, "no bytes were given");
         return NULL;
     }
-    StFile f;
-    if (st_parse(data, size, name, &f, err, err_size) != 0) return NULL;
+    CantusSafetensorsReadFile f;
+    if (cantus_safetensors_read(data, size, name, &f, err, err_size) != 0) return NULL;
 
     CantusModel *m = calloc(1, sizeof *m);
     if (!m) {
         cantus_model_error(err, err_size, name, "out of memory");
-        st_release(&f);
+        cantus_safetensors_read_release(&f);
         return NULL;
     }
     if (cantus_check_metadata(&f, name, &m->info, err, err_size) ||
@@ -91,13 +91,13 @@ CantusModel *cantus_model_load_memory(const void *data, size_t size, const char 
         goto fail;
     }
     /* The header JSON stays: it owns the tensor names and metadata strings. */
-    m->header = f.root;
+    m->header = f.header;
     m->metadata = f.metadata;
-    f.root = NULL;
-    st_release(&f);
+    f.header = (CantusJson){0};
+    cantus_safetensors_read_release(&f);
     return m;
 fail:
-    st_release(&f);
+    cantus_safetensors_read_release(&f);
     free(m->original);
     free(m);
     return NULL;
@@ -153,7 +153,7 @@ void cantus_model_free(CantusModel *model)
     if (!model) return;
     free((void *)model->packed.base);
     free(model->original);
-    json_decref(model->header);
+    cantus_json_free(&model->header);
     free(model);
 }
 
@@ -164,8 +164,9 @@ const CantusModelInfo *cantus_model_info(const CantusModel *model)
 
 const char *cantus_model_metadata(const CantusModel *model, const char *key)
 {
-    if (!model || !model->metadata || !key) return NULL;
-    return json_string_value(json_object_get(model->metadata, key));
+    if (!model || !key) return NULL;
+    return cantus_json_string(&model->header,
+                              cantus_json_object_get(&model->header, model->metadata, key));
 }
 
 const float *cantus_model_tensor(const CantusModel *model, const char *name, int *rows, int *cols)

@@ -18,15 +18,14 @@
 static const char *const lstm_kinds[4] = {"weight_ih", "weight_hh", "bias_ih", "bias_hh"};
 
 /* A metadata integer: optional '-', then digits, nothing else, in [lo, hi]. */
-static int metadata_int(const StFile *f, const char *name, const char *key, int lo, int hi,
-                        int *out, char *err, size_t err_size)
+static int metadata_int(const CantusSafetensorsReadFile *f, const char *name, const char *key,
+                        int lo, int hi, int *out, char *err, size_t err_size)
 {
-    json_t *value = f->metadata ? json_object_get(f->metadata, key) : NULL;
-    if (!value) {
+    const char *s = cantus_safetensors_read_metadata(f, key);
+    if (!s) {
         cantus_model_error(err, err_size, name, "required metadata key '%s' is missing", key);
         return -1;
     }
-    const char *s = json_string_value(value);
     char *end = NULL;
     errno = 0;
     long v = strtol(s, &end, 10);
@@ -41,18 +40,17 @@ static int metadata_int(const StFile *f, const char *name, const char *key, int 
     return 0;
 }
 
-int cantus_check_metadata(const StFile *f, const char *name, CantusModelInfo *info, char *err,
-                          size_t err_size)
+int cantus_check_metadata(const CantusSafetensorsReadFile *f, const char *name,
+                          CantusModelInfo *info, char *err, size_t err_size)
 {
-    json_t *format = f->metadata ? json_object_get(f->metadata, "cantus.format") : NULL;
+    const char *format = cantus_safetensors_read_metadata(f, "cantus.format");
     if (!format) {
         cantus_model_error(err, err_size, name, "required metadata key 'cantus.format' is missing");
         return -1;
     }
-    if (strcmp(json_string_value(format), "1") != 0) {
+    if (strcmp(format, "1") != 0) {
         cantus_model_error(err, err_size, name,
-                           "metadata key 'cantus.format' is '%s', expected '1'",
-                           json_string_value(format));
+                           "metadata key 'cantus.format' is '%s', expected '1'", format);
         return -1;
     }
     if (metadata_int(f, name, "cantus.note_low", 0, 127, &info->note_low, err, err_size) ||
@@ -110,7 +108,8 @@ static int lstm_layer_of(const char *tname, int *kind)
     return -1;
 }
 
-int cantus_check_layers(const StFile *f, const char *name, int *layers, char *err, size_t err_size)
+int cantus_check_layers(const CantusSafetensorsReadFile *f, const char *name, int *layers,
+                        char *err, size_t err_size)
 {
     bool seen[CANTUS_MAX_LAYERS][4] = {{false}};
     int top = -1;
@@ -151,10 +150,11 @@ int cantus_check_layers(const StFile *f, const char *name, int *layers, char *er
     return 0;
 }
 
-static const StTensor *require(const StFile *f, const char *name, const char *tname, char *err,
-                               size_t err_size)
+static const CantusSafetensorsReadTensor *require(const CantusSafetensorsReadFile *f,
+                                                  const char *name, const char *tname, char *err,
+                                                  size_t err_size)
 {
-    const StTensor *t = st_find(f, tname);
+    const CantusSafetensorsReadTensor *t = cantus_safetensors_read_find(f, tname);
     if (!t) cantus_model_error(err, err_size, name, "tensor '%s' is missing", tname);
     return t;
 }
@@ -167,8 +167,8 @@ static void format_shape(char *buf, size_t size, int ndim, const int64_t *shape)
         snprintf(buf, size, "[%lld, %lld]", (long long)shape[0], (long long)shape[1]);
 }
 
-static int expect_shape(const StTensor *t, const char *name, int ndim, int64_t rows, int64_t cols,
-                        char *err, size_t err_size)
+static int expect_shape(const CantusSafetensorsReadTensor *t, const char *name, int ndim,
+                        int64_t rows, int64_t cols, char *err, size_t err_size)
 {
     if (t->ndim == ndim && t->shape[0] == rows && (ndim == 1 || t->shape[1] == cols)) return 0;
     char got[64], want[64];
@@ -210,28 +210,31 @@ static int64_t winner(const Votes *v)
     return best < 0 ? -1 : v->value[best];
 }
 
-static const StTensor *layer_tensor(const StFile *f, const char *kind, int k)
+static const CantusSafetensorsReadTensor *layer_tensor(const CantusSafetensorsReadFile *f,
+                                                       const char *kind, int k)
 {
     char tname[64];
     snprintf(tname, sizeof tname, "lstm.%s_l%d", kind, k);
-    return st_find(f, tname);
+    return cantus_safetensors_read_find(f, tname);
 }
 
-static void vote_gate_rows(Votes *h, const StTensor *t)
+static void vote_gate_rows(Votes *h, const CantusSafetensorsReadTensor *t)
 {
     if (t->shape[0] % 4 == 0) vote(h, t->shape[0] / 4);
 }
 
-int cantus_check_shapes(const StFile *f, const char *name, CantusModelInfo *info, char *err,
-                        size_t err_size)
+int cantus_check_shapes(const CantusSafetensorsReadFile *f, const char *name, CantusModelInfo *info,
+                        char *err, size_t err_size)
 {
-    const StTensor *fcw = require(f, name, "fc.weight", err, err_size);
-    const StTensor *fcb = fcw ? require(f, name, "fc.bias", err, err_size) : NULL;
+    const CantusSafetensorsReadTensor *fcw = require(f, name, "fc.weight", err, err_size);
+    const CantusSafetensorsReadTensor *fcb =
+        fcw ? require(f, name, "fc.bias", err, err_size) : NULL;
     if (!fcb) return -1;
 
     Votes hv = {0}, vv = {0};
     for (int k = 0; k < info->layers; k++) {
-        const StTensor *ih = layer_tensor(f, "weight_ih", k), *hh = layer_tensor(f, "weight_hh", k);
+        const CantusSafetensorsReadTensor *ih = layer_tensor(f, "weight_ih", k),
+                                          *hh = layer_tensor(f, "weight_hh", k);
         vote_gate_rows(&hv, ih);
         vote_gate_rows(&hv, hh);
         vote_gate_rows(&hv, layer_tensor(f, "bias_ih", k));
@@ -263,13 +266,17 @@ int cantus_check_shapes(const StFile *f, const char *name, CantusModelInfo *info
         char tname[64];
         int64_t in = k == 0 ? V : H;
         snprintf(tname, sizeof tname, "lstm.weight_ih_l%d", k);
-        if (expect_shape(st_find(f, tname), name, 2, 4 * H, in, err, err_size)) return -1;
+        if (expect_shape(cantus_safetensors_read_find(f, tname), name, 2, 4 * H, in, err, err_size))
+            return -1;
         snprintf(tname, sizeof tname, "lstm.weight_hh_l%d", k);
-        if (expect_shape(st_find(f, tname), name, 2, 4 * H, H, err, err_size)) return -1;
+        if (expect_shape(cantus_safetensors_read_find(f, tname), name, 2, 4 * H, H, err, err_size))
+            return -1;
         snprintf(tname, sizeof tname, "lstm.bias_ih_l%d", k);
-        if (expect_shape(st_find(f, tname), name, 1, 4 * H, 0, err, err_size)) return -1;
+        if (expect_shape(cantus_safetensors_read_find(f, tname), name, 1, 4 * H, 0, err, err_size))
+            return -1;
         snprintf(tname, sizeof tname, "lstm.bias_hh_l%d", k);
-        if (expect_shape(st_find(f, tname), name, 1, 4 * H, 0, err, err_size)) return -1;
+        if (expect_shape(cantus_safetensors_read_find(f, tname), name, 1, 4 * H, 0, err, err_size))
+            return -1;
     }
     if (expect_shape(fcw, name, 2, V, H, err, err_size)) return -1;
     if (expect_shape(fcb, name, 1, V, 0, err, err_size)) return -1;

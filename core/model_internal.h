@@ -3,8 +3,7 @@
 #ifndef CANTUS_MODEL_INTERNAL_H
 #define CANTUS_MODEL_INTERNAL_H
 
-#include <jansson.h>
-
+#include "json.h"
 #include "model.h"
 
 /* Matrices for the step are stored in row panels: rows [r0, r0 + w) of a
@@ -39,7 +38,7 @@ typedef struct {
 } CantusPacked;
 
 typedef struct {
-    const char *name; /* owned by the model's JSON header */
+    const char *name; /* owned by the model's header */
     int rows, cols;   /* cols is 1 for a vector */
     const float *data;
 } CantusTensor;
@@ -48,8 +47,8 @@ typedef struct {
 
 struct CantusModel {
     CantusModelInfo info;
-    json_t *header;   /* keeps tensor names and metadata strings alive */
-    json_t *metadata; /* borrowed from header; may be NULL */
+    CantusJson header; /* the file's header: owns tensor names and metadata strings */
+    int metadata;      /* its __metadata__ node, or -1 */
     CantusTensor tensors[CANTUS_MAX_TENSORS];
     int n_tensors;
     float *original; /* the tensors' data, one block */

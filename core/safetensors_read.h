@@ -1,36 +1,44 @@
 /* The container layer of a model file: the safetensors framing and the
  * per-tensor checks that do not depend on what the tensors mean (header
  * length, JSON, dtype, shape, offsets, sizes, overlaps). model.c checks the
- * meaning on top. Internal to core/. */
+ * meaning on top. The header's JSON is read by json.c, no library. Internal
+ * to core/. */
 #ifndef CANTUS_SAFETENSORS_READ_H
 #define CANTUS_SAFETENSORS_READ_H
 
-#include <jansson.h>
 #include <stddef.h>
 #include <stdint.h>
 
+#include "json.h"
+
 typedef struct {
-    const char *name; /* owned by the JSON root */
+    const char *name; /* owned by the header */
     int ndim;         /* 1 or 2 */
     int64_t shape[2];
     uint64_t begin, end; /* byte offsets into the data section */
-} StTensor;
+} CantusSafetensorsReadTensor;
 
 typedef struct {
-    json_t *root;     /* the whole header; owns the names and strings */
-    json_t *metadata; /* __metadata__ or NULL */
-    StTensor *tensors;
+    CantusJson header; /* the parsed header; owns the names and strings */
+    int metadata;      /* the node of __metadata__, or -1 */
+    CantusSafetensorsReadTensor *tensors;
     int n_tensors;
     const unsigned char *data; /* the data section inside the caller's bytes */
     uint64_t data_size;
-} StFile;
+} CantusSafetensorsReadFile;
 
 /* Parses and checks bytes[0..size). name is for messages. On failure returns
  * -1 with one sentence in err and nothing to release. */
-int st_parse(const unsigned char *bytes, size_t size, const char *name, StFile *out, char *err,
-             size_t err_size);
-void st_release(StFile *file);
+int cantus_safetensors_read(const unsigned char *bytes, size_t size, const char *name,
+                            CantusSafetensorsReadFile *out, char *err, size_t err_size);
+void cantus_safetensors_read_release(CantusSafetensorsReadFile *file);
 
-const StTensor *st_find(const StFile *file, const char *name);
+const CantusSafetensorsReadTensor *
+cantus_safetensors_read_find(const CantusSafetensorsReadFile *file, const char *name);
+
+/* A __metadata__ value (every one is a string, checked), or NULL when the key
+ * or the whole __metadata__ is absent. */
+const char *cantus_safetensors_read_metadata(const CantusSafetensorsReadFile *file,
+                                             const char *key);
 
 #endif

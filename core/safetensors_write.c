@@ -11,8 +11,7 @@
  * contiguous; every tensor is F32, so each starts on a 4-byte boundary). */
 #include <errno.h>
 #include <fcntl.h>
-#include <jansson.h>
-#include <stdbool.h>
+#include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,6 +19,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "json.h"
 #include "safetensors_write.h"
 
 static void set_error(char *err, size_t err_size, const char *fmt, ...)
@@ -31,16 +31,16 @@ static void set_error(char *err, size_t err_size, const char *fmt, ...)
     va_end(ap);
 }
 
-static size_t tensor_elements(const CantusTensorRef *t)
+static size_t tensor_elements(const CantusSafetensorsWriteTensor *t)
 {
     return (size_t)t->rows * (size_t)(t->cols > 0 ? t->cols : 1);
 }
 
-static int check_tensors(const char *path, const CantusTensorRef *tensors, int n_tensors, char *err,
-                         size_t err_size)
+static int check_tensors(const char *path, const CantusSafetensorsWriteTensor *tensors,
+                         int n_tensors, char *err, size_t err_size)
 {
     for (int i = 0; i < n_tensors; i++) {
-        const CantusTensorRef *t = &tensors[i];
+        const CantusSafetensorsWriteTensor *t = &tensors[i];
         if (!t->name || !*t->name || strcmp(t->name, "__metadata__") == 0) {
             set_error(err, err_size, "cannot write '%s': tensor %d has no usable name", path, i);
             return -1;
@@ -61,60 +61,114 @@ static int check_tensors(const char *path, const CantusTensorRef *tensors, int n
     return 0;
 }
 
-/* The header JSON, padded with spaces to a multiple of 8 bytes. */
-static char *build_header(const char *path, const CantusTensorRef *tensors, int n_tensors,
-                          const CantusMetaEntry *meta, int n_meta, size_t *out_len, char *err,
-                          size_t err_size)
-{
-    json_t *root = json_object();
-    json_t *metadata = json_object();
-    bool ok = root && metadata;
-    for (int i = 0; ok && i < n_meta; i++) {
-        if (!meta[i].key || !meta[i].value) {
-            set_error(err, err_size, "cannot write '%s': metadata entry %d is NULL", path, i);
-            json_decref(metadata);
-            json_decref(root);
-            return NULL;
-        }
-        ok = json_object_set_new(metadata, meta[i].key, json_string(meta[i].value)) == 0;
-    }
-    if (ok && n_meta > 0) ok = json_object_set(root, "__metadata__", metadata) == 0;
+/* Appends to a header being built; a first pass with out == NULL counts. */
+typedef struct {
+    char *out;
+    size_t len;
+} Header;
 
+static void put(Header *h, const char *text)
+{
+    size_t n = strlen(text);
+    if (h->out) memcpy(h->out + h->len, text, n);
+    h->len += n;
+}
+
+/* -1 when s is not valid UTF-8. */
+static int put_string(Header *h, const char *s)
+{
+    size_t n = cantus_json_write_string(h->out ? h->out + h->len : NULL, s);
+    if (n == (size_t)-1) return -1;
+    h->len += n;
+    return 0;
+}
+
+/* The compact JSON the format expects, keys in the order given:
+ * {"__metadata__":{"k":"v",...},"name":{"dtype":"F32","shape":[r,c],
+ * "data_offsets":[b,e]},...} (no __metadata__ when there is none). Returns
+ * 0, or -(i + 1) when metadata entry i is not valid UTF-8, or
+ * -(n_meta + i + 1) when tensor i's name is not. */
+static int header_text(Header *h, const CantusSafetensorsWriteTensor *tensors, int n_tensors,
+                       const CantusSafetensorsWriteMeta *meta, int n_meta)
+{
+    put(h, "{");
+    if (n_meta > 0) {
+        put(h, "\"__metadata__\":{");
+        for (int i = 0; i < n_meta; i++) {
+            if (i > 0) put(h, ",");
+            if (put_string(h, meta[i].key) != 0) return -(i + 1);
+            put(h, ":");
+            if (put_string(h, meta[i].value) != 0) return -(i + 1);
+        }
+        put(h, "}");
+    }
     uint64_t offset = 0;
-    for (int i = 0; ok && i < n_tensors; i++) {
-        const CantusTensorRef *t = &tensors[i];
+    for (int i = 0; i < n_tensors; i++) {
+        const CantusSafetensorsWriteTensor *t = &tensors[i];
         uint64_t bytes = (uint64_t)tensor_elements(t) * 4u;
-        json_t *shape = t->cols > 0 ? json_pack("[II]", (json_int_t)t->rows, (json_int_t)t->cols)
-                                    : json_pack("[I]", (json_int_t)t->rows);
-        json_t *entry = json_pack("{s:s, s:o, s:[II]}", "dtype", "F32", "shape", shape,
-                                  "data_offsets", (json_int_t)offset, (json_int_t)(offset + bytes));
-        ok = entry && json_object_set_new(root, t->name, entry) == 0;
+        char numbers[128];
+        if (n_meta > 0 || i > 0) put(h, ",");
+        if (put_string(h, t->name) != 0) return -(n_meta + i + 1);
+        if (t->cols > 0)
+            snprintf(numbers, sizeof numbers,
+                     ":{\"dtype\":\"F32\",\"shape\":[%d,%d],\"data_offsets\":[%" PRIu64 ",%" PRIu64
+                     "]}",
+                     t->rows, t->cols, offset, offset + bytes);
+        else
+            snprintf(numbers, sizeof numbers,
+                     ":{\"dtype\":\"F32\",\"shape\":[%d],\"data_offsets\":[%" PRIu64 ",%" PRIu64
+                     "]}",
+                     t->rows, offset, offset + bytes);
+        put(h, numbers);
         offset += bytes;
     }
-    json_decref(metadata);
+    put(h, "}");
+    return 0;
+}
 
-    char *text = ok ? json_dumps(root, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
-    json_decref(root);
-    if (!text) {
-        set_error(err, err_size,
-                  "cannot write '%s': the JSON header could not be built (invalid UTF-8 in a name "
-                  "or value, or out of memory)",
-                  path);
+/* The header JSON, padded with spaces to a multiple of 8 bytes. */
+static char *build_header(const char *path, const CantusSafetensorsWriteTensor *tensors,
+                          int n_tensors, const CantusSafetensorsWriteMeta *meta, int n_meta,
+                          size_t *out_len, char *err, size_t err_size)
+{
+    for (int i = 0; i < n_meta; i++) {
+        if (!meta[i].key || !meta[i].value) {
+            set_error(err, err_size, "cannot write '%s': metadata entry %d is NULL", path, i);
+            return NULL;
+        }
+        for (int j = 0; j < i; j++) {
+            if (strcmp(meta[j].key, meta[i].key) == 0) {
+                set_error(err, err_size, "cannot write '%s': metadata key '%s' is given twice",
+                          path, meta[i].key);
+                return NULL;
+            }
+        }
+    }
+    Header count = {NULL, 0};
+    int bad = header_text(&count, tensors, n_tensors, meta, n_meta);
+    if (bad < 0) {
+        if (-bad <= n_meta)
+            set_error(err, err_size,
+                      "cannot write '%s': metadata entry %d is not valid UTF-8, which the JSON "
+                      "header needs",
+                      path, -bad - 1);
+        else
+            set_error(err, err_size,
+                      "cannot write '%s': tensor %d's name is not valid UTF-8, which the JSON "
+                      "header needs",
+                      path, -bad - 1 - n_meta);
         return NULL;
     }
-    size_t len = strlen(text);
-    size_t padded = (len + 7u) & ~(size_t)7u;
-    char *out = malloc(padded);
-    if (!out) {
-        free(text);
+    size_t padded = (count.len + 7u) & ~(size_t)7u;
+    Header h = {malloc(padded), 0};
+    if (!h.out) {
         set_error(err, err_size, "cannot write '%s': out of memory", path);
         return NULL;
     }
-    memcpy(out, text, len);
-    memset(out + len, ' ', padded - len);
-    free(text);
+    header_text(&h, tensors, n_tensors, meta, n_meta);
+    memset(h.out + h.len, ' ', padded - h.len);
     *out_len = padded;
-    return out;
+    return h.out;
 }
 
 static int write_all(int fd, const void *data, size_t size)
@@ -153,7 +207,7 @@ static int write_floats_le(int fd, const float *data, size_t count)
 }
 
 static int write_contents(int fd, const char *header, size_t header_len,
-                          const CantusTensorRef *tensors, int n_tensors)
+                          const CantusSafetensorsWriteTensor *tensors, int n_tensors)
 {
     unsigned char len_le[8];
     for (int i = 0; i < 8; i++)
@@ -189,8 +243,9 @@ static void fsync_directory(const char *dir)
     }
 }
 
-int cantus_safetensors_write(const char *path, const CantusTensorRef *tensors, int n_tensors,
-                             const CantusMetaEntry *meta, int n_meta, char *err, size_t err_size)
+int cantus_safetensors_write(const char *path, const CantusSafetensorsWriteTensor *tensors,
+                             int n_tensors, const CantusSafetensorsWriteMeta *meta, int n_meta,
+                             char *err, size_t err_size)
 {
     if (!path || !*path || n_tensors < 0 || n_meta < 0 || (n_tensors > 0 && !tensors) ||
         (n_meta > 0 && !meta)) {

@@ -18,12 +18,12 @@ typedef struct {
     const float *data; /* row-major, rows * cols floats */
     int rows;
     int cols; /* 0 for a vector of `rows` elements (shape [rows]) */
-} CantusTensorRef;
+} CantusSafetensorsWriteTensor;
 
 typedef struct {
     const char *key;   /* e.g. "cantus.note_low" */
     const char *value; /* any UTF-8 string; escaped as JSON needs */
-} CantusMetaEntry;
+} CantusSafetensorsWriteMeta;
 
 /* Writes the file atomically: to a temporary file beside path, fsync'd, then
  * renamed over path, so a crash or full disk never leaves a half-written
@@ -31,8 +31,9 @@ typedef struct {
  * sentence in err. Tensors are laid out in the order given, back to back
  * (the format allows no holes between them), F32 little-endian; the JSON
  * header is padded with spaces so the data section starts 8-byte aligned. */
-int cantus_safetensors_write(const char *path, const CantusTensorRef *tensors, int n_tensors,
-                             const CantusMetaEntry *meta, int n_meta, char *err, size_t err_size);
+int cantus_safetensors_write(const char *path, const CantusSafetensorsWriteTensor *tensors,
+                             int n_tensors, const CantusSafetensorsWriteMeta *meta, int n_meta,
+                             char *err, size_t err_size);
 
 #ifdef __cplusplus
 }

@@ -8,6 +8,13 @@
  * out of range, REST/HOLD), and a token is sampled at several temperatures.
  * A loaded model promises finite weights, so its logits must be finite: a
  * NaN here would reach the sampler on the audio thread.
+ *
+ * The header (as its length says, or all bytes after the length when it says
+ * more) also goes straight into core's JSON reader (core/json.c), whose
+ * answer is checked against the text itself: every
+ * string is valid UTF-8 without NUL and re-escapes to a JSON string that
+ * reads back the same, every key is found by lookup, every integer is the
+ * one its text says, a refusal names a place inside the text.
  */
 #include <math.h>
 #include <stdint.h>
@@ -15,6 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "json.h"
 #include "lstm.h"
 #include "model.h"
 #include "rng.h"
@@ -102,8 +110,83 @@ static void exercise(const CantusModel *model)
     cantus_state_free(state);
 }
 
+static void check_string(const CantusJson *doc, int node)
+{
+    const char *s = cantus_json_string(doc, node);
+    if (!s || strlen(s) != doc->nodes[node].count) fail("a JSON string's length is wrong", node, 0);
+    size_t n = cantus_json_write_string(NULL, s);
+    if (n == (size_t)-1) fail("the JSON reader returned a string that is not UTF-8", node, 0);
+    char *text = malloc(n + 2);
+    if (!text) abort();
+    text[0] = '[';
+    cantus_json_write_string(text + 1, s);
+    text[n + 1] = ']';
+    CantusJson again;
+    CantusJsonError err;
+    if (cantus_json_parse(text, n + 2, &again, &err) != 0 ||
+        strcmp(cantus_json_string(&again, cantus_json_first(&again, 0)), s) != 0)
+        fail("a JSON string did not survive escaping and reading back", node, 0);
+    cantus_json_free(&again);
+    free(text);
+}
+
+static void check_json(const char *text, size_t len)
+{
+    CantusJson doc;
+    CantusJsonError err = {"", 0};
+    if (cantus_json_parse(text, len, &doc, &err) != 0) {
+        if (doc.nodes || !err.text[0] || strchr(err.text, '\n') || err.pos > len)
+            fail("a JSON refusal gave no reason or a place outside the text", (int)err.pos, 0);
+        return;
+    }
+    if (doc.n_nodes < 1) fail("an accepted JSON text has no nodes", 0, 0);
+    for (uint32_t i = 0; i < doc.n_nodes; i++) {
+        const CantusJsonNode *n = &doc.nodes[i];
+        if (n->pos >= len) fail("a JSON node lies outside the text", (int)i, 0);
+        if (n->type == CANTUS_JSON_STRING) check_string(&doc, (int)i);
+        if (n->type == CANTUS_JSON_INTEGER) {
+            /* An int64 is at most 20 characters; the text is not terminated. */
+            char digits[24] = "";
+            size_t k = 0;
+            while (
+                k < sizeof digits - 1 && n->pos + k < len &&
+                (text[n->pos + k] == '-' || (text[n->pos + k] >= '0' && text[n->pos + k] <= '9')))
+                digits[k] = text[n->pos + k], k++;
+            long long v = strtoll(digits, NULL, 10);
+            if (v != n->u.integer) fail("a JSON integer differs from its text", (int)i, 0);
+        }
+        if (n->type == CANTUS_JSON_ARRAY || n->type == CANTUS_JSON_OBJECT) {
+            int count = 0;
+            for (int c = cantus_json_first(&doc, (int)i); c >= 0; c = cantus_json_next(&doc, c)) {
+                if ((uint32_t)c <= i || (uint32_t)c >= doc.n_nodes)
+                    fail("a JSON child index points backwards or outside", (int)i, c);
+                if (n->type == CANTUS_JSON_OBJECT) {
+                    if (!cantus_json_is(&doc, c, CANTUS_JSON_STRING))
+                        fail("a JSON member key is not a string", (int)i, c);
+                    if (cantus_json_object_get(&doc, (int)i, cantus_json_string(&doc, c)) !=
+                        cantus_json_value(c))
+                        fail("a JSON key is not found by lookup (a duplicate kept?)", (int)i, c);
+                }
+                count++;
+            }
+            if (count != cantus_json_size(&doc, (int)i))
+                fail("a JSON container's size differs from its children", (int)i, count);
+        }
+    }
+    cantus_json_free(&doc);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
+    if (size > 8) {
+        /* The header as the length says, or all that follows when it says more. */
+        uint64_t len = 0;
+        for (int i = 7; i >= 0; i--)
+            len = len << 8 | data[i];
+        if (len > size - 8) len = size - 8;
+        if (len <= CANTUS_MAX_HEADER) check_json((const char *)data + 8, (size_t)len);
+    }
+
     char err[CANTUS_ERROR_SIZE];
     err[0] = '\0';
     CantusModel *model = cantus_model_load_memory(data, size, "fuzz.safetensors", err, sizeof err);

@@ -67,7 +67,7 @@ static int write_random_model(const char *path, Shape s)
     CantusRng rng;
     cantus_rng_seed(&rng, 2026u, (uint64_t)H);
     float bound = 1.0f / sqrtf((float)H);
-    CantusTensorRef refs[4 * 8 + 2];
+    CantusSafetensorsWriteTensor refs[4 * 8 + 2];
     char names[4 * 8][32];
     float *buffers[4 * 8 + 2];
     int n = 0;
@@ -76,12 +76,12 @@ static int write_random_model(const char *path, Shape s)
         for (int i = 0; i < 4; i++) {
             int rows = 4 * H, cols = i == 0 ? (k == 0 ? V : H) : i == 1 ? H : 0;
             snprintf(names[n], sizeof names[n], "lstm.%s_l%d", kinds[i], k);
-            refs[n] = (CantusTensorRef){names[n], NULL, rows, cols};
+            refs[n] = (CantusSafetensorsWriteTensor){names[n], NULL, rows, cols};
             n++;
         }
     }
-    refs[n++] = (CantusTensorRef){"fc.weight", NULL, V, H};
-    refs[n++] = (CantusTensorRef){"fc.bias", NULL, V, 0};
+    refs[n++] = (CantusSafetensorsWriteTensor){"fc.weight", NULL, V, H};
+    refs[n++] = (CantusSafetensorsWriteTensor){"fc.bias", NULL, V, 0};
     for (int i = 0; i < n; i++) {
         size_t count = (size_t)refs[i].rows * (size_t)(refs[i].cols ? refs[i].cols : 1);
         buffers[i] = malloc(count * sizeof(float));
@@ -93,7 +93,7 @@ static int write_random_model(const char *path, Shape s)
     snprintf(high, sizeof high, "%d", 24 + V - 3);
     snprintf(rest, sizeof rest, "%d", V - 2);
     snprintf(hold, sizeof hold, "%d", V - 1);
-    CantusMetaEntry meta[] = {
+    CantusSafetensorsWriteMeta meta[] = {
         {"cantus.format", "1"},
         {"cantus.note_low", "24"},
         {"cantus.note_high", high},

@@ -61,6 +61,7 @@ static void header_length_past_end(void **unused)
     expect_bytes_fail(bytes, sizeof bytes, "runs past the end of the file", "64");
 }
 
+/* A header length beyond any header and beyond the file is no model's. */
 static void header_length_over_cap(void **unused)
 {
     (void)unused;
@@ -68,10 +69,61 @@ static void header_length_over_cap(void **unused)
     uint64_t len = (uint64_t)CANTUS_MAX_HEADER + 8;
     for (int i = 0; i < 8; i++)
         bytes[i] = (unsigned char)(len >> (8 * i));
-    expect_bytes_fail(bytes, sizeof bytes, "header length", "outside 2..1048576");
+    bytes[8] = '{';
+    expect_bytes_fail(bytes, sizeof bytes, "not a safetensors model file", NULL);
     /* A length with the top bit set must not wrap around either. */
     memset(bytes, 0xff, 8);
-    expect_bytes_fail(bytes, sizeof bytes, "header length", "outside");
+    expect_bytes_fail(bytes, sizeof bytes, "not a safetensors model file", NULL);
+}
+
+/* A header that is there, in full, but larger than the cap. */
+static void header_over_cap_in_the_file(void **unused)
+{
+    (void)unused;
+    size_t len = (size_t)CANTUS_MAX_HEADER + 8;
+    unsigned char *bytes = malloc(8 + len);
+    for (int i = 0; i < 8; i++)
+        bytes[i] = (unsigned char)((uint64_t)len >> (8 * i));
+    memset(bytes + 8, ' ', len);
+    bytes[8] = '{';
+    bytes[9] = '}';
+    expect_bytes_fail(bytes, 8 + len, "header length 1048584 is over the cap of 1048576 bytes",
+                      NULL);
+    free(bytes);
+}
+
+/* What a user picks by mistake: a MIDI file, a text, a picture, zeros, a
+ * JSON file; the first 8 bytes read as a length no model has, or the header
+ * does not open with '{'. One sentence says so, without the length. */
+static void not_a_safetensors_file(void **unused)
+{
+    (void)unused;
+    static const struct {
+        const char *bytes;
+        size_t size;
+    } files[] = {
+        {"MThd\0\0\0\6\0\1\0\2\1\xe0MTrk\0\0\0\4\0\xff\x2f\0", 26},
+        {"# Cantus\n\nCantus is an LV2 plugin that plays one note per beat.\n", 64},
+        /* the issue's: once "header length 7526676540175443304 is outside ..." */
+        {"hello there\n", 12},
+        {"\x89PNG\r\n\x1a\n\0\0\0\rIHDR", 16},
+        {"\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0", 16},
+        {"{\"__metadata__\": {\"cantus.format\": \"1\"}}", 40},
+        /* a plausible length, then not '{' (whitespace is not allowed) */
+        {"\x04\0\0\0\0\0\0\0 {} ", 12},
+        {"\x04\0\0\0\0\0\0\0[12]", 12},
+        /* a length of 1 or 0 cannot hold "{}" */
+        {"\x01\0\0\0\0\0\0\0{", 9},
+        {"\0\0\0\0\0\0\0\0", 8},
+    };
+    for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
+        char err[CANTUS_ERROR_SIZE] = "";
+        CantusModel *m =
+            cantus_model_load_memory(files[i].bytes, files[i].size, NAME, err, sizeof err);
+        assert_null(m);
+        if (strcmp(err, "model '" NAME "': not a safetensors model file") != 0)
+            fail_msg("file %zu: \"%s\"", i, err);
+    }
 }
 
 static void bad_json(void **unused)
@@ -99,13 +151,39 @@ static void bad_json_quoting_a_newline(void **unused)
     tm_free(m);
 }
 
+/* The format pads the header with spaces; a NUL there (which jansson took
+ * for the end of the text) is refused, as in safetensors' own reader. */
+static void header_padded_with_nul(void **unused)
+{
+    (void)unused;
+    TestModel *m = one_layer();
+    char *text = json_dumps(m->header, JSON_COMPACT | JSON_PRESERVE_ORDER);
+    char *padded_text = NULL;
+    assert_true(asprintf(&padded_text, "%s        ", text) > 0);
+    size_t size;
+    unsigned char *bytes = tm_bytes_with_header(m, padded_text, &size);
+    char err[CANTUS_ERROR_SIZE] = "";
+    CantusModel *model = cantus_model_load_memory(bytes, size, NAME, err, sizeof err);
+    if (!model) fail_msg("space padding refused: %s", err);
+    cantus_model_free(model);
+    uint64_t len = 0;
+    for (int i = 7; i >= 0; i--)
+        len = len << 8 | bytes[i];
+    bytes[8 + len - 1] = '\0';
+    expect_bytes_fail(bytes, size, "header is not valid JSON (unexpected byte 0x00", NULL);
+    free(bytes);
+    free(padded_text);
+    free(text);
+    tm_free(m);
+}
+
 static void header_not_an_object(void **unused)
 {
     (void)unused;
     TestModel *m = one_layer();
     size_t size;
     unsigned char *bytes = tm_bytes_with_header(m, "[1, 2, 3]", &size);
-    expect_bytes_fail(bytes, size, "header is not a JSON object", NULL);
+    expect_bytes_fail(bytes, size, "not a safetensors model file", NULL);
     free(bytes);
     tm_free(m);
 }
@@ -238,8 +316,11 @@ int main(void)
         cmocka_unit_test(truncated_header_length),
         cmocka_unit_test(header_length_past_end),
         cmocka_unit_test(header_length_over_cap),
+        cmocka_unit_test(header_over_cap_in_the_file),
+        cmocka_unit_test(not_a_safetensors_file),
         cmocka_unit_test(bad_json),
         cmocka_unit_test(bad_json_quoting_a_newline),
+        cmocka_unit_test(header_padded_with_nul),
         cmocka_unit_test(header_not_an_object),
         cmocka_unit_test(duplicate_key),
         cmocka_unit_test(metadata_not_object),

@@ -26,11 +26,11 @@ typedef struct {
     char path[128];
     float w_ih[2][4 * H * V], w_hh[2][4 * H * H], b_ih[2][4 * H], b_hh[2][4 * H];
     float fc_w[V * H], fc_b[V];
-    CantusTensorRef refs[4 * L + 2];
+    CantusSafetensorsWriteTensor refs[4 * L + 2];
     int n_refs;
 } Fixture;
 
-static const CantusMetaEntry meta[] = {
+static const CantusSafetensorsWriteMeta meta[] = {
     {"cantus.format", "1"},
     {"cantus.note_low", "50"},
     {"cantus.note_high", "59"},
@@ -64,7 +64,7 @@ static int setup(void **state)
         for (int i = 0; i < 4; i++) {
             char *name = names[4 * k + i];
             snprintf(name, 32, "lstm.%s_l%d", kinds[i], k);
-            CantusTensorRef r = {name, NULL, 4 * H, 0};
+            CantusSafetensorsWriteTensor r = {name, NULL, 4 * H, 0};
             if (i == 0) {
                 r.data = f->w_ih[k];
                 r.cols = k == 0 ? V : H;
@@ -77,8 +77,8 @@ static int setup(void **state)
             f->refs[f->n_refs++] = r;
         }
     }
-    f->refs[f->n_refs++] = (CantusTensorRef){"fc.weight", f->fc_w, V, H};
-    f->refs[f->n_refs++] = (CantusTensorRef){"fc.bias", f->fc_b, V, 0};
+    f->refs[f->n_refs++] = (CantusSafetensorsWriteTensor){"fc.weight", f->fc_w, V, H};
+    f->refs[f->n_refs++] = (CantusSafetensorsWriteTensor){"fc.bias", f->fc_b, V, 0};
     *state = f;
     return 0;
 }
@@ -206,12 +206,12 @@ static void failure_keeps_existing_target(void **state)
     assert_int_equal(stat(f->path, &before), 0);
 
     /* Bad arguments fail before a file is made. */
-    CantusTensorRef dup[2] = {f->refs[0], f->refs[0]};
+    CantusSafetensorsWriteTensor dup[2] = {f->refs[0], f->refs[0]};
     assert_int_equal(cantus_safetensors_write(f->path, dup, 2, meta, N_META, err, sizeof err), -1);
     assert_non_null(strstr(err, "given twice"));
-    CantusTensorRef bad = {"x", NULL, 3, 0};
+    CantusSafetensorsWriteTensor bad = {"x", NULL, 3, 0};
     assert_int_equal(cantus_safetensors_write(f->path, &bad, 1, NULL, 0, err, sizeof err), -1);
-    CantusMetaEntry bad_utf8 = {"cantus.label", "\xff\xfe"};
+    CantusSafetensorsWriteMeta bad_utf8 = {"cantus.label", "\xff\xfe"};
     assert_int_equal(
         cantus_safetensors_write(f->path, f->refs, f->n_refs, &bad_utf8, 1, err, sizeof err), -1);
     assert_non_null(strstr(err, "JSON header"));
@@ -235,6 +235,85 @@ static void failure_keeps_existing_target(void **state)
     cantus_model_free(m);
 }
 
+/* The header is byte for byte what the writer made when it used jansson
+ * (json_dumps, JSON_COMPACT | JSON_PRESERVE_ORDER): models written before
+ * and after the change differ in nothing, for every character a metadata
+ * value can hold. */
+static void header_as_jansson_wrote_it(void **state)
+{
+    Fixture *f = *state;
+    char every[200];
+    int k = 0;
+    for (int c = 1; c < 128; c++)
+        every[k++] = (char)c;
+    strcpy(every + k, "\xc3\xa9\xe2\x82\xac\xf0\x9f\x8e\xb5\xef\xbb\xbf\xe2\x80\xa8");
+    CantusSafetensorsWriteMeta m[N_META + 2];
+    memcpy(m, meta, sizeof meta);
+    m[N_META] = (CantusSafetensorsWriteMeta){"every \"character\"\n", every};
+    m[N_META + 1] = (CantusSafetensorsWriteMeta){"/", ""};
+    char err[CANTUS_ERROR_SIZE] = "";
+    for (int n_meta = 0; n_meta <= N_META + 2; n_meta += N_META + 2) {
+        if (cantus_safetensors_write(f->path, f->refs, f->n_refs, m, n_meta, err, sizeof err))
+            fail_msg("%s", err);
+        json_t *root = json_object(), *metadata = json_object();
+        for (int i = 0; i < n_meta; i++)
+            json_object_set_new(metadata, m[i].key, json_string(m[i].value));
+        if (n_meta > 0) json_object_set(root, "__metadata__", metadata);
+        json_int_t offset = 0;
+        for (int i = 0; i < f->n_refs; i++) {
+            const CantusSafetensorsWriteTensor *t = &f->refs[i];
+            json_int_t bytes = (json_int_t)t->rows * (t->cols ? t->cols : 1) * 4;
+            json_t *shape =
+                t->cols ? json_pack("[ii]", t->rows, t->cols) : json_pack("[i]", t->rows);
+            json_object_set_new(root, t->name,
+                                json_pack("{s:s, s:o, s:[II]}", "dtype", "F32", "shape", shape,
+                                          "data_offsets", offset, offset + bytes));
+            offset += bytes;
+        }
+        char *text = json_dumps(root, JSON_COMPACT | JSON_PRESERVE_ORDER);
+        json_decref(metadata);
+        json_decref(root);
+        size_t len = strlen(text), padded = (len + 7) & ~(size_t)7;
+
+        FILE *fp = fopen(f->path, "rb");
+        unsigned char *file = malloc(8 + padded + 1);
+        size_t got = fread(file, 1, 8 + padded + 1, fp);
+        fclose(fp);
+        assert_true(got == 8 + padded + 1);
+        uint64_t header_len = 0;
+        for (int i = 7; i >= 0; i--)
+            header_len = header_len << 8 | file[i];
+        assert_int_equal(header_len, padded);
+        assert_memory_equal(file + 8, text, len);
+        for (size_t i = len; i < padded; i++)
+            assert_int_equal(file[8 + i], ' ');
+        free(file);
+        free(text);
+    }
+    /* It loads back with every character. */
+    CantusModel *model = cantus_model_load(f->path, err, sizeof err);
+    if (!model) fail_msg("%s", err);
+    assert_string_equal(cantus_model_metadata(model, "every \"character\"\n"), every);
+    assert_string_equal(cantus_model_metadata(model, "/"), "");
+    cantus_model_free(model);
+}
+
+/* A key given twice is refused (jansson kept the last value silently). */
+static void metadata_key_twice(void **state)
+{
+    Fixture *f = *state;
+    CantusSafetensorsWriteMeta m[2] = {{"cantus.genre", "a"}, {"cantus.genre", "b"}};
+    char err[CANTUS_ERROR_SIZE] = "";
+    assert_int_equal(cantus_safetensors_write(f->path, f->refs, f->n_refs, m, 2, err, sizeof err),
+                     -1);
+    assert_non_null(strstr(err, "metadata key 'cantus.genre' is given twice"));
+    CantusSafetensorsWriteTensor bad_name = f->refs[0];
+    bad_name.name = "lstm.\xc3(";
+    assert_int_equal(cantus_safetensors_write(f->path, &bad_name, 1, NULL, 0, err, sizeof err), -1);
+    assert_non_null(strstr(err, "tensor 0's name is not valid UTF-8"));
+    assert_int_equal(count_entries(f->dir), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -242,6 +321,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(overwrite_replaces_atomically, setup, teardown),
         cmocka_unit_test_setup_teardown(missing_directory_leaves_nothing, setup, teardown),
         cmocka_unit_test_setup_teardown(failure_keeps_existing_target, setup, teardown),
+        cmocka_unit_test_setup_teardown(header_as_jansson_wrote_it, setup, teardown),
+        cmocka_unit_test_setup_teardown(metadata_key_twice, setup, teardown),
     };
     return cmocka_run_group_tests_name("safetensors_write", tests, NULL, NULL);
 }

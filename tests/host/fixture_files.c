@@ -44,7 +44,7 @@ void write_flawed_model(const char *path, uint32_t seed, int note_low, int pitch
         }
     }
     if (flaw == FLAW_NAN) data[1][sizes[1] / 2] = NAN;
-    CantusTensorRef tensors[6] = {
+    CantusSafetensorsWriteTensor tensors[6] = {
         {"lstm.weight_ih_l0", data[0], gates, vocab}, {"lstm.weight_hh_l0", data[1], gates, hidden},
         {"lstm.bias_ih_l0", data[2], gates, 0},       {"lstm.bias_hh_l0", data[3], gates, 0},
         {"fc.weight", data[4], vocab, fc_cols},       {"fc.bias", data[5], vocab, 0},
@@ -54,7 +54,7 @@ void write_flawed_model(const char *path, uint32_t seed, int note_low, int pitch
     snprintf(high, sizeof(high), "%d", note_low + pitches - 1);
     snprintf(rest, sizeof(rest), "%d", pitches);
     snprintf(hold, sizeof(hold), "%d", pitches + 1);
-    CantusMetaEntry meta[] = {
+    CantusSafetensorsWriteMeta meta[] = {
         {"cantus.format", "1"},         {"cantus.note_low", low},    {"cantus.note_high", high},
         {"cantus.rest_token", rest},    {"cantus.hold_token", hold}, {"cantus.steps_per_beat", "1"},
         {"cantus.label", "test model"},

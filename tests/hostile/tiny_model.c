@@ -25,7 +25,7 @@ int tiny_model_write(const char *path, const TinyModelSpec *spec)
     float scale = spec->scale != 0.0f ? spec->scale : 0.5f;
     CantusRng rng;
     cantus_rng_seed(&rng, spec->seed, 11);
-    CantusTensorRef tensors[MAX_TENSORS];
+    CantusSafetensorsWriteTensor tensors[MAX_TENSORS];
     char names[MAX_TENSORS][32];
     int n = 0;
     for (int k = 0; k < spec->layers; k++) {
@@ -41,17 +41,17 @@ int tiny_model_write(const char *path, const TinyModelSpec *spec)
         for (int p = 0; p < 4; p++) {
             snprintf(names[n], sizeof names[n], "lstm.%s_l%d", parts[p].kind, k);
             int count = parts[p].rows * (parts[p].cols ? parts[p].cols : 1);
-            tensors[n] =
-                (CantusTensorRef){names[n], random_floats(&rng, count, scale, parts[p].fixed),
-                                  parts[p].rows, parts[p].cols};
+            tensors[n] = (CantusSafetensorsWriteTensor){
+                names[n], random_floats(&rng, count, scale, parts[p].fixed), parts[p].rows,
+                parts[p].cols};
             n++;
         }
     }
-    tensors[n] =
-        (CantusTensorRef){"fc.weight", random_floats(&rng, vocab * h, scale, 0.0f), vocab, h};
+    tensors[n] = (CantusSafetensorsWriteTensor){
+        "fc.weight", random_floats(&rng, vocab * h, scale, 0.0f), vocab, h};
     n++;
-    tensors[n] =
-        (CantusTensorRef){"fc.bias", random_floats(&rng, vocab, scale, spec->bias), vocab, 0};
+    tensors[n] = (CantusSafetensorsWriteTensor){
+        "fc.bias", random_floats(&rng, vocab, scale, spec->bias), vocab, 0};
     n++;
 
     char low[16], high[16], rest[16], hold[16];
@@ -59,7 +59,7 @@ int tiny_model_write(const char *path, const TinyModelSpec *spec)
     snprintf(high, sizeof high, "%d", spec->note_low + spec->pitches - 1);
     snprintf(rest, sizeof rest, "%d", spec->pitches);
     snprintf(hold, sizeof hold, "%d", spec->pitches + 1);
-    const CantusMetaEntry meta[] = {
+    const CantusSafetensorsWriteMeta meta[] = {
         {"cantus.format", "1"},           {"cantus.note_low", low},
         {"cantus.note_high", high},       {"cantus.rest_token", rest},
         {"cantus.hold_token", hold},      {"cantus.steps_per_beat", "1"},

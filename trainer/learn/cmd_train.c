@@ -106,11 +106,12 @@ static int save_model(void *ctx, const LstmParams_f *best, const TrainProgress *
     const Corpus *c = sc->corpus;
     enum { N = 32, LEN = 64 };
     char values[N][LEN];
-    CantusMetaEntry meta[N];
+    CantusSafetensorsWriteMeta meta[N];
     int n = 0;
-#define META_TEXT(k, text) (meta[n] = (CantusMetaEntry){(k), (text)}, n++)
+#define META_TEXT(k, text) (meta[n] = (CantusSafetensorsWriteMeta){(k), (text)}, n++)
 #define META_FMT(k, ...)                                                                           \
-    (snprintf(values[n], LEN, __VA_ARGS__), meta[n] = (CantusMetaEntry){(k), values[n]}, n++)
+    (snprintf(values[n], LEN, __VA_ARGS__),                                                        \
+     meta[n] = (CantusSafetensorsWriteMeta){(k), values[n]}, n++)
     META_TEXT("cantus.format", "1");
     META_FMT("cantus.note_low", "%d", c->note_low);
     META_FMT("cantus.note_high", "%d", c->note_high);

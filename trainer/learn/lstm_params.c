@@ -19,8 +19,8 @@ void lstm_params_to_double(LstmParams_d *dst, const LstmParams_f *src)
         dst->data[i] = src->data[i];
 }
 
-int lstm_params_save(const LstmParams_f *p, const char *path, const CantusMetaEntry *meta,
-                     int n_meta, char *err, size_t err_size)
+int lstm_params_save(const LstmParams_f *p, const char *path,
+                     const CantusSafetensorsWriteMeta *meta, int n_meta, char *err, size_t err_size)
 {
     const int V = p->vocab, H = p->hidden, G = 4 * H;
     /* The file holds weight_ih_l0 as PyTorch does, [4H][V]. */
@@ -34,20 +34,21 @@ int lstm_params_save(const LstmParams_f *p, const char *path, const CantusMetaEn
             w_ih0[(size_t)j * V + v] = p->emb[(size_t)v * G + j];
 
     char names[CANTUS_MAX_LAYERS][4][32];
-    CantusTensorRef refs[4 * CANTUS_MAX_LAYERS + 2];
+    CantusSafetensorsWriteTensor refs[4 * CANTUS_MAX_LAYERS + 2];
     int n = 0;
     for (int k = 0; k < p->layers; k++) {
         snprintf(names[k][0], sizeof names[k][0], "lstm.weight_ih_l%d", k);
         snprintf(names[k][1], sizeof names[k][1], "lstm.weight_hh_l%d", k);
         snprintf(names[k][2], sizeof names[k][2], "lstm.bias_ih_l%d", k);
         snprintf(names[k][3], sizeof names[k][3], "lstm.bias_hh_l%d", k);
-        refs[n++] = (CantusTensorRef){names[k][0], k == 0 ? w_ih0 : p->w_ih[k], G, k == 0 ? V : H};
-        refs[n++] = (CantusTensorRef){names[k][1], p->w_hh[k], G, H};
-        refs[n++] = (CantusTensorRef){names[k][2], p->b_ih[k], G, 0};
-        refs[n++] = (CantusTensorRef){names[k][3], p->b_hh[k], G, 0};
+        refs[n++] = (CantusSafetensorsWriteTensor){names[k][0], k == 0 ? w_ih0 : p->w_ih[k], G,
+                                                   k == 0 ? V : H};
+        refs[n++] = (CantusSafetensorsWriteTensor){names[k][1], p->w_hh[k], G, H};
+        refs[n++] = (CantusSafetensorsWriteTensor){names[k][2], p->b_ih[k], G, 0};
+        refs[n++] = (CantusSafetensorsWriteTensor){names[k][3], p->b_hh[k], G, 0};
     }
-    refs[n++] = (CantusTensorRef){"fc.weight", p->fc_w, V, H};
-    refs[n++] = (CantusTensorRef){"fc.bias", p->fc_b, V, 0};
+    refs[n++] = (CantusSafetensorsWriteTensor){"fc.weight", p->fc_w, V, H};
+    refs[n++] = (CantusSafetensorsWriteTensor){"fc.bias", p->fc_b, V, 0};
     int rc = cantus_safetensors_write(path, refs, n, meta, n_meta, err, err_size);
     free(w_ih0);
     return rc;

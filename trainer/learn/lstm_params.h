@@ -21,8 +21,9 @@ void lstm_params_to_double(LstmParams_d *dst, const LstmParams_f *src);
 
 /* Writes the weights as a Cantus model file, atomically (temp + rename), with
  * the metadata given. Returns 0, or -1 with a sentence in err. */
-int lstm_params_save(const LstmParams_f *p, const char *path, const CantusMetaEntry *meta,
-                     int n_meta, char *err, size_t err_size);
+int lstm_params_save(const LstmParams_f *p, const char *path,
+                     const CantusSafetensorsWriteMeta *meta, int n_meta, char *err,
+                     size_t err_size);
 
 /* Allocates p and fills it from a loaded model. Returns 0, or -1 with a
  * sentence in err. */
