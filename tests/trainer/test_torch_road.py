@@ -134,8 +134,8 @@ def worst_absolute(p, q):
 
 # ---------------------------------------------------------------- the tests
 
-def equivalence(tmp, corpus, tokens, shape):
-    c_model, t_model = f"{tmp}/c.safetensors", f"{tmp}/t.safetensors"
+def equivalence(tmp, corpus, tokens, shape, tag):
+    c_model, t_model = f"{tmp}/c{tag}.safetensors", f"{tmp}/t{tag}.safetensors"
     run([TRAIN, "train", "--corpus", corpus, "--transpose", "-2..2", "-o", c_model,
          "--steps", "10", "--eval-every", "10", "--threads", "1", "--seed", "3"] + shape,
         quiet=True)
@@ -145,7 +145,7 @@ def equivalence(tmp, corpus, tokens, shape):
     t, tm = read_model(t_model)
     check(sorted(c) == sorted(t), "both trainers write the same tensors")
     rel, ab = worst_relative(c, t), worst_absolute(c, t)
-    print(f"figure: weights after 10 steps, cantus-train vs cantus_torch.py: worst "
+    print(f"figure: {' '.join(shape)}: weights after 10 steps, cantus-train vs cantus_torch.py: worst "
           f"{rel:.2e} of a tensor's largest element, {ab:.2e} absolute")
     check(rel <= WEIGHT_TOL, f"weights after 10 steps agree to {WEIGHT_TOL:g} (got {rel:.2e})")
     # The check can fail: another seed's ten steps are far from these.
@@ -173,8 +173,11 @@ def equivalence(tmp, corpus, tokens, shape):
         check(diff < NLL_TOL, f"eval NLL agrees to {NLL_TOL:g}")
         check(c_eval["tokens"] == t_eval["tokens"] and c_eval["files"] == t_eval["files"],
               "eval scores the same tokens and files")
-        check(abs(c_eval["model"]["accuracy"] - t_eval["model"]["accuracy"]) < 1e-9,
-              "eval accuracy agrees")
+        # After ten steps the logits are nearly flat: where two differ by a
+        # float rounding, the two argmaxes may pick different tokens.
+        flips = round(abs(c_eval["model"]["accuracy"] - t_eval["model"]["accuracy"])
+                      * c_eval["tokens"])
+        check(flips <= 2, f"eval accuracy agrees but for near ties ({flips} tokens differ)")
     return t_model
 
 
@@ -269,8 +272,10 @@ def main():
         with open(tokens, "w") as f:
             f.write(run([TRAIN, "tokens", "--json", "--corpus", corpus, "--transpose", "-2..2"],
                         quiet=True).stdout)
+        # Songs are 48 steps: windows of 60 are padded past their end.
+        equivalence(tmp, corpus, tokens, ["--hidden", "8", "--batch", "6", "--seq", "60"], "pad")
         shape = ["--hidden", "16", "--layers", "2", "--batch", "8", "--seq", "16"]
-        one_rank = equivalence(tmp, corpus, tokens, shape)
+        one_rank = equivalence(tmp, corpus, tokens, shape, "")
         ranked = two_ranks(tmp, corpus, tokens, shape, one_rank)
         plays(ranked, tmp, "two-rank model")
         ckpt = resume(tmp, tokens, shape)

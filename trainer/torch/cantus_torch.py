@@ -269,12 +269,19 @@ class Sampler:
     equally likely, a draw of 64 bits modulo the number of windows."""
 
     def __init__(self, seqs, steps):
-        self.seqs, self.steps, self.first = seqs, steps, [0]
+        import torch
+
+        self.steps, self.first = steps, [0]
         for s in seqs:
             n = len(s)
             self.first.append(self.first[-1] + (0 if n < 2 else max(1, n - steps)))
         if self.first[-1] == 0:
             raise Fail("no training sequence has two tokens or more")
+        # One flat tensor and offsets: a batch is one gather, not B copies.
+        self.flat = torch.tensor([t for s in seqs for t in s] + [0], dtype=torch.long)
+        lengths = [len(s) for s in seqs]
+        self.length = torch.tensor(lengths, dtype=torch.long)
+        self.offset = torch.tensor([0] + lengths, dtype=torch.long).cumsum(0)[:-1]
 
     def draw(self, rng, batch):
         """[(sequence index, start)] for B windows."""
@@ -287,16 +294,18 @@ class Sampler:
         return out
 
     def tensors(self, windows):
-        """inputs [T][n], targets [T][n] (-1: no target) for the windows."""
+        """inputs [T][n], targets [T][n] for the windows; past a sequence's
+        end the input is 0 and the target -1 (none), as batch.c pads."""
         import torch
 
-        T = self.steps
-        x = torch.zeros(T, len(windows), dtype=torch.long)
-        y = torch.full((T, len(windows)), -1, dtype=torch.long)
-        for b, (i, start) in enumerate(windows):
-            s = self.seqs[i][start:start + T + 1]  # two tokens at least
-            x[:min(len(s), T), b] = torch.tensor(s[:T], dtype=torch.long)
-            y[:len(s) - 1, b] = torch.tensor(s[1:], dtype=torch.long)
+        seq = torch.tensor([i for i, _ in windows], dtype=torch.long)
+        start = torch.tensor([s for _, s in windows], dtype=torch.long)
+        at = start[None, :] + torch.arange(self.steps + 1)[:, None]  # [T+1][n]
+        inside = at < self.length[seq][None, :]
+        pos = torch.where(inside, self.offset[seq][None, :] + at, torch.tensor(len(self.flat) - 1))
+        tok = self.flat[pos]
+        x = torch.where(inside[:-1], tok[:-1], torch.tensor(0))
+        y = torch.where(inside[1:], tok[1:], torch.tensor(-1))
         return x, y
 
 
@@ -581,7 +590,7 @@ def train_ranks(args, argv, tokens, vocab, val, sampler, ranks, ckpt_path, state
         net = DDP(model, device_ids=[ranks.device.index] if ranks.device.type == "cuda" else None)
     # This rank's slice of the global batch.
     lo, hi = ranks.rank * B // ranks.world, (ranks.rank + 1) * B // ranks.world
-    log(f"V={V} ({vocab.describe()}), H={args.hidden} L={args.layers}, {len(sampler.seqs)} "
+    log(f"V={V} ({vocab.describe()}), H={args.hidden} L={args.layers}, {len(sampler.first) - 1} "
         f"training and {len(val)} validation sequences, batch {B} x {T} over {ranks.world} "
         f"rank(s)")
     window = [0.0, 0, 0]  # NLL, tokens, correct since the last validation
