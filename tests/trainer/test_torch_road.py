@@ -22,6 +22,8 @@ import subprocess
 import sys
 import tempfile
 
+from synth_midi import write_corpus  # beside this file
+
 # Weights after ten steps, each tensor within this of its largest element
 # (the rule of the PyTorch golden test). Both sides compute in float32 with
 # sums in different orders (OpenBLAS against PyTorch's kernels), so the
@@ -57,50 +59,6 @@ def run(cmd, expect=0, quiet=False):
 
 def torch_py(*args, **kw):
     return run(["/usr/bin/python3", TORCH_PY] + list(args), **kw)
-
-
-# ---------------------------------------------------------------- MIDI files
-
-def vlq(n):
-    out = [n & 0x7F]
-    while n > 127:
-        n >>= 7
-        out.insert(0, (n & 0x7F) | 0x80)
-    return bytes(out)
-
-
-def write_midi(path, notes, ppqn=96):
-    """notes: (pitch, start beat, beats) on one track, format 0."""
-    events = []
-    for pitch, start, length in notes:
-        events.append((int(start * ppqn), 1, bytes([0x90, pitch, 90])))
-        events.append((int((start + length) * ppqn) - 6, 0, bytes([0x80, pitch, 0])))
-    events.sort()
-    track, now = b"", 0
-    for tick, _, data in events:
-        track += vlq(tick - now) + data
-        now = tick
-    track += b"\x00\xff\x2f\x00"
-    with open(path, "wb") as f:
-        f.write(b"MThd" + struct.pack(">IHHH", 6, 0, 1, ppqn))
-        f.write(b"MTrk" + struct.pack(">I", len(track)) + track)
-
-
-def write_corpus(folder, files=24, beats=48):
-    """Scale and arpeggio patterns from each file's own phase, some notes held
-    two beats and some rests, so every kind of token occurs."""
-    shapes = [[0, 2, 4, 5, 7, 9, 11, 12, 11, 9, 7, 5, 4, 2], [0, 4, 7, 12, 7, 4]]
-    os.makedirs(folder)
-    for f in range(files):
-        shape, base = shapes[f % 2], 57 + (f * 5) % 12
-        notes, beat, k = [], 0, f
-        while beat < beats:
-            length = 2 if k % 7 == 3 else 1
-            if k % 11 != 5:  # a rest otherwise
-                notes.append((base + shape[k % len(shape)], beat, length))
-            beat += length
-            k += 1
-        write_midi(os.path.join(folder, f"song{f:02d}.mid"), notes)
 
 
 # ---------------------------------------------------------------- model files
@@ -162,12 +120,14 @@ def equivalence(tmp, corpus, tokens, shape, tag):
           f"recorded validation NLL {cm['cantus.val_nll']} ~ {tm['cantus.val_nll']}")
     check("cantus_torch.py train" in tm["cantus.train_args"], "cantus.train_args recorded")
 
-    for model in (c_model, t_model):
+    for model, split in ((c_model, "val"), (t_model, "val"), (c_model, "all")):
         c_eval = json.loads(run([TRAIN, "eval", "--model", model, "--corpus", corpus, "--json",
-                                 "--threads", "1"]).stdout)
-        t_eval = json.loads(torch_py("eval", "--model", model, "--tokens", tokens).stdout)
+                                 "--threads", "1", "--split", split]).stdout)
+        t_eval = json.loads(torch_py("eval", "--model", model, "--tokens", tokens, "--split",
+                                     split).stdout)
         diff = abs(c_eval["model"]["nll"] - t_eval["model"]["nll"])
-        print(f"figure: eval NLL of {os.path.basename(model)}: cantus-train "
+        print(f"figure: eval NLL of {os.path.basename(model)}, {split} split "
+              f"({c_eval['tokens']} tokens): cantus-train "
               f"{c_eval['model']['nll']:.8f}, cantus_torch.py {t_eval['model']['nll']:.8f}, "
               f"difference {diff:.1e}")
         check(diff < NLL_TOL, f"eval NLL agrees to {NLL_TOL:g}")

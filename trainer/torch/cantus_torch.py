@@ -596,6 +596,9 @@ def train_ranks(args, argv, tokens, vocab, val, sampler, ranks, ckpt_path, state
     window = [0.0, 0, 0]  # NLL, tokens, correct since the last validation
     last_train_acc = math.nan
     started = time.monotonic() - progress["seconds"]
+    # Tokens per second as cantus-train's progress line counts them: the
+    # global batch's T*B per step of this run, validation included.
+    run_start, first_step = time.monotonic(), progress["step"]
     evaluated_last = False
 
     def validate_and_keep():
@@ -610,9 +613,12 @@ def train_ranks(args, argv, tokens, vocab, val, sampler, ranks, ckpt_path, state
         model.train()
         val_nll = nll / count if count else math.nan
         improved = count == 0 or val_nll < progress["best_val_nll"]
+        rate = ((progress["step"] - first_step) * B * T
+                / max(time.monotonic() - run_start, 1e-9))
         log(f"step {progress['step']}: train NLL {nll_w / max(n_w, 1):.4f} acc "
-            f"{100 * c_w / max(n_w, 1):.1f}%, validation NLL {val_nll:.4f} acc "
-            f"{100 * correct / max(count, 1):.1f}%{' (best)' if improved else ''}")
+            f"{100 * c_w / max(n_w, 1):.1f}% | validation NLL {val_nll:.4f} acc "
+            f"{100 * correct / max(count, 1):.1f}%{' (best)' if improved else ''} | "
+            f"{rate:.0f} tok/s")
         if improved:
             best = {k: v.detach().cpu().clone() for k, v in model.state_dict().items()}
             progress.update(best_val_nll=val_nll if count else math.inf,

@@ -1,0 +1,79 @@
+#!/usr/bin/python3
+"""Training throughput (tokens per second) of cantus-train and of
+trainer/torch/cantus_torch.py on CPU, the same shapes, in the same run:
+
+    bench/trainer/road_bench.py [BUILD=build] [STEPS=40] [THREADS=2]
+
+A synthetic corpus (tests/trainer/synth_midi.py, 200
+songs of 256 beats) becomes tokens over MIDI 24..99 (V = 78, the seed
+configuration's). Each trainer runs STEPS steps of B=256 x T=64 (a quarter
+of them for H=256 L=2) and validates once at the end, and reports tok/s its
+own way, which is the same way: T*B per step over the time since its loop
+began, that validation included. PyTorch runs at its best configuration
+(/work/shared/BENCHMARKING.md): OMP_WAIT_POLICY=PASSIVE before torch is
+imported and torch.set_num_threads(THREADS), as one process; and as THREADS
+gloo ranks of one thread each (--nproc), the data-parallel road.
+"""
+import os
+import re
+import subprocess
+import sys
+import tempfile
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+TOP = os.path.dirname(os.path.dirname(HERE))
+sys.path.insert(0, os.path.join(TOP, "tests", "trainer"))
+from synth_midi import write_corpus  # noqa: E402
+
+build = sys.argv[1] if len(sys.argv) > 1 else "build"
+steps = int(sys.argv[2]) if len(sys.argv) > 2 else 40
+threads = int(sys.argv[3]) if len(sys.argv) > 3 else 2
+train = os.path.join(build, "trainer", "cantus-train")
+torch_py = os.path.join(TOP, "trainer", "torch", "cantus_torch.py")
+RANGE = ["--low", "24", "--high", "99"]
+
+
+def rate(cmd, env=None):
+    """The last tok/s figure the trainer printed."""
+    p = subprocess.run(cmd, capture_output=True, text=True, env=env)
+    if p.returncode != 0:
+        sys.exit(f"{cmd} failed:\n{p.stderr}")
+    found = re.findall(r"(\d+) tok/s", p.stderr)
+    if not found:
+        sys.exit(f"{cmd} printed no tok/s:\n{p.stderr}")
+    return float(found[-1])
+
+
+def main():
+    print(f"load average before: {os.getloadavg()[0]:.2f}")
+    torch_env = dict(os.environ, OMP_WAIT_POLICY="PASSIVE")
+    with tempfile.TemporaryDirectory(prefix="cantus-road-bench-") as tmp:
+        corpus, tokens = f"{tmp}/corpus", f"{tmp}/tokens.jsonl"
+        write_corpus(corpus, files=200, beats=256)
+        with open(tokens, "w") as f:
+            f.write(subprocess.run([train, "tokens", "--json", "--corpus", corpus] + RANGE,
+                                   capture_output=True, text=True, check=True).stdout)
+        rows = []
+        for hidden, layers, n in ((128, 1, steps), (256, 2, max(steps // 4, 2))):
+            shape = ["--hidden", str(hidden), "--layers", str(layers), "--batch", "256",
+                     "--seq", "64", "--steps", str(n), "--patience", "0"]
+            c = rate([train, "train", "--corpus", corpus, *RANGE, "-o", f"{tmp}/c.st",
+                      "--eval-every", str(n), "--threads", str(threads), *shape])
+            t = rate(["/usr/bin/python3", torch_py, "train", "--tokens", tokens, "-o",
+                      f"{tmp}/t.st", "--val-every", str(n), "--device", "cpu", "--threads",
+                      str(threads), *shape], torch_env)
+            r = rate(["/usr/bin/python3", torch_py, "train", "--tokens", tokens, "-o",
+                      f"{tmp}/r.st", "--val-every", str(n), "--device", "cpu", "--nproc",
+                      str(threads), "--threads", "1", *shape], torch_env)
+            rows.append((f"V=78 H={hidden} L={layers} B=256 T=64, {n} steps", c, t, r))
+    print(f"load average after: {os.getloadavg()[0]:.2f}")
+    print(f"\n| configuration | cantus-train, {threads} threads | cantus_torch.py, 1 process x "
+          f"{threads} threads | cantus_torch.py, {threads} gloo ranks x 1 thread |")
+    print("|---|---|---|---|")
+    for name, c, t, r in rows:
+        print(f"| {name} | {c:,.0f} tok/s | {t:,.0f} tok/s ({c / t:.1f}x slower) | "
+              f"{r:,.0f} tok/s ({c / r:.1f}x slower) |")
+
+
+if __name__ == "__main__":
+    main()
