@@ -17,6 +17,7 @@ Prints the figures it measures. Needs /usr/bin/python3 with python3-torch.
 """
 import json
 import os
+import socket
 import struct
 import subprocess
 import sys
@@ -151,6 +152,22 @@ def two_ranks(tmp, corpus, tokens, shape, one_rank):
     print(f"figure: two gloo ranks vs one process, 10 steps: worst {rel:.2e}")
     check(rel <= WEIGHT_TOL, "two ranks train the one-rank model")
     check(os.path.exists(model + ".ckpt"), "rank 0 wrote a checkpoint")
+    # Two "nodes" on this machine, one rank each, as on a cluster without
+    # torchrun: the launcher's RANK and WORLD_SIZE arithmetic.
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = str(s.getsockname()[1])
+    nodes = [subprocess.Popen(
+        ["/usr/bin/python3", TORCH_PY, "train", "--tokens", tokens, "-o", f"{tmp}/nodes.st",
+         "--nnodes", "2", "--node-rank", str(k), "--master-addr", "127.0.0.1", "--master-port",
+         port, "--steps", "10", "--val-every", "5", "--seed", "3", "--device", "cpu", *shape],
+        stderr=subprocess.PIPE, text=True, env=dict(os.environ, OMP_NUM_THREADS="1"))
+        for k in range(2)]
+    logs = [p.communicate(timeout=120)[1] for p in nodes]
+    check(all(p.returncode == 0 for p in nodes) and "rank 1 of 2" in logs[1],
+          "two nodes of one rank each (--nnodes 2 --node-rank K) train")
+    rel = worst_relative(read_model(one_rank)[0], read_model(f"{tmp}/nodes.st")[0])
+    check(rel <= WEIGHT_TOL, f"and give the one-process model ({rel:.2e})")
     ev = json.loads(run([TRAIN, "eval", "--model", model, "--corpus", corpus, "--json"]).stdout)
     check(ev["model"]["nll"] > 0, f"cantus-train eval reads it (NLL {ev['model']['nll']:.4f})")
     return model

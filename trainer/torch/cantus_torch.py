@@ -352,17 +352,22 @@ def evaluate(model, seqs, vocab_size, device, chunk=64, batch=64):
 
 # ---------------------------------------------------------------- ranks
 
-def launch_ranks(nproc, argv):
-    """Starts nproc copies of this command as the ranks torchrun would
-    (MASTER_ADDR, MASTER_PORT, RANK, WORLD_SIZE, LOCAL_RANK) and waits. One
-    failing rank stops the others: the rest would wait for it forever."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
+def launch_ranks(args, argv):
+    """Starts args.nproc copies of this command as the ranks torchrun would
+    (MASTER_ADDR, MASTER_PORT, RANK, WORLD_SIZE, LOCAL_RANK) and waits: this
+    node's share of nnodes x nproc ranks. One failing rank stops the others:
+    the rest would wait for it forever."""
+    addr, port = args.master_addr, args.master_port
+    if args.nnodes == 1 and not port:
+        with socket.socket() as s:  # a free port on this machine
+            s.bind(("127.0.0.1", 0))
+            port = s.getsockname()[1]
     procs = []
-    for rank in range(nproc):
-        env = dict(os.environ, MASTER_ADDR="127.0.0.1", MASTER_PORT=str(port), RANK=str(rank),
-                   WORLD_SIZE=str(nproc), LOCAL_RANK=str(rank), LOCAL_WORLD_SIZE=str(nproc))
+    for local in range(args.nproc):
+        rank = args.node_rank * args.nproc + local
+        env = dict(os.environ, MASTER_ADDR=addr, MASTER_PORT=str(port), RANK=str(rank),
+                   WORLD_SIZE=str(args.nnodes * args.nproc), LOCAL_RANK=str(local),
+                   LOCAL_WORLD_SIZE=str(args.nproc))
         env.setdefault("OMP_NUM_THREADS", "1")
         procs.append(subprocess.Popen([sys.executable, os.path.abspath(__file__)] + argv,
                                       env=env))
@@ -379,6 +384,22 @@ def launch_ranks(nproc, argv):
                     q.terminate()
         time.sleep(0.05)
     return 1 if status else 0
+
+
+def without_launch_flags(argv):
+    """The command line minus the flags only the launcher reads."""
+    out, skip = [], False
+    for a in argv:
+        if skip:
+            skip = False
+        elif a in LAUNCH_FLAGS:
+            skip = True
+        elif a.split("=", 1)[0] not in LAUNCH_FLAGS:
+            out.append(a)
+    return out
+
+
+LAUNCH_FLAGS = ("--nproc", "--nnodes", "--node-rank", "--master-addr", "--master-port")
 
 
 class Ranks:
@@ -541,12 +562,10 @@ def cmd_train(args, argv):
         raise Fail(f"{args.tokens} has no training sequence (every file is in the "
                    f"validation split)")
     sampler = Sampler(train, args.seq)
-    if args.nproc > 1 and "WORLD_SIZE" not in os.environ:
-        inner = list(argv)
-        i = inner.index("--nproc")
-        del inner[i:i + 2]
+    if (args.nproc > 1 or args.nnodes > 1) and "WORLD_SIZE" not in os.environ:
         # The ranks record the command as given, --nproc included.
-        return launch_ranks(args.nproc, inner + ["--recorded-args", json.dumps(argv)])
+        return launch_ranks(args, without_launch_flags(argv)
+                            + ["--recorded-args", json.dumps(argv)])
     if args.recorded_args:
         argv = json.loads(args.recorded_args)
     if args.threads:
@@ -782,7 +801,11 @@ def parser():
     t.add_argument("--patience", type=int, default=10, help="0: never stop early")
     t.add_argument("--resume", metavar="CKPT", help="continue from this checkpoint")
     t.add_argument("--checkpoint", metavar="CKPT", help="where to write (OUTPUT.ckpt)")
-    t.add_argument("--nproc", type=int, default=1, help="start N local ranks")
+    t.add_argument("--nproc", type=int, default=1, help="start N ranks on this machine")
+    t.add_argument("--nnodes", type=int, default=1, help="machines taking part (with --nproc)")
+    t.add_argument("--node-rank", type=int, default=0, help="this machine's index, 0..nnodes-1")
+    t.add_argument("--master-addr", default="127.0.0.1", help="node 0's address")
+    t.add_argument("--master-port", type=int, default=0, help="a free port on node 0")
     t.add_argument("--device", choices=["auto", "cpu", "cuda"], default="auto")
     t.add_argument("--threads", type=int, default=0, help="CPU threads per rank (PyTorch's)")
     t.add_argument("--genre")
@@ -809,8 +832,11 @@ def check_train_args(a):
            (("hidden", 1), ("layers", 1), ("steps", 0), ("batch", 1), ("seq", 1),
             ("val_every", 1), ("patience", 0), ("nproc", 1))
            if getattr(a, k) < lo]
-    if a.batch < a.nproc or a.batch < int(os.environ.get("WORLD_SIZE", "1")):
+    if a.batch < a.nproc * a.nnodes or a.batch < int(os.environ.get("WORLD_SIZE", "1")):
         bad.append("--batch must be at least the number of ranks")
+    if a.nnodes > 1 and not (0 <= a.node_rank < a.nnodes and a.master_port > 0):
+        bad.append("several nodes need --node-rank 0..nnodes-1 and node 0's --master-addr "
+                   "and --master-port")
     if not (a.lr > 0 and a.clip >= 0):
         bad.append("--lr must be positive and --clip not negative")
     if bad:
