@@ -58,8 +58,19 @@ def measure(cmd, steps, tokens_per_step, env=None):
     return wall, steps * tokens_per_step / max(cpu - cpu0, 1e-9)
 
 
+def openblas_core():
+    """The kernel OpenBLAS picked (both trainers link it): on some virtual
+    CPUs it falls back to Prescott, without AVX, unless OPENBLAS_CORETYPE
+    names the core."""
+    p = subprocess.run([train, "--help"], capture_output=True, text=True,
+                       env=dict(os.environ, OPENBLAS_VERBOSE="2"))
+    found = re.findall(r"Core: (\S+)", p.stdout + p.stderr)
+    return found[0] if found else "unknown"
+
+
 def main():
-    print(f"load average before: {os.getloadavg()[0]:.2f}")
+    print(f"load average before: {os.getloadavg()[0]:.2f}; OpenBLAS core {openblas_core()} "
+          f"(OPENBLAS_CORETYPE={os.environ.get('OPENBLAS_CORETYPE', 'unset')})")
     torch_env = dict(os.environ, OMP_WAIT_POLICY="PASSIVE")
     with tempfile.TemporaryDirectory(prefix="cantus-road-bench-") as tmp:
         corpus, tokens = f"{tmp}/corpus", f"{tmp}/tokens.jsonl"
