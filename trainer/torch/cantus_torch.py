@@ -456,11 +456,6 @@ def log(text, every_rank=False, rank=None):
 
 # ---------------------------------------------------------------- train
 
-def model_tensors(model):
-    sd = model.state_dict()
-    return [(n, sd[n]) for n in tensor_order(model.lstm.num_layers)]
-
-
 def metadata(vocab, tokens, args, progress, argv):
     """The keys cantus-train's save_model writes, with this trainer's own
     provenance; the corpus options come from the token file."""
@@ -580,119 +575,141 @@ def cmd_train(args, argv):
 
 
 def train_ranks(args, argv, tokens, vocab, val, sampler, ranks, ckpt_path, state):
-    import torch
-    import torch.nn.functional as F
-
-    V, B, T = vocab.size, args.batch, args.seq
-    model = make_model(V, args.hidden, args.layers)
-    init_like_cantus_train(model, args.hidden, args.layers, args.seed)
-    model.to(ranks.device)
-    # foreach=False: the single-tensor Adam whose formula cantus-train copies.
-    optimizer = torch.optim.Adam(model.parameters(), lr=args.lr, betas=(0.9, 0.999), eps=1e-8,
-                                 foreach=False)
-    rng = Pcg32(args.seed, 2)
-    progress = {"step": 0, "best_val_nll": math.inf, "best_val_acc": math.nan,
-                "best_train_acc": math.nan, "best_step": 0, "evals_since_best": 0,
-                "seconds": 0.0}
-    best = {k: v.detach().cpu().clone() for k, v in model.state_dict().items()}
-    if state:
-        model.load_state_dict(state["model"])
-        optimizer.load_state_dict(state["optimizer"])
-        best, progress = state["best"], state["progress"]
-        rng.state, rng.inc = state["rng"]
-        log(f"resuming at step {progress['step']} (best validation NLL "
-            f"{progress['best_val_nll']:.4f} at step {progress['best_step']})")
-    net = model
-    if ranks.world > 1:
-        from torch.nn.parallel import DistributedDataParallel as DDP
-
-        net = DDP(model, device_ids=[ranks.device.index] if ranks.device.type == "cuda" else None)
-    # This rank's slice of the global batch.
-    lo, hi = ranks.rank * B // ranks.world, (ranks.rank + 1) * B // ranks.world
-    log(f"V={V} ({vocab.describe()}), H={args.hidden} L={args.layers}, {len(sampler.first) - 1} "
-        f"training and {len(val)} validation sequences, batch {B} x {T} over {ranks.world} "
-        f"rank(s)")
-    window = [0.0, 0, 0]  # NLL, tokens, correct since the last validation
-    last_train_acc = math.nan
-    started = time.monotonic() - progress["seconds"]
-    # Tokens per second as cantus-train's progress line counts them: the
-    # global batch's T*B per step of this run, validation included.
-    run_start, first_step = time.monotonic(), progress["step"]
+    run = Training(args, argv, tokens, vocab, val, sampler, ranks, ckpt_path, state)
     evaluated_last = False
+    while run.progress["step"] < args.steps:
+        run.step()
+        evaluated_last = False
+        if run.progress["step"] % args.val_every == 0 or run.progress["step"] == args.steps:
+            evaluated_last = True
+            run.validate_and_keep()
+            if val and args.patience > 0 and run.progress["evals_since_best"] >= args.patience:
+                log(f"stopping early: no improvement in {args.patience} validations")
+                break
+    if not evaluated_last:
+        run.validate_and_keep()  # resumed at or past the end
+    run.save_model()  # once more, with the final time
+    p = run.progress
+    if math.isfinite(p["best_val_nll"]):
+        log(f"wrote {args.output} (step {p['best_step']} of {p['step']}; validation NLL "
+            f"{p['best_val_nll']:.4f}; {p['seconds']:.0f} s)")
+    else:
+        log(f"wrote {args.output} (step {p['best_step']}; no validation split)")
+    return 0
 
-    def validate_and_keep():
-        nonlocal window, last_train_acc, best
-        nll_w, n_w, c_w = ranks.sum(window)
-        if n_w:
-            last_train_acc = c_w / n_w
-        window = [0.0, 0, 0]
-        mine = [val[i] for i in range(ranks.rank, len(val), ranks.world)]
-        model.eval()
-        nll, count, correct = ranks.sum(list(evaluate(model, mine, V, ranks.device)))
-        model.train()
-        val_nll = nll / count if count else math.nan
-        improved = count == 0 or val_nll < progress["best_val_nll"]
-        rate = ((progress["step"] - first_step) * B * T
-                / max(time.monotonic() - run_start, 1e-9))
-        log(f"step {progress['step']}: train NLL {nll_w / max(n_w, 1):.4f} acc "
-            f"{100 * c_w / max(n_w, 1):.1f}% | validation NLL {val_nll:.4f} acc "
-            f"{100 * correct / max(count, 1):.1f}%{' (best)' if improved else ''} | "
-            f"{rate:.0f} tok/s")
-        if improved:
-            best = {k: v.detach().cpu().clone() for k, v in model.state_dict().items()}
-            progress.update(best_val_nll=val_nll if count else math.inf,
-                            best_val_acc=correct / count if count else math.nan,
-                            best_train_acc=last_train_acc, best_step=progress["step"],
-                            evals_since_best=0)
-            save_model()
-        else:
-            progress["evals_since_best"] += 1
-        if ranks.rank == 0:
-            save_checkpoint(ckpt_path, checkpoint_state(model, optimizer, best, progress, rng,
-                                                        vocab, args))
 
-    def save_model():
-        if ranks.rank == 0:
-            write_safetensors(args.output, [(n, best[n]) for n in tensor_order(args.layers)],
-                              metadata(vocab, tokens, args, progress, argv))
+class Training:
+    """One rank's run: cantus-train's train_loop.c in PyTorch."""
 
-    while progress["step"] < args.steps:
-        windows = sampler.draw(rng, B)
-        x, y = sampler.tensors(windows)
+    def __init__(self, args, argv, tokens, vocab, val, sampler, ranks, ckpt_path, state):
+        import torch
+
+        self.args, self.argv, self.tokens, self.vocab = args, argv, tokens, vocab
+        self.val, self.sampler, self.ranks, self.ckpt_path = val, sampler, ranks, ckpt_path
+        self.model = make_model(vocab.size, args.hidden, args.layers)
+        init_like_cantus_train(self.model, args.hidden, args.layers, args.seed)
+        self.model.to(ranks.device)
+        # foreach=False: the single-tensor Adam whose formula cantus-train copies.
+        self.optimizer = torch.optim.Adam(self.model.parameters(), lr=args.lr,
+                                          betas=(0.9, 0.999), eps=1e-8, foreach=False)
+        self.rng = Pcg32(args.seed, 2)
+        self.progress = {"step": 0, "best_val_nll": math.inf, "best_val_acc": math.nan,
+                         "best_train_acc": math.nan, "best_step": 0, "evals_since_best": 0,
+                         "seconds": 0.0}
+        self.best = self.weights()
+        if state:
+            self.model.load_state_dict(state["model"])
+            self.optimizer.load_state_dict(state["optimizer"])
+            self.best, self.progress = state["best"], state["progress"]
+            self.rng.state, self.rng.inc = state["rng"]
+            log(f"resuming at step {self.progress['step']} (best validation NLL "
+                f"{self.progress['best_val_nll']:.4f} at step {self.progress['best_step']})")
+        self.net = self.model
+        if ranks.world > 1:
+            from torch.nn.parallel import DistributedDataParallel as DDP
+
+            cuda = ranks.device.type == "cuda"
+            self.net = DDP(self.model, device_ids=[ranks.device.index] if cuda else None)
+        B, T = args.batch, args.seq
+        # This rank's slice of the global batch.
+        self.lo, self.hi = ranks.rank * B // ranks.world, (ranks.rank + 1) * B // ranks.world
+        log(f"V={vocab.size} ({vocab.describe()}), H={args.hidden} L={args.layers}, "
+            f"{len(sampler.first) - 1} training and {len(val)} validation sequences, batch "
+            f"{B} x {T} over {ranks.world} rank(s)")
+        self.window = [0.0, 0, 0]  # NLL, tokens, correct since the last validation
+        self.last_train_acc = math.nan
+        self.started = time.monotonic() - self.progress["seconds"]
+        # Tokens per second as cantus-train's progress line counts them: the
+        # global batch's T*B per step of this run, validation included.
+        self.run_start, self.first_step = time.monotonic(), self.progress["step"]
+
+    def weights(self):
+        return {k: v.detach().cpu().clone() for k, v in self.model.state_dict().items()}
+
+    def step(self):
+        import torch.nn.functional as F
+
+        V, dev = self.vocab.size, self.ranks.device
+        x, y = self.sampler.tensors(self.sampler.draw(self.rng, self.args.batch))
         counted = int((y >= 0).sum())  # of the global batch: every rank knows it
-        x, y = x[:, lo:hi].to(ranks.device), y[:, lo:hi].to(ranks.device)
-        logits, _ = net(onehot(x, V))
+        x, y = x[:, self.lo:self.hi].to(dev), y[:, self.lo:self.hi].to(dev)
+        logits, _ = self.net(onehot(x, V))
         logits, y = logits.reshape(-1, V), y.reshape(-1)
         nll = F.cross_entropy(logits, y, ignore_index=-1, reduction="sum")
         # DDP averages gradients over ranks; scaled so, the average is the
         # gradient of the global batch's mean loss, as on one process.
-        loss = nll * (ranks.world / max(counted, 1))
-        optimizer.zero_grad(set_to_none=False)
+        loss = nll * (self.ranks.world / max(counted, 1))
+        self.optimizer.zero_grad(set_to_none=False)
         loss.backward()
-        clip_like_cantus_train(list(model.parameters()), args.clip)
-        optimizer.step()
-        progress["step"] += 1
+        clip_like_cantus_train(list(self.model.parameters()), self.args.clip)
+        self.optimizer.step()
+        self.progress["step"] += 1
         mask = y >= 0
-        window[0] += float(nll)
-        window[1] += int(mask.sum())
-        window[2] += int((logits.detach()[mask].argmax(1) == y[mask]).sum())
-        progress["seconds"] = time.monotonic() - started
-        evaluated_last = False
-        if progress["step"] % args.val_every == 0 or progress["step"] == args.steps:
-            evaluated_last = True
-            validate_and_keep()
-            if val and args.patience > 0 and progress["evals_since_best"] >= args.patience:
-                log(f"stopping early: no improvement in {args.patience} validations")
-                break
-    if not evaluated_last:
-        validate_and_keep()  # resumed at or past the end
-    save_model()  # once more, with the final time
-    if math.isfinite(progress["best_val_nll"]):
-        log(f"wrote {args.output} (step {progress['best_step']} of {progress['step']}; "
-            f"validation NLL {progress['best_val_nll']:.4f}; {progress['seconds']:.0f} s)")
-    else:
-        log(f"wrote {args.output} (step {progress['best_step']}; no validation split)")
-    return 0
+        self.window[0] += float(nll)
+        self.window[1] += int(mask.sum())
+        self.window[2] += int((logits.detach()[mask].argmax(1) == y[mask]).sum())
+        self.progress["seconds"] = time.monotonic() - self.started
+
+    def validate_and_keep(self):
+        """Validation sharded over the ranks and summed; a new best is kept
+        and written at once; rank 0 writes a checkpoint either way."""
+        ranks, p = self.ranks, self.progress
+        nll_w, n_w, c_w = ranks.sum(self.window)
+        if n_w:
+            self.last_train_acc = c_w / n_w
+        self.window = [0.0, 0, 0]
+        mine = [self.val[i] for i in range(ranks.rank, len(self.val), ranks.world)]
+        self.model.eval()
+        nll, count, correct = ranks.sum(list(evaluate(self.model, mine, self.vocab.size,
+                                                      ranks.device)))
+        self.model.train()
+        val_nll = nll / count if count else math.nan
+        improved = count == 0 or val_nll < p["best_val_nll"]
+        rate = ((p["step"] - self.first_step) * self.args.batch * self.args.seq
+                / max(time.monotonic() - self.run_start, 1e-9))
+        log(f"step {p['step']}: train NLL {nll_w / max(n_w, 1):.4f} acc "
+            f"{100 * c_w / max(n_w, 1):.1f}% | validation NLL {val_nll:.4f} acc "
+            f"{100 * correct / max(count, 1):.1f}%{' (best)' if improved else ''} | "
+            f"{rate:.0f} tok/s")
+        if improved:
+            self.best = self.weights()
+            p.update(best_val_nll=val_nll if count else math.inf,
+                     best_val_acc=correct / count if count else math.nan,
+                     best_train_acc=self.last_train_acc, best_step=p["step"],
+                     evals_since_best=0)
+            self.save_model()
+        else:
+            p["evals_since_best"] += 1
+        if ranks.rank == 0:
+            save_checkpoint(self.ckpt_path, checkpoint_state(
+                self.model, self.optimizer, self.best, p, self.rng, self.vocab, self.args))
+
+    def save_model(self):
+        if self.ranks.rank == 0:
+            write_safetensors(self.args.output,
+                              [(n, self.best[n]) for n in tensor_order(self.args.layers)],
+                              metadata(self.vocab, self.tokens, self.args, self.progress,
+                                       self.argv))
 
 
 # ---------------------------------------------------------------- eval
@@ -711,7 +728,10 @@ def load_model(path):
     if V != vocab.size:
         raise Fail(f"{path}: fc.weight has {V} rows but the metadata says V={vocab.size}")
     model = make_model(V, hidden, layers)
-    model.load_state_dict(tensors)
+    try:
+        model.load_state_dict(tensors)
+    except RuntimeError as e:
+        raise Fail(f"{path} is not an nn.LSTM + nn.Linear model: {str(e).splitlines()[0]}")
     return model, vocab
 
 
@@ -789,16 +809,20 @@ def parser():
     t = sub.add_parser("train", help="train a model on a token file (one or many ranks)")
     t.add_argument("--tokens", required=True, help="cantus-train tokens --json output")
     t.add_argument("-o", "--output", required=True, help="the model file")
-    t.add_argument("--hidden", type=int, default=128)
-    t.add_argument("--layers", type=int, default=1)
-    t.add_argument("--steps", type=int, default=5000)
-    t.add_argument("--batch", type=int, default=256, help="global batch, over every rank")
-    t.add_argument("--seq", type=int, default=64)
-    t.add_argument("--lr", type=float, default=1e-3)
-    t.add_argument("--clip", type=float, default=1.0, help="global L2 norm; 0: off")
-    t.add_argument("--seed", type=int, default=1)
-    t.add_argument("--val-every", "--eval-every", type=int, default=100, dest="val_every")
-    t.add_argument("--patience", type=int, default=10, help="0: never stop early")
+    t.add_argument("--hidden", type=int, default=128, help='hidden units per layer (128)')
+    t.add_argument("--layers", type=int, default=1, help='LSTM layers (1)')
+    t.add_argument("--steps", type=int, default=5000, help='training steps, one batch each; a resumed run counts those done (5000)')
+    t.add_argument("--batch", type=int, default=256,
+                   help="snippets per step, the global batch cut among the ranks (256)")
+    t.add_argument("--seq", type=int, default=64, help='steps per snippet, backpropagated in full (64)')
+    t.add_argument("--lr", type=float, default=1e-3, help="Adam's learning rate (0.001; betas 0.9/0.999, eps 1e-8)")
+    t.add_argument("--clip", type=float, default=1.0,
+                   help="clip gradients to this global L2 norm; 0: off (1.0)")
+    t.add_argument("--seed", type=int, default=1, help='initial weights and batch sampling, as cantus-train (1)')
+    t.add_argument("--val-every", "--eval-every", type=int, default=100, dest="val_every",
+                   help="validate every K steps (100)")
+    t.add_argument("--patience", type=int, default=10,
+                   help="stop after N validations without improvement; 0: never (10)")
     t.add_argument("--resume", metavar="CKPT", help="continue from this checkpoint")
     t.add_argument("--checkpoint", metavar="CKPT", help="where to write (OUTPUT.ckpt)")
     t.add_argument("--nproc", type=int, default=1, help="start N ranks on this machine")
@@ -806,10 +830,11 @@ def parser():
     t.add_argument("--node-rank", type=int, default=0, help="this machine's index, 0..nnodes-1")
     t.add_argument("--master-addr", default="127.0.0.1", help="node 0's address")
     t.add_argument("--master-port", type=int, default=0, help="a free port on node 0")
-    t.add_argument("--device", choices=["auto", "cpu", "cuda"], default="auto")
+    t.add_argument("--device", choices=["auto", "cpu", "cuda"], default="auto",
+                   help="auto: CUDA (NCCL) when present, else CPU (gloo)")
     t.add_argument("--threads", type=int, default=0, help="CPU threads per rank (PyTorch's)")
-    t.add_argument("--genre")
-    t.add_argument("--label")
+    t.add_argument("--genre", help='cantus.genre, e.g. folk')
+    t.add_argument("--label", help='cantus.label, e.g. "Folk (Nottingham)"')
     t.add_argument("--recorded-args", help=argparse.SUPPRESS)
     e = sub.add_parser("eval", help="NLL of a model on a token file, as cantus-train eval")
     e.add_argument("--model", required=True)
