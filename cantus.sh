@@ -17,6 +17,7 @@ top=$PWD
 # the demo's synth and soundfont.
 packages=(
     build-essential pkg-config meson ninja-build clang clang-format libclang-rt-14-dev git
+    python3-torch
     lv2-dev liblilv-dev lilv-utils sordi
     libjansson-dev libopenblas-dev libsmf-dev libcmocka-dev libcairo2-dev
     jalv jackd2 ardour

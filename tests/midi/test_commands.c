@@ -179,6 +179,10 @@ static void test_tokens_json_matches_corpus(void **state)
         assert_int_equal(json_integer_value(json_object_get(obj, "note_high")), c.note_high);
         assert_int_equal(json_integer_value(json_object_get(obj, "rest_token")), c.rest_token);
         assert_int_equal(json_integer_value(json_object_get(obj, "hold_token")), c.hold_token);
+        assert_int_equal(json_integer_value(json_object_get(obj, "steps_per_beat")), 2);
+        assert_int_equal(json_integer_value(json_object_get(obj, "transpose")), 0);
+        json_t *folders = json_object_get(json_object_get(obj, "corpus"), "folders");
+        assert_string_equal(json_string_value(json_array_get(folders, 0)), dir);
         json_t *tokens = json_object_get(obj, "tokens");
         assert_int_equal(json_array_size(tokens), s->length);
         for (int k = 0; k < s->length; k++)

@@ -27,9 +27,13 @@ static void usage(FILE *out)
         "                         default: from the training split\n"
         "  --min-length N         skip melodies shorter than N steps (default 16)\n"
         "  --val-fraction F       share of files in the validation split (default 0.1)\n"
-        "  --json                 one JSON object per file and line:\n"
+        "  --transpose A..B       add the training split's copies transposed by A..B\n"
+        "                         semitones, as train --transpose does (default 0..0)\n"
+        "  --json                 one JSON object per sequence and line:\n"
         "                         {\"file\", \"split\", \"tokens\", \"note_low\", \"note_high\",\n"
-        "                          \"rest_token\", \"hold_token\"}\n"
+        "                          \"rest_token\", \"hold_token\", \"steps_per_beat\",\n"
+        "                          \"transpose\", \"corpus\"}; \"corpus\" holds the folders\n"
+        "                         and the options as a model's metadata records them\n"
         "  --help                 this text\n");
 }
 
@@ -47,7 +51,22 @@ static void print_json_string(const char *s)
     putchar('"');
 }
 
-static void print_sequence(const Corpus *c, const CorpusSequence *s, int json)
+/* What a model's metadata records of the corpus (cmd_train.c's keys), so
+ * another trainer reading these lines can write the same provenance. */
+static void print_corpus_json(const char *const *dirs, int n_dirs, const CorpusOptions *o)
+{
+    printf("{\"folders\": [");
+    for (int i = 0; i < n_dirs; i++) {
+        if (i) printf(", ");
+        print_json_string(dirs[i]);
+    }
+    printf("], \"min_length\": %d, \"val_fraction\": %.17g, \"transpose\": \"%d..%d\", "
+           "\"track\": %d, \"channel\": %d, \"split\": \"fnv1a64\"}",
+           o->min_length, o->val_fraction, o->transpose_lo, o->transpose_hi, o->track, o->channel);
+}
+
+static void print_sequence(const Corpus *c, const CorpusSequence *s, int json,
+                           const char *const *dirs, int n_dirs, const CorpusOptions *o)
 {
     const char *split = s->split == CORPUS_VAL ? "validation" : "train";
     if (json) {
@@ -56,11 +75,18 @@ static void print_sequence(const Corpus *c, const CorpusSequence *s, int json)
         printf(", \"split\": \"%s\", \"tokens\": [", split);
         for (int k = 0; k < s->length; k++)
             printf(k ? ", %d" : "%d", s->tokens[k]);
-        printf("], \"note_low\": %d, \"note_high\": %d, \"rest_token\": %d, \"hold_token\": %d}\n",
-               c->note_low, c->note_high, c->rest_token, c->hold_token);
+        printf("], \"note_low\": %d, \"note_high\": %d, \"rest_token\": %d, \"hold_token\": %d, "
+               "\"steps_per_beat\": %d, \"transpose\": %d, \"corpus\": ",
+               c->note_low, c->note_high, c->rest_token, c->hold_token, c->steps_per_beat,
+               s->transpose);
+        print_corpus_json(dirs, n_dirs, o);
+        printf("}\n");
         return;
     }
-    printf("%s (%s, %d steps):", s->file, split, s->length);
+    if (s->transpose)
+        printf("%s (%s, transposed %+d, %d steps):", s->file, split, s->transpose, s->length);
+    else
+        printf("%s (%s, %d steps):", s->file, split, s->length);
     for (int k = 0; k < s->length; k++) {
         char name[8];
         int t = s->tokens[k];
@@ -122,6 +148,14 @@ int cmd_tokens(int argc, char **argv)
         } else if (!strcmp(arg, "--val-fraction")) {
             if (!(value = cli_value("tokens", argc, argv, &i))) goto fail;
             if (!cli_parse_double(value, 0.0, 1.0, &options.val_fraction)) goto bad;
+        } else if (!strcmp(arg, "--transpose")) {
+            if (!(value = cli_value("tokens", argc, argv, &i))) goto fail;
+            char *end;
+            long a = strtol(value, &end, 10), b;
+            if (end == value || strncmp(end, "..", 2) != 0) goto bad;
+            if (!cli_parse_int(end + 2, -24, 24, &b) || a < -24 || a > b) goto bad;
+            options.transpose_lo = (int)a;
+            options.transpose_hi = (int)b;
         } else {
             fprintf(stderr, "cantus-train tokens: unknown option '%s' (see --help)\n", arg);
             goto fail;
@@ -145,7 +179,7 @@ int cmd_tokens(int argc, char **argv)
         return 1;
     }
     for (int i = 0; i < corpus.n_seqs; i++)
-        print_sequence(&corpus, &corpus.seqs[i], json);
+        print_sequence(&corpus, &corpus.seqs[i], json, dirs, n_dirs, &options);
     corpus_free(&corpus);
     free(dirs);
     return fflush(stdout) == 0 ? 0 : 1;
