@@ -278,6 +278,36 @@ static void test_humanize_same_from_any_start(void **unused)
     assert_memory_equal(from_six.velocity, from_zero.velocity + 12, 20);
 }
 
+/* The player clamps on its own too, for callers that skip the ports'
+ * reading: NaN swing is straight, anything beyond 75 % is 75 %, and
+ * accent or humanize of NaN, +-inf or 1e9 still give velocities 1..127. */
+static void test_wild_values_stay_sane(void **unused)
+{
+    (void)unused;
+    static Notes notes;
+    const float wild[] = {NAN, INFINITY, -INFINITY, 1e9f, -1e9f, 0.0f};
+    for (size_t i = 0; i < sizeof wild / sizeof wild[0]; i++) {
+        CantusControls controls = rig_controls(120.0);
+        controls.rate = 2;
+        controls.rests = false;
+        controls.swing = wild[i];
+        controls.accent = wild[(i + 1) % 6];
+        controls.humanize = wild[(i + 2) % 6];
+        Rig rig;
+        rig_init(&rig, SEED_MODEL, &controls);
+        play_from(&rig, 0.0, 4 * 24000, 256);
+        recorder_check(&rig.recorder);
+        note_ons(&rig.recorder, &notes);
+        assert_int_equal(notes.count, 8);
+        const int64_t percent = wild[i] > 75.0f ? 75 : 50; /* NaN, -inf, -1e9, 0: straight */
+        for (size_t k = 0; k < notes.count; k++) {
+            assert_int_equal(notes.frame[k], swung_frame((int64_t)k, 2, percent));
+            assert_true(notes.velocity[k] >= 1 && notes.velocity[k] <= 127);
+        }
+        rig_free(&rig);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -286,6 +316,7 @@ int main(void)
         cmocka_unit_test(test_accent_levels),
         cmocka_unit_test(test_humanize_changes_velocities_only),
         cmocka_unit_test(test_humanize_same_from_any_start),
+        cmocka_unit_test(test_wild_values_stay_sane),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
