@@ -40,6 +40,33 @@ extern "C" {
  * plugin/transport.h); the clamp keeps hostile input defined. */
 #define CANTUS_GRID_STEP_LIMIT ((int64_t)1 << 53)
 
+/* Swing's range, as the fraction of a pair of steps where its second step
+ * starts: 0.5 is straight, 0.75 a hard shuffle. The plugin's `swing`
+ * control is this in percent. */
+#define CANTUS_GRID_STRAIGHT  0.5
+#define CANTUS_GRID_MAX_SWING 0.75
+
+/* How steps lie in a bar: the rate, the meter that groups them into bars
+ * (bars counted from beat 0, as cantus_grid_bar_of_step counts them) and
+ * swing. A bar's steps are those at or after its first beat and before the
+ * next bar's; they pair up from the bar's first step, (0, 1), (2, 3) ...,
+ * and the second step of each pair starts at `swing` of the pair instead of
+ * half of it, that is 2 * swing - 1 steps late. A bar with an odd number of
+ * steps ends on an unpaired step, which stays straight. The delay is at
+ * most half a step, so steps never change order. */
+typedef struct {
+    int rate;
+    double beats_per_bar; /* <= 0 or not finite is taken as 4 */
+    double swing; /* clamped to [CANTUS_GRID_STRAIGHT, CANTUS_GRID_MAX_SWING]; NaN: straight */
+} CantusGrid;
+
+/* Where a step falls in its bar, for accents. */
+typedef enum {
+    CANTUS_PLACE_DOWNBEAT = 0, /* on the bar line */
+    CANTUS_PLACE_BEAT,         /* on a whole beat counted from the bar line */
+    CANTUS_PLACE_BETWEEN,      /* anywhere else */
+} CantusStepPlace;
+
 /* The tempo map between two position updates: a straight line. */
 typedef struct {
     double anchor_beat;     /* beat position at anchor_frame */
@@ -67,6 +94,30 @@ int64_t cantus_grid_step_frame(const CantusBeatClock *clock, int rate, int64_t s
  * result is a nearby step and the call still returns at once.
  * A stopped clock gives the first step at or after the position. */
 int64_t cantus_grid_first_step_from(const CantusBeatClock *clock, int rate, int64_t frame);
+
+/* The index of a step in its bar (0 for the bar's first step). */
+int64_t cantus_grid_step_in_bar(const CantusGrid *grid, int64_t step);
+
+/* How many steps late the step starts against its straight place:
+ * 2 * swing - 1 for the second step of a pair, 0 for every other. */
+double cantus_grid_swing_delay(const CantusGrid *grid, int64_t step);
+
+/* cantus_grid_step_frame with swing: the same rule (the first whole frame
+ * at or after the exact instant, from the anchor), the instant being the
+ * step's straight one plus its swing delay. With swing 0.5 it is
+ * cantus_grid_step_frame, to the bit. */
+int64_t cantus_grid_swung_step_frame(const CantusBeatClock *clock, const CantusGrid *grid,
+                                     int64_t step);
+
+/* cantus_grid_first_step_from with swing, settled against
+ * cantus_grid_swung_step_frame the same way: frame_of(result) >= frame >
+ * frame_of(result - 1). */
+int64_t cantus_grid_swung_first_step_from(const CantusBeatClock *clock, const CantusGrid *grid,
+                                          int64_t frame);
+
+/* The bar line, a beat, or between (the host's barBeat of the step's
+ * straight place is 0, a whole number, or neither). */
+CantusStepPlace cantus_grid_step_place(const CantusGrid *grid, int64_t step);
 
 /* The first step at or after a beat position: ceil(beat * rate) with the same
  * tolerance (in beats, scaled from CANTUS_GRID_EPSILON frames). */

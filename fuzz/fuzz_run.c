@@ -24,7 +24,8 @@
  *              none, not a URID; the value: Path, String, Int, unterminated)
  *       kind 3 patch:Get      how:u8 (no property, cantus:model, another)
  *       kind 4 any atom       type:u8 len:u8 and len bytes of body
- *   op 1  CONTROL port:u8 (mod 16) sel:u8, then 4 raw float bytes if sel
+ *   op 1  CONTROL port:u8 (mod 19: the 16 first controls, then accent,
+ *         humanize, swing) sel:u8, then 4 raw float bytes if sel
  *         has its top bit, else a value from a table of hostile floats
  *   op 2  toggle activate / deactivate
  *   op 3  DELAY cycles:u8 (mod 6): the worker answers that many cycles late
@@ -60,11 +61,12 @@
 #define MAX_OPS    400
 #define MAX_FRAMES (1 << 19)
 
-static const char *const control_symbols[16] = {
-    "temperature",  "seed",      "gate",   "velocity", "channel", "rate",
-    "note_low",     "note_high", "key",    "scale",    "rests",   "phrase_bars",
-    "fallback_bpm", "follow",    "enable", "panic",
+static const char *const control_symbols[] = {
+    "temperature", "seed",  "gate",   "velocity", "channel",     "rate",         "note_low",
+    "note_high",   "key",   "scale",  "rests",    "phrase_bars", "fallback_bpm", "follow",
+    "enable",      "panic", "accent", "humanize", "swing",
 };
+#define CONTROL_COUNT (sizeof control_symbols / sizeof control_symbols[0])
 
 static const float hostile_floats[] = {
     0.0f,      -0.0f,         1.0f,          -1.0f,  0.5f,   2.0f,    3.0f,   4.0f,   5.0f,
@@ -153,7 +155,7 @@ static void run_cycle(Rig *r, uint32_t nframes, Reader *in, uint8_t n_events, bo
 
 static void set_control(Rig *r, Reader *in)
 {
-    const char *symbol = control_symbols[take_u8(in) % 16];
+    const char *symbol = control_symbols[take_u8(in) % CONTROL_COUNT];
     uint8_t sel = take_u8(in);
     float value;
     if (sel & 0x80)

@@ -293,6 +293,26 @@ def run_seeds():
     seeds["rolling_long_rate4"] = (
         b"\x03" + ctrl(5, 4.0) + ctrl(10, 0.0) + run(8192, rolling, 1) + run(8192) * 36
     )
+    # accent, humanize and swing (ports 16, 17, 18 of fuzz_run's table) in
+    # 3/4 at rate 3, swing moved mid-roll and set to NaN and infinity.
+    waltz = position(0, 0x3F, [(3, 1.0), (3, 137.0), (1, 5.0), (3, 1.5), (3, 3.0), (1, 0.0)])
+    seeds["swing_accent_humanize"] = (
+        b"\x03"
+        + ctrl(5, 3.0)
+        + ctrl(10, 0.0)
+        + ctrl(16, 100.0)
+        + ctrl(17, 60.0)
+        + ctrl(18, 66.0)
+        + run(333, waltz, 1)
+        + run(333) * 20
+        + ctrl(18, 75.0)
+        + run(64) * 40
+        + ctrl(18, float("nan"))
+        + run(1000, position(90, 0x02, [(2, 61.0)]), 1) * 6
+        + ctrl(18, float("inf"))
+        + ctrl(16, -float("inf"))
+        + run(4096) * 8
+    )
     seeds["no_position_fallback"] = b"\x01" + run(2048) * 30
     seeds["zero_and_odd_cycles"] = b"\x01" + run(0) + run(1) + run(7) + run(8191) + b"\x02" + run(3) + b"\x02" + run(300)
     return {k + ".bin": v for k, v in seeds.items()}

@@ -3,6 +3,7 @@
 
 #include <math.h>
 
+#include "dynamics.h"
 #include "model.h"
 
 CantusControls player_default_controls(void)
@@ -43,9 +44,30 @@ CantusControls player_controls_from_ports(const float *const ports[CANTUS_PORT_C
 #undef BOOL
 }
 
+/* How the steps lie in the bar: rate, the host's meter, swing. A swing
+ * change (or a meter change) applies from the next step not yet played:
+ * next_step is kept, only its frame moves, so no step is struck twice, and
+ * one the change puts behind `now` is due at once (player_render). */
+static CantusGrid step_grid(const CantusPlayer *player)
+{
+    return (CantusGrid){
+        .rate = player->controls.rate,
+        .beats_per_bar = player->transport.beats_per_bar,
+        .swing = player->controls.swing / 100.0,
+    };
+}
+
 static int64_t step_frame(const CantusPlayer *player, int64_t step)
 {
-    return cantus_grid_step_frame(&player->clock, player->controls.rate, step);
+    const CantusGrid grid = step_grid(player);
+    return cantus_grid_swung_step_frame(&player->clock, &grid, step);
+}
+
+/* The first step whose frame is at or after `frame`, by step_frame's rule. */
+static int64_t first_step_from(const CantusPlayer *player, int64_t frame)
+{
+    const CantusGrid grid = step_grid(player);
+    return cantus_grid_swung_first_step_from(&player->clock, &grid, frame);
 }
 
 static bool playing(const CantusPlayer *player)
@@ -76,8 +98,7 @@ void player_release_all(CantusPlayer *player)
 static void resync(CantusPlayer *player)
 {
     player_release_all(player);
-    player->next_step =
-        cantus_grid_first_step_from(&player->clock, player->controls.rate, player->now);
+    player->next_step = first_step_from(player, player->now);
     generator_restart(&player->gen, player->next_step);
 }
 
@@ -214,7 +235,7 @@ void player_set_controls(CantusPlayer *player, const CantusControls *controls)
     if (rate_changed || enabled_now) {
         /* Step indices count in steps of the rate: find ours again, and
          * start the line afresh from there. */
-        player->next_step = cantus_grid_first_step_from(&player->clock, next.rate, player->now);
+        player->next_step = first_step_from(player, player->now);
         update_grid(player);
         resync(player);
     } else {
@@ -305,6 +326,18 @@ static void tie_if_held(CantusPlayer *player)
         note_table_extend(&player->notes, player->tied_channel, player->tied_pitch, INT64_MAX);
 }
 
+/* The controls' velocity shaped by accent and humanize (dynamics.h). */
+static int step_velocity(const CantusPlayer *player, int64_t step)
+{
+    const CantusControls *c = &player->controls;
+    const CantusDynamics dynamics = {c->velocity, c->accent, c->humanize, c->seed};
+    const CantusGrid grid = step_grid(player);
+    /* The place in the bar costs a few divisions; only accent needs it. */
+    const CantusStepPlace place =
+        c->accent > 0.0f ? cantus_grid_step_place(&grid, step) : CANTUS_PLACE_DOWNBEAT;
+    return dynamics_velocity(&dynamics, place, step);
+}
+
 static void play_step(CantusPlayer *player, int64_t frame)
 {
     if (player->pending && can_swap(player)) {
@@ -333,8 +366,7 @@ static void play_step(CantusPlayer *player, int64_t frame)
 
     const int pitch = token >= 0 ? cantus_token_pitch(info, token) : -1;
     if (pitch < 0 || pitch > 127) return;
-    int velocity = player->controls.velocity;
-    velocity = velocity < 1 ? 1 : velocity > 127 ? 127 : velocity;
+    const int velocity = step_velocity(player, step);
     if (!note_table_note_on(&player->notes, &player->sink, frame, channel, (uint8_t)pitch,
                             (uint8_t)velocity, gate_end(player, step, frame)))
         return;
@@ -348,7 +380,7 @@ static void play_step(CantusPlayer *player, int64_t frame)
 static void skip_steps(CantusPlayer *player, int64_t end)
 {
     player_release_all(player);
-    player->next_step = cantus_grid_first_step_from(&player->clock, player->controls.rate, end);
+    player->next_step = first_step_from(player, end);
     generator_restart(&player->gen, player->next_step);
 }
 

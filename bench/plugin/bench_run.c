@@ -11,10 +11,14 @@
  *   cold around   the same before the step cycle and the 8 cycles after
  *                 each step, where the plugin works ahead (prefetch, LSTM
  *                 step), so no part of its per-step work meets a warm cache.
+ * Each runs twice: plain (today's controls) and with dynamics on (swing 66 %,
+ * accent 100 %, humanize 100 %: the swung grid, each step's place in the
+ * bar and its humanize draw), so the two sit side by side in one process.
  * Figures are median, p99, p99.9 and max, in microseconds and as a share of
  * the cycle's time budget (64 / 48000 s = 1333 us). It prints; it never
  * fails. */
 #define _GNU_SOURCE
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -74,18 +78,35 @@ typedef enum { WARM, COLD_STEPS, COLD_AROUND } Mode;
 
 static const char *mode_name[] = {"warm", "cold steps", "cold around"};
 
-/* The frames where steps fall: 24000 a beat at 120 BPM, 48 kHz, rate 1. */
-static bool cycle_has_step(int64_t cycle, int rate)
+typedef struct {
+    const char *name;
+    float swing, accent, humanize;
+} Config;
+
+static const Config configs[] = {
+    {"plain", 50.0f, 0.0f, 0.0f},
+    {"dynamics", 66.0f, 100.0f, 100.0f},
+};
+
+/* Which cycles hold a step: at 120 BPM, 48 kHz, 4/4 from bar 0, step k is
+ * at (k + delay) x 24000 / rate frames, the delay 2 x swing - 1 for odd k
+ * (a bar holds an even number of steps, so pairs follow k's parity). */
+static void mark_step_cycles(bool *has_step, long cycles, int rate, float swing)
 {
-    const int64_t step = (int64_t)SAMPLE_RATE * 60 / BPM / rate;
-    int64_t first = cycle * BLOCK, last = first + BLOCK - 1;
-    return last / step != (first - 1) / step || first == 0;
+    memset(has_step, 0, (size_t)cycles * sizeof *has_step);
+    const double step_frames = (double)SAMPLE_RATE * 60.0 / BPM / rate;
+    for (int64_t k = 0;; ++k) {
+        const double delay = k % 2 ? 2.0 * swing / 100.0 - 1.0 : 0.0;
+        const int64_t cycle = (int64_t)ceil((k + delay) * step_frames - 1e-3) / BLOCK;
+        if (cycle >= cycles) break;
+        has_step[cycle] = true;
+    }
 }
 
-static bool cycles_since_step(int64_t cycle, int rate, int within)
+static bool cycles_since_step(const bool *has_step, int64_t cycle, int within)
 {
     for (int back = 0; back <= within; ++back)
-        if (cycle - back >= 0 && cycle_has_step(cycle - back, rate)) return true;
+        if (cycle - back >= 0 && has_step[cycle - back]) return true;
     return false;
 }
 
@@ -94,10 +115,11 @@ typedef struct {
     double step_median, step_max;
     int steps;
     long worst_cycle;
+    bool worst_is_step;
 } Figures;
 
-static bool run(const char *preset, const char *model, Mode mode, long cycles, uint64_t *buffer,
-                Figures *out)
+static bool run(const char *preset, const char *model, const Config *setting, Mode mode,
+                long cycles, uint64_t *buffer, Figures *out)
 {
     char err[512];
     CantusHostConfig config = {.sample_rate = SAMPLE_RATE, .block_length = BLOCK};
@@ -113,6 +135,9 @@ static bool run(const char *preset, const char *model, Mode mode, long cycles, u
     }
     /* Every step sounds, so every step does the full work. */
     cantus_host_set_control(host, "rests", 0);
+    cantus_host_set_control(host, "swing", setting->swing);
+    cantus_host_set_control(host, "accent", setting->accent);
+    cantus_host_set_control(host, "humanize", setting->humanize);
     int rate = (int)cantus_host_get_control(host, "rate");
     if (rate < 1) rate = 1;
     cantus_host_activate(host);
@@ -132,15 +157,17 @@ static bool run(const char *preset, const char *model, Mode mode, long cycles, u
     cantus_host_set_rt_hooks(host, enter, leave, &timer);
     double *ns = malloc((size_t)cycles * sizeof(double));
     double *step_ns = malloc((size_t)cycles * sizeof(double));
+    bool *has_step = malloc((size_t)cycles * sizeof(bool));
+    mark_step_cycles(has_step, cycles, rate, setting->swing);
     int steps = 0;
     /* The transport rolls from bar 0, told once, as Ardour and jalv tell it. */
     CantusPosition pos = {
         .fields = CANTUS_POS_ALL, .speed = 1, .bpm = BPM, .beats_per_bar = 4, .beat_unit = 4};
     cantus_host_add_position(host, 0, &pos);
     for (long c = 0; c < cycles; ++c) {
-        bool step = cycle_has_step(c, rate);
+        bool step = has_step[c];
         if ((mode == COLD_STEPS && step) ||
-            (mode == COLD_AROUND && cycles_since_step(c, rate, AROUND)))
+            (mode == COLD_AROUND && cycles_since_step(has_step, c, AROUND)))
             evict(buffer);
         timer.cycle_ns = 0;
         cantus_host_run(host, BLOCK);
@@ -159,6 +186,8 @@ static bool run(const char *preset, const char *model, Mode mode, long cycles, u
     out->step_median = steps ? step_ns[steps / 2] : 0;
     out->step_max = steps ? step_ns[steps - 1] : 0;
     out->steps = steps;
+    out->worst_is_step = has_step[out->worst_cycle];
+    free(has_step);
     free(ns);
     free(step_ns);
     cantus_host_free(host);
@@ -202,26 +231,37 @@ int main(int argc, char **argv)
            locked ? "locked" : "not locked");
     printf("%-12s %10s %10s %10s %10s   %12s %10s  (us; %% of budget)\n", "", "median", "p99",
            "p99.9", "max", "step median", "step max");
-    Figures f[3];
-    for (int m = 0; m < 3; ++m) {
-        if (!run(preset, model, (Mode)m, cycles, buffer, &f[m])) {
-            free(buffer);
-            return 0;
+    Figures f[2][3];
+    for (int c = 0; c < 2; ++c) {
+        printf("%s (swing %.0f %%, accent %.0f %%, humanize %.0f %%)\n", configs[c].name,
+               configs[c].swing, configs[c].accent, configs[c].humanize);
+        for (int m = 0; m < 3; ++m) {
+            Figures *r = &f[c][m];
+            if (!run(preset, model, &configs[c], (Mode)m, cycles, buffer, r)) {
+                free(buffer);
+                return 0;
+            }
+            printf("%-12s", mode_name[m]);
+            double v[] = {r->median, r->p99, r->p999, r->max};
+            for (int i = 0; i < 4; ++i)
+                printf(" %6.2f %4.1f%%", v[i] / 1e3, 100 * v[i] / 1e3 / budget_us);
+            printf("   %6.2f %4.1f%% %6.2f %4.1f%%  (%d steps)\n", r->step_median / 1e3,
+                   100 * r->step_median / 1e3 / budget_us, r->step_max / 1e3,
+                   100 * r->step_max / 1e3 / budget_us, r->steps);
+            printf("%-12s worst at cycle %ld%s\n", "", r->worst_cycle,
+                   r->worst_is_step ? " (a step)" : "");
+            fflush(stdout);
         }
-        printf("%-12s", mode_name[m]);
-        double v[] = {f[m].median, f[m].p99, f[m].p999, f[m].max};
-        for (int i = 0; i < 4; ++i)
-            printf(" %6.2f %4.1f%%", v[i] / 1e3, 100 * v[i] / 1e3 / budget_us);
-        printf("   %6.2f %4.1f%% %6.2f %4.1f%%  (%d steps)\n", f[m].step_median / 1e3,
-               100 * f[m].step_median / 1e3 / budget_us, f[m].step_max / 1e3,
-               100 * f[m].step_max / 1e3 / budget_us, f[m].steps);
-        printf("%-12s worst at cycle %ld%s\n", "", f[m].worst_cycle,
-               cycle_has_step(f[m].worst_cycle, 1) ? " (a step)" : "");
-        fflush(stdout);
+        printf("worst cycle, cold around steps against warm: %.1fx; worst cold cycle uses %.2f%% "
+               "of the budget\n",
+               f[c][2].max / (f[c][0].max > 0 ? f[c][0].max : 1),
+               100 * f[c][2].max / 1e3 / budget_us);
     }
-    printf("worst cycle, cold around steps against warm: %.1fx; worst cold cycle uses %.2f%% of "
-           "the budget\n",
-           f[2].max / (f[0].max > 0 ? f[0].max : 1), 100 * f[2].max / 1e3 / budget_us);
+    printf("side by side, median / worst (us), plain -> dynamics:\n");
+    for (int m = 0; m < 3; ++m)
+        printf("%-12s %6.2f / %7.2f  ->  %6.2f / %7.2f   step median %6.2f -> %6.2f\n",
+               mode_name[m], f[0][m].median / 1e3, f[0][m].max / 1e3, f[1][m].median / 1e3,
+               f[1][m].max / 1e3, f[0][m].step_median / 1e3, f[1][m].step_median / 1e3);
     free(buffer);
     return 0;
 }

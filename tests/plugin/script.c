@@ -72,7 +72,7 @@ static void random_position(ScriptRng *rng, CantusPlayer *player, CantusPosition
 
 static void random_controls(ScriptRng *rng, CantusControls *c)
 {
-    switch (script_int(rng, 0, 9)) {
+    switch (script_int(rng, 0, 10)) {
     case 0:
         c->rate = script_int(rng, 1, 4);
         break;
@@ -102,6 +102,11 @@ static void random_controls(ScriptRng *rng, CantusControls *c)
         c->note_high = c->note_low + script_int(rng, 0, 27);
         c->key = script_int(rng, 0, 11);
         c->scale = script_int(rng, 0, 8);
+        break;
+    case 9: /* dynamics: swing moves the step frames, accent and humanize velocities */
+        c->swing = (float)script_int(rng, 50, 75);
+        c->accent = (float)script_int(rng, 0, 100);
+        c->humanize = (float)script_int(rng, 0, 100);
         break;
     default:
         c->fallback_bpm = script_int(rng, 20, 400);

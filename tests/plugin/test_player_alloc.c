@@ -86,6 +86,36 @@ static void test_interim_sequence_allocates_nothing(void **unused)
     rig_free(&rig);
 }
 
+/* Swing, accent and humanize on from the start, through the same random
+ * scripts (which also move them now and then): the swung grid, the bar
+ * place of each step and the humanize draw allocate nothing either. */
+static void test_dynamics_allocate_nothing(void **unused)
+{
+    (void)unused;
+    Tally tally = {0, 0};
+    const ScriptHooks hooks = {enter, leave, &tally};
+    size_t notes = 0;
+    for (int s = 0; s < 8; s++) {
+        ScriptRng rng = {7000 + (uint64_t)s};
+        CantusControls controls = player_default_controls();
+        controls.swing = (float)script_int(&rng, 51, 75);
+        controls.accent = (float)script_int(&rng, 1, 100);
+        controls.humanize = (float)script_int(&rng, 1, 100);
+        controls.rate = script_int(&rng, 1, 4);
+        Rig rig;
+        rig_init(&rig, s % 2 ? REST_HOLD_MODEL : SEED_MODEL, &controls);
+        CantusEngine *spare[1] = {rig_load(TINY_MODEL)};
+        script_play(&rig, &rng, 1500, spare, 1, &hooks);
+        notes += recorder_note_ons(&rig.recorder, NULL, NULL, SIZE_MAX);
+        engine_free(spare[0]);
+        rig_free(&rig);
+    }
+    print_message("%lu audio cycles, %zu notes, %lu allocator/lock calls\n", tally.cycles, notes,
+                  tally.total);
+    assert_true(notes > 200);
+    assert_int_equal(tally.total, 0);
+}
+
 static void test_counter_sees_allocations(void **unused)
 {
     (void)unused;
@@ -101,6 +131,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_no_allocation_in_audio_thread),
         cmocka_unit_test(test_interim_sequence_allocates_nothing),
+        cmocka_unit_test(test_dynamics_allocate_nothing),
         cmocka_unit_test(test_counter_sees_allocations),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

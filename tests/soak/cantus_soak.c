@@ -25,6 +25,14 @@
  *
  * --phrase also automates phrase_bars (0..4) while the transport jumps.
  *
+ * --swing starts with a swing chosen by the seed and automates swing,
+ * accent and humanize; the expected frames then follow the swung grid (the
+ * second step of each pair in a bar 2 * swing - 1 steps late, a swing
+ * change applying from the next step not yet played, as a tempo change
+ * does), note-offs are held to each step's own length, and velocities to
+ * the accent level of the step's place (exactly, without humanize) or to
+ * the humanize span around it.
+ *
  * Prints the cycles run, notes, and violations (the first few in full);
  * exits 1 when there was any violation. */
 #include <math.h>
@@ -64,6 +72,9 @@ typedef struct {
     bool every_cycle; /* Carla: a position at the start of every cycle */
     /* Step frames expected from here on, ascending; [head, count). */
     int64_t expected[MAX_EXPECTED];
+    int64_t expected_step[MAX_EXPECTED];  /* the step index of each */
+    double expected_length[MAX_EXPECTED]; /* its own length, in steps (swing) */
+    int expected_place[MAX_EXPECTED];     /* 0 downbeat, 1 beat, 2 between */
     int head, count;
     int64_t next_step;          /* the next step index not yet queued */
     int64_t queued_until;       /* frames before this are queued */
@@ -72,7 +83,10 @@ typedef struct {
     long cycles, note_ons, violations, step_misses, swaps;
     const char *models[MAX_MODELS];
     int n_models;
-    bool phrase; /* automate phrase_bars too */
+    bool phrase;   /* automate phrase_bars too */
+    bool dynamics; /* --swing: swing, accent and humanize */
+    float swing, accent, humanize;
+    long velocity_checks;
 } Soak;
 
 static bool trace; /* CANTUS_SOAK_TRACE=1: print every change and note */
@@ -105,13 +119,30 @@ static double beat_at(const Soak *s, int64_t frame)
     return s->tr.anchor_beat + (double)(frame - s->tr.anchor_frame) / frames_per_beat(s);
 }
 
+/* The step's index in its bar (the soak's meters are whole beats, so a
+ * bar is beats_per_bar x rate steps from beat 0). */
+static int64_t index_in_bar(const Soak *s, int64_t k)
+{
+    const int64_t per_bar = (int64_t)s->tr.beats_per_bar * s->rate;
+    return ((k % per_bar) + per_bar) % per_bar;
+}
+
+/* Swing's delay of step k, in steps: the second of each pair in its bar
+ * starts at `swing` % of the pair (docs/plugin.md). */
+static long double swing_delay(const Soak *s, int64_t k)
+{
+    if (!s->dynamics || s->swing == 50.0f) return 0.0L;
+    return index_in_bar(s, k) % 2 == 1 ? 2.0L * (long double)s->swing / 100.0L - 1.0L : 0.0L;
+}
+
 /* The frame of step k in the current segment: the first whole frame at or
  * after its instant, with the plugin's tolerance of 1e-3 frame for an
  * instant that is a whole frame in exact arithmetic. */
 static int64_t step_frame(const Soak *s, int64_t k)
 {
-    long double t = ((long double)k / s->rate - (long double)s->tr.anchor_beat) * SAMPLE_RATE *
-                    60.0L / (long double)s->tr.bpm;
+    long double t =
+        (((long double)k + swing_delay(s, k)) / s->rate - (long double)s->tr.anchor_beat) *
+        SAMPLE_RATE * 60.0L / (long double)s->tr.bpm;
     return s->tr.anchor_frame + (int64_t)ceill(t - 1e-3L);
 }
 
@@ -145,7 +176,11 @@ static void queue_until(Soak *s, int64_t end)
 {
     if (!s->tr.rolling) return;
     if (s->head > MAX_EXPECTED / 2) {
-        memmove(s->expected, s->expected + s->head, (size_t)(s->count - s->head) * 8);
+        const size_t n = (size_t)(s->count - s->head);
+        memmove(s->expected, s->expected + s->head, n * sizeof s->expected[0]);
+        memmove(s->expected_step, s->expected_step + s->head, n * sizeof s->expected_step[0]);
+        memmove(s->expected_length, s->expected_length + s->head, n * sizeof s->expected_length[0]);
+        memmove(s->expected_place, s->expected_place + s->head, n * sizeof s->expected_place[0]);
         s->count -= s->head;
         s->head = 0;
     }
@@ -154,6 +189,11 @@ static void queue_until(Soak *s, int64_t end)
         int64_t f = step_frame(s, s->next_step);
         if (f < s->segment_start) f = s->segment_start;
         if (f >= end) break;
+        const int64_t k = s->next_step;
+        const int64_t i = index_in_bar(s, k);
+        s->expected_step[s->count] = k;
+        s->expected_length[s->count] = (double)(1.0L + swing_delay(s, k + 1) - swing_delay(s, k));
+        s->expected_place[s->count] = i == 0 ? 0 : i % s->rate == 0 ? 1 : 2;
         s->expected[s->count++] = f;
         s->next_step++;
     }
@@ -232,7 +272,54 @@ static void script(Soak *s, int64_t start, uint32_t nframes)
     resegment(s, frame, was_rolling && !moved);
 }
 
-static void automate(Soak *s)
+/* Swing, accent or humanize, read by the plugin at the start of the cycle
+ * (`start`). A swing change is continuous, like a tempo change: the steps
+ * already queued stay, the rest follow the new swing from the next step not
+ * yet played, and one it puts before `start` is due at `start`. */
+static void automate_dynamics(Soak *s, int64_t start)
+{
+    const double what = uniform(s);
+    /* Whole percents half the time: swung instants on whole frames. */
+    const double amount = uniform(s) < 0.5 ? floor(uniform(s) * 101.0) : uniform(s) * 100.0;
+    if (what < 0.5) {
+        queue_until(s, start); /* under the old swing */
+        s->swing = (float)(50.0 + amount / 4.0);
+        cantus_host_set_control(s->host, "swing", s->swing);
+        resegment(s, start, true);
+    } else if (what < 0.75) {
+        s->accent = (float)amount;
+        cantus_host_set_control(s->host, "accent", s->accent);
+    } else {
+        s->humanize = (float)amount;
+        cantus_host_set_control(s->host, "humanize", s->humanize);
+    }
+    if (trace)
+        fprintf(stderr, "  swing %.4f accent %.4f humanize %.4f\n", s->swing, s->accent,
+                s->humanize);
+}
+
+/* The velocity of a note-on against the accent level of its step's place
+ * (the plugin's default velocity 100): exact without humanize, else within
+ * the humanize span around it, a unit of rounding either way. */
+static void check_velocity(Soak *s, int place, int velocity, int64_t frame)
+{
+    const double cuts[3] = {0.0, 0.25, 0.5};
+    const double level = 100.0 * (1.0 - (double)s->accent / 100.0 * cuts[place]);
+    const double span = (double)s->humanize / 100.0 * 0.25;
+    long low = lround(level * (1.0 - span)), high = lround(level * (1.0 + span));
+    if (span > 0.0) {
+        low--;
+        high++;
+    }
+    low = low < 1 ? 1 : low;
+    high = high > 127 ? 127 : high;
+    s->velocity_checks++;
+    if (velocity < low || velocity > high)
+        violation(s, "velocity %lld at frame %lld is outside its accent and humanize range",
+                  (long long)velocity, (long long)frame);
+}
+
+static void automate(Soak *s, int64_t start)
 {
     double u = uniform(s);
     if (trace && u < 0.032) fprintf(stderr, "  automation %.4f\n", u);
@@ -249,6 +336,8 @@ static void automate(Soak *s)
                                        s->models[(int)(uniform(s) * s->n_models)]);
     else if (u < 0.032)
         cantus_host_set_control(s->host, "channel", (float)(1 + (int)(uniform(s) * 16)));
+    else if (u < 0.042 && s->dynamics)
+        automate_dynamics(s, start);
 }
 
 static void check_cycle(Soak *s, int64_t start, uint32_t nframes, uint32_t n_events)
@@ -283,7 +372,10 @@ static void check_cycle(Soak *s, int64_t start, uint32_t nframes, uint32_t n_eve
         bool on = (m[0] & 0xF0) == 0x90 && m[2] > 0;
         if (on) {
             s->note_ons++;
+            double length = 1.0;
             if (s->head < s->count && s->expected[s->head] == ev->frame) {
+                length = s->expected_length[s->head];
+                if (s->dynamics) check_velocity(s, s->expected_place[s->head], m[2], ev->frame);
                 s->head++;
             } else {
                 violation(s, "note-on at frame %lld, the next step frame is %lld",
@@ -291,7 +383,7 @@ static void check_cycle(Soak *s, int64_t start, uint32_t nframes, uint32_t n_eve
                           s->head < s->count ? (long long)s->expected[s->head] : -1LL);
             }
             double step = step_frames_at(s, ev->frame);
-            s->off_limit[ch][pitch] = ev->frame + llround(step * s->gate / 100.0) + 1;
+            s->off_limit[ch][pitch] = ev->frame + llround(step * length * s->gate / 100.0) + 1;
         } else if (ev->frame > s->off_limit[ch][pitch]) {
             violation(s, "note-off at frame %lld, its gate ended at %lld", (long long)ev->frame,
                       (long long)s->off_limit[ch][pitch]);
@@ -335,7 +427,7 @@ int main(int argc, char **argv)
     long cycles = 20000;
     unsigned long seed = 1;
     const char *bundle = NULL, *models = NULL;
-    bool quiet = false, phrase = false;
+    bool quiet = false, phrase = false, dynamics = false;
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--cycles") && i + 1 < argc)
             cycles = atol(argv[++i]);
@@ -349,9 +441,11 @@ int main(int argc, char **argv)
             quiet = true;
         else if (!strcmp(argv[i], "--phrase"))
             phrase = true;
+        else if (!strcmp(argv[i], "--swing"))
+            dynamics = true;
         else {
             fprintf(stderr, "usage: cantus-soak --cycles N --seed S [--bundle DIR] [--models DIR] "
-                            "[--quiet]\n");
+                            "[--phrase] [--swing] [--quiet]\n");
             return 2;
         }
     }
@@ -362,6 +456,8 @@ int main(int argc, char **argv)
     Soak *s = &soak;
     cantus_rng_seed(&s->rng, seed, 6);
     s->phrase = phrase;
+    s->dynamics = dynamics;
+    s->swing = 50.0f;
     ledger_init(&s->ledger);
     if (models) make_models(s, models, bundle);
     CantusHostConfig config = {0};
@@ -381,6 +477,10 @@ int main(int argc, char **argv)
     cantus_host_set_control(s->host, "rests", 0.0f);
     cantus_host_set_control(s->host, "rate", (float)s->rate);
     cantus_host_set_control(s->host, "gate", s->gate);
+    if (dynamics) {
+        s->swing = 50.0f + (float)(seed % 6) * 5.0f;
+        cantus_host_set_control(s->host, "swing", s->swing);
+    }
     cantus_host_activate(s->host);
 
     s->tr = (Transport){true, 120.0, 0.0, 0, 4.0, 120.0, 0};
@@ -391,7 +491,7 @@ int main(int argc, char **argv)
     for (long c = 0; c < cycles; c++) {
         trace = trace_from >= 0 && c >= trace_from;
         uint32_t nframes = sizes[(int)(uniform(s) * 10)];
-        automate(s);
+        automate(s, frame);
         script(s, frame, nframes);
         uint32_t n = cantus_host_run(s->host, nframes);
         check_cycle(s, frame, nframes, n);
@@ -411,11 +511,12 @@ int main(int argc, char **argv)
         s->violations++;
         fprintf(stderr, "%d note(s) still sounding after a disabled cycle\n", hanging);
     }
-    printf("cantus-soak: seed %lu, rate %d, gate %.0f%%, positions %s%s: %ld cycles, %lld frames, "
-           "%ld notes, %ld models announced, %ld violations\n",
-           seed, s->rate, s->gate, s->every_cycle ? "every cycle" : "on change",
-           phrase ? ", phrase automation" : "", s->cycles, (long long)frame, s->note_ons, s->swaps,
-           s->violations);
+    printf(
+        "cantus-soak: seed %lu, rate %d, gate %.0f%%, positions %s%s%s: %ld cycles, %lld frames, "
+        "%ld notes, %ld models announced, %ld velocities checked, %ld violations\n",
+        seed, s->rate, s->gate, s->every_cycle ? "every cycle" : "on change",
+        phrase ? ", phrase automation" : "", dynamics ? ", swing/accent/humanize" : "", s->cycles,
+        (long long)frame, s->note_ons, s->swaps, s->velocity_checks, s->violations);
     cantus_host_free(s->host);
     return s->violations ? 1 : 0;
 }
