@@ -28,6 +28,14 @@ typedef struct {
      * sequence (playback start, phrase start) opens with a note, never with
      * a silent first beat. */
     uint8_t *opening_mask;
+    /* The same two while notes are held on the MIDI input and the harmony
+     * control lets them decide (generator.h): the held pitch classes
+     * replace key/scale. */
+    uint8_t *chord_mask;
+    uint8_t *chord_opening_mask;
+    /* V entries: the MIDI pitch each token sounds at, after transpose and
+     * the range (cantus_pitch_map_build); CANTUS_NO_PITCH for the rest. */
+    int16_t *pitch_of;
     double *scratch; /* V doubles for cantus_sample */
     char *path;      /* the file it came from, announced with patch:Set */
     size_t path_len; /* strlen(path) */
