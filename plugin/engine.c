@@ -23,7 +23,6 @@ CantusEngine *engine_load(const char *path, char *err, size_t err_size)
         engine->mask = calloc(vocab, 1);
         engine->opening_mask = calloc(vocab, 1);
         engine->chord_mask = calloc(vocab, 1);
-        engine->chord_opening_mask = calloc(vocab, 1);
         engine->pitch_of = calloc(vocab, sizeof(int16_t));
         engine->scratch = calloc(vocab, sizeof(double));
         engine->path_len = strlen(path);
@@ -31,8 +30,8 @@ CantusEngine *engine_load(const char *path, char *err, size_t err_size)
         if (engine->path) memcpy(engine->path, path, engine->path_len + 1);
     }
     if (!engine || !engine->state || !engine->interim_state || !engine->mask ||
-        !engine->opening_mask || !engine->chord_mask || !engine->chord_opening_mask ||
-        !engine->pitch_of || !engine->scratch || !engine->path) {
+        !engine->opening_mask || !engine->chord_mask || !engine->pitch_of || !engine->scratch ||
+        !engine->path) {
         if (err && err_size) snprintf(err, err_size, "%s: out of memory preparing the model", path);
         if (engine)
             engine_free(engine);
@@ -48,8 +47,7 @@ CantusEngine *engine_load(const char *path, char *err, size_t err_size)
     cantus_pitch_map_build(info, &all, engine->pitch_of);
     cantus_mask_build_mapped(info, &all, engine->pitch_of, engine->mask);
     cantus_mask_build_opening_mapped(info, &all, engine->pitch_of, engine->opening_mask);
-    cantus_mask_build_mapped(info, &all, engine->pitch_of, engine->chord_mask);
-    cantus_mask_build_opening_mapped(info, &all, engine->pitch_of, engine->chord_opening_mask);
+    cantus_mask_build_opening_mapped(info, &all, engine->pitch_of, engine->chord_mask);
     return engine;
 }
 
@@ -62,7 +60,6 @@ void engine_free(CantusEngine *engine)
     free(engine->mask);
     free(engine->opening_mask);
     free(engine->chord_mask);
-    free(engine->chord_opening_mask);
     free(engine->pitch_of);
     free(engine->scratch);
     free(engine->path);

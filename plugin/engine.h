@@ -28,11 +28,10 @@ typedef struct {
      * sequence (playback start, phrase start) opens with a note, never with
      * a silent first beat. */
     uint8_t *opening_mask;
-    /* The same two while notes are held on the MIDI input and the harmony
-     * control lets them decide (generator.h): the held pitch classes
-     * replace key/scale. */
+    /* For a step the notes held on the MIDI input decide (the harmony
+     * control, generator.h): the held pitch classes replace key/scale, and
+     * REST and HOLD are masked as in the opening mask. */
     uint8_t *chord_mask;
-    uint8_t *chord_opening_mask;
     /* V entries: the MIDI pitch each token sounds at, after transpose and
      * the range (cantus_pitch_map_build); CANTUS_NO_PITCH for the rest. */
     int16_t *pitch_of;

@@ -34,23 +34,26 @@ static bool chord_applies(const CantusGenerator *gen, int64_t step)
     return gen->harmony == CANTUS_HARMONY_BEATS && step % rate == 0;
 }
 
-/* The mask of step `step`, the opening mask for a sequence's first. The
- * chord's masks are built when first needed after a change, so a flood of
- * MIDI input costs nothing per event. The phrase, its fast-forward and the
- * interim all draw through here: the same rules for every step. */
+/* The mask of step `step`, the opening mask for a sequence's first. A step
+ * the chord decides always sounds a new chord tone (REST and HOLD masked,
+ * as at an opening): a HOLD there would tie a note of the last chord over
+ * the change, and a model that likes to hold or rest falls nearly silent
+ * under a three-note chord (the baroque preset played 2 notes in 8 bars of
+ * C-Am-F-G when they were allowed). The chord's mask is built when first
+ * needed after a change, so a flood of MIDI input costs nothing per event.
+ * The phrase, its fast-forward and the interim all draw through here: the
+ * same rules for every step. */
 static const uint8_t *mask_for(CantusGenerator *gen, int64_t step, bool opening)
 {
     CantusEngine *engine = gen->engine;
     if (!chord_applies(gen, step)) return opening ? engine->opening_mask : engine->mask;
-    if (gen->chord_masks_stale) {
+    if (gen->chord_mask_stale) {
         CantusMaskSpec spec = gen->spec;
         spec.chord = gen->chord;
-        cantus_mask_build_mapped(engine->info, &spec, engine->pitch_of, engine->chord_mask);
-        cantus_mask_build_opening_mapped(engine->info, &spec, engine->pitch_of,
-                                         engine->chord_opening_mask);
-        gen->chord_masks_stale = false;
+        cantus_mask_build_opening_mapped(engine->info, &spec, engine->pitch_of, engine->chord_mask);
+        gen->chord_mask_stale = false;
     }
-    return opening ? engine->chord_opening_mask : engine->chord_mask;
+    return engine->chord_mask;
 }
 
 /* A token of step `step` from a state's logits, a sequence's first with
@@ -123,7 +126,7 @@ void generator_init(CantusGenerator *gen)
 {
     *gen = (CantusGenerator){
         .spec = {.note_low = 0, .note_high = 127, .scale = CANTUS_SCALE_CHROMATIC, .rests = true},
-        .chord_masks_stale = true,
+        .chord_mask_stale = true,
         .temperature = 1.0f,
         .rate = 1,
         .beats_per_bar = 4.0,
@@ -165,7 +168,7 @@ static int catchup_limit(const CantusModelInfo *info)
 void generator_set_engine(CantusGenerator *gen, CantusEngine *engine, int64_t step)
 {
     gen->engine = engine;
-    gen->chord_masks_stale = true;
+    gen->chord_mask_stale = true;
     gen->catchup_limit = engine ? catchup_limit(engine->info) : GENERATOR_MIN_CATCHUP;
     generator_restart(gen, step);
 }
@@ -292,7 +295,7 @@ void generator_set_mask(CantusGenerator *gen, const CantusMaskSpec *spec)
 {
     gen->spec = *spec;
     gen->spec.chord = 0;
-    gen->chord_masks_stale = true;
+    gen->chord_mask_stale = true;
     CantusEngine *engine = gen->engine;
     if (!engine) return;
     cantus_pitch_map_build(engine->info, &gen->spec, engine->pitch_of);
@@ -306,7 +309,7 @@ void generator_set_harmony(CantusGenerator *gen, int harmony, uint16_t chord)
 {
     chord &= 0xFFFu;
     if (harmony == gen->harmony && chord == gen->chord) return;
-    if (chord != gen->chord) gen->chord_masks_stale = true;
+    if (chord != gen->chord) gen->chord_mask_stale = true;
     gen->harmony = harmony;
     gen->chord = chord;
     draw_again_later(gen);

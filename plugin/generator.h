@@ -89,7 +89,7 @@ typedef struct {
     CantusMaskSpec spec;
     uint16_t chord;
     int harmony;
-    bool chord_masks_stale; /* the engine's chord masks are not the chord's */
+    bool chord_mask_stale; /* the engine's chord mask is not the chord's */
 
     int catchup_limit;   /* LSTM steps per cycle of fast-forward, for this model */
     uint64_t lstm_steps; /* counts LSTM steps, for tests and benchmarks */
