@@ -5,7 +5,8 @@ import struct
 import sys
 
 CONTROLS = ["temperature", "seed", "gate", "velocity", "channel", "rate", "note_low", "note_high",
-            "key", "scale", "rests", "phrase_bars", "fallback_bpm", "follow", "enable", "panic"]
+            "key", "scale", "rests", "phrase_bars", "fallback_bpm", "follow", "enable", "panic",
+            "transpose", "accent", "humanize", "swing", "harmony"]
 KEYS = ["speed", "bpm", "bar", "barBeat", "beatsPerBar", "frame", "beatUnit", "beat"]
 TYPES = ["Int", "Long", "Float", "Double", "Bool", "String", "random-type"]
 RATES = [44100, 48000, 96000, 22050]
@@ -75,7 +76,7 @@ def main(path):
                     ty, ln = r.u8(), r.u8()
                     print("   +%d atom type#%d %d bytes" % (off, ty % 8, len(r.take(ln))))
         elif op == 1:
-            port, sel = r.u8() % 16, r.u8()
+            port, sel = r.u8() % 21, r.u8()
             v = struct.unpack("<f", r.take(4))[0] if sel & 0x80 else "table[%d]" % sel
             print("CONTROL %s = %s" % (CONTROLS[port], v))
         elif op == 2:
