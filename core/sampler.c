@@ -6,38 +6,57 @@
 
 #include "sampler.h"
 
-static bool pitch_allowed(const CantusMaskSpec *spec, int pitch, bool use_scale)
+/* The pitch class of a MIDI pitch, 0 = C. */
+static int pitch_class(int pitch)
 {
-    if (pitch < spec->note_low || pitch > spec->note_high) return false;
-    if (!use_scale) return true;
-    int key = ((spec->key % 12) + 12) % 12;
-    int degree = ((pitch - key) % 12 + 12) % 12;
-    return (cantus_scale_pitch_classes(spec->scale) >> degree) & 1u;
+    return ((pitch % 12) + 12) % 12;
 }
 
-static int mark_pitches(const CantusModelInfo *info, const CantusMaskSpec *spec, bool use_range,
-                        bool use_scale, uint8_t *mask)
+/* The key/scale as absolute pitch classes (bit 0 = C). */
+static uint16_t scale_classes(const CantusMaskSpec *spec)
+{
+    const uint16_t relative = cantus_scale_pitch_classes(spec->scale);
+    const int key = pitch_class(spec->key);
+    return (uint16_t)(((relative << key) | (relative >> (12 - key))) & 0xFFFu);
+}
+
+/* Semitones from a pitch class to the nearest one in `classes` (0..6). */
+static int distance_to(uint16_t classes, int pc)
+{
+    for (int d = 0; d < 12; d++)
+        if ((classes >> ((pc + d) % 12) & 1u) || (classes >> ((pc + 12 - d) % 12) & 1u)) return d;
+    return 12;
+}
+
+/* Marks the sounding pitch tokens whose pitch class is within `reach`
+ * semitones of `classes`; returns how many. */
+static int mark_pitches(const CantusModelInfo *info, const int16_t *pitch_of, uint16_t classes,
+                        int reach, uint8_t *mask)
 {
     int allowed = 0;
     for (int t = 0; t < info->pitch_tokens && t < info->vocab; t++) {
-        bool ok = !use_range || pitch_allowed(spec, info->note_low + t, use_scale);
+        const bool ok = pitch_of[t] != CANTUS_NO_PITCH &&
+                        distance_to(classes, pitch_class(pitch_of[t])) <= reach;
         mask[t] = ok;
         allowed += ok;
     }
     return allowed;
 }
 
-int cantus_mask_build(const CantusModelInfo *info, const CantusMaskSpec *spec, uint8_t *mask)
+int cantus_mask_build_mapped(const CantusModelInfo *info, const CantusMaskSpec *spec,
+                             const int16_t *pitch_of, uint8_t *mask)
 {
     for (int t = 0; t < info->vocab; t++)
         mask[t] = 0;
 
-    /* Fall back step by step rather than go silent: a key and scale that
-     * leave no pitch in a narrow range still leave the range, and a range
-     * outside the model's notes still leaves the model's notes. */
-    int allowed = mark_pitches(info, spec, true, true, mask);
-    if (allowed == 0) allowed = mark_pitches(info, spec, true, false, mask);
-    if (allowed == 0) allowed = mark_pitches(info, spec, false, false, mask);
+    /* The chord, else the key/scale, else the pitches nearest the
+     * key/scale: never a note outside the range, never silence. */
+    const uint16_t chord = spec->chord & 0xFFFu;
+    const uint16_t scale = scale_classes(spec);
+    int allowed = chord ? mark_pitches(info, pitch_of, chord, 0, mask) : 0;
+    if (allowed == 0) allowed = mark_pitches(info, pitch_of, scale, 0, mask);
+    for (int reach = 1; allowed == 0 && reach <= 6; reach++)
+        allowed = mark_pitches(info, pitch_of, scale, reach, mask);
 
     if (spec->rests) {
         if (info->rest_token >= 0 && info->rest_token < info->vocab) {
@@ -50,6 +69,17 @@ int cantus_mask_build(const CantusModelInfo *info, const CantusMaskSpec *spec, u
         }
     }
     return allowed;
+}
+
+int cantus_mask_build(const CantusModelInfo *info, const CantusMaskSpec *spec, uint8_t *mask)
+{
+    /* A validated model has at most CANTUS_MAX_VOCAB tokens; the stack
+     * map keeps this call real-time safe. */
+    int16_t pitch_of[CANTUS_MAX_VOCAB];
+    CantusModelInfo capped = *info;
+    if (capped.vocab > CANTUS_MAX_VOCAB) capped.vocab = CANTUS_MAX_VOCAB;
+    cantus_pitch_map_build(&capped, spec, pitch_of);
+    return cantus_mask_build_mapped(&capped, spec, pitch_of, mask);
 }
 
 static bool allowed_at(const uint8_t *mask, int i)
@@ -137,6 +167,14 @@ int cantus_mask_build_opening(const CantusModelInfo *info, const CantusMaskSpec 
     CantusMaskSpec opening = *spec;
     opening.rests = false;
     return cantus_mask_build(info, &opening, mask);
+}
+
+int cantus_mask_build_opening_mapped(const CantusModelInfo *info, const CantusMaskSpec *spec,
+                                     const int16_t *pitch_of, uint8_t *mask)
+{
+    CantusMaskSpec opening = *spec;
+    opening.rests = false;
+    return cantus_mask_build_mapped(info, &opening, pitch_of, mask);
 }
 
 int cantus_sample(const float *logits, const uint8_t *mask, int vocab, float temperature,

@@ -39,17 +39,51 @@ const char *cantus_scale_name(CantusScale scale);
 int cantus_scale_from_name(const char *name);
 
 typedef struct {
-    int note_low;  /* lowest MIDI pitch allowed */
+    int note_low;  /* lowest MIDI pitch allowed (the two ends may come in either order) */
     int note_high; /* highest MIDI pitch allowed */
     int key;       /* 0 = C ... 11 = B */
     CantusScale scale;
-    bool rests; /* false: REST and HOLD are masked out */
+    bool rests;     /* false: REST and HOLD are masked out */
+    int transpose;  /* semitones added to every model pitch, before the range */
+    uint16_t chord; /* pitch classes (bit 0 = C) that replace key/scale; 0: none */
 } CantusMaskSpec;
 
+/* The register: the pitch each token sounds at (core/pitch_map.c).
+ *
+ * A pitch token's model pitch plus `transpose` is carried by whole octaves
+ * to the nearest octave inside [note_low, note_high] (pitch class kept), so
+ * a melody keeps its shape in any register. A range narrower than an octave
+ * keeps the tokens whose pitch class fits; the others map to
+ * CANTUS_NO_PITCH. Only when no token fits at all (a model of fewer than 12
+ * pitch classes in such a range) does every pitch token sound at the range's
+ * pitch nearest its own. REST, HOLD and non-tokens map to CANTUS_NO_PITCH.
+ * Both range ends are clamped to 0..127; reversed ends are swapped.
+ *
+ * Several tokens may map to one pitch. Drawing a token from the masked
+ * softmax and sounding pitch_of[token] is the same as drawing a pitch from
+ * the merged distribution P(q) = sum of p(t) over the tokens t mapped to q:
+ * the events "token t" for those t are disjoint and their union is "pitch
+ * q". So the mass is merged without a merged array, and the LSTM is still
+ * fed the token the model itself chose (tests/core/test_pitch_map.c checks
+ * the two distributions agree). */
+#define CANTUS_NO_PITCH (-1)
+
+/* Fills pitch_of[0..V-1]; returns how many pitch tokens sound. */
+int cantus_pitch_map_build(const CantusModelInfo *info, const CantusMaskSpec *spec,
+                           int16_t *pitch_of);
+
 /* Fills mask[0..V-1] with 1 for allowed tokens and returns how many are
- * allowed. It never returns 0 when the model has pitch tokens: if the range
- * and scale leave no pitch, the scale is dropped; if the range still leaves
- * none, every pitch token of the model is allowed. */
+ * allowed. A pitch token is allowed iff it sounds (pitch_of, as
+ * cantus_pitch_map_build gives it) and its sounding pitch passes the first
+ * of these that leaves any pitch token allowed: the chord (when spec->chord
+ * has pitch classes), then key/scale; when neither leaves one (a range
+ * narrower than the gaps between them), the sounding pitches nearest (in
+ * semitones) to the key/scale are allowed. So the range is always obeyed,
+ * and the mask never allows nothing when the model has pitch tokens. */
+int cantus_mask_build_mapped(const CantusModelInfo *info, const CantusMaskSpec *spec,
+                             const int16_t *pitch_of, uint8_t *mask);
+
+/* cantus_mask_build_mapped with the map built on the stack. */
 int cantus_mask_build(const CantusModelInfo *info, const CantusMaskSpec *spec, uint8_t *mask);
 
 /* The mask for a sequence's first step: as cantus_mask_build with REST and
@@ -59,6 +93,8 @@ int cantus_mask_build(const CantusModelInfo *info, const CantusMaskSpec *spec, u
  * trimmed from the training data). */
 int cantus_mask_build_opening(const CantusModelInfo *info, const CantusMaskSpec *spec,
                               uint8_t *mask);
+int cantus_mask_build_opening_mapped(const CantusModelInfo *info, const CantusMaskSpec *spec,
+                                     const int16_t *pitch_of, uint8_t *mask);
 
 /* Temperatures at or below this are argmax. */
 #define CANTUS_TEMPERATURE_ARGMAX 1e-3f

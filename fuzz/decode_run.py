@@ -6,7 +6,7 @@ import sys
 
 CONTROLS = ["temperature", "seed", "gate", "velocity", "channel", "rate", "note_low", "note_high",
             "key", "scale", "rests", "phrase_bars", "fallback_bpm", "follow", "enable", "panic",
-            "accent", "humanize", "swing"]
+            "transpose", "accent", "humanize", "swing", "harmony"]
 KEYS = ["speed", "bpm", "bar", "barBeat", "beatsPerBar", "frame", "beatUnit", "beat"]
 TYPES = ["Int", "Long", "Float", "Double", "Bool", "String", "random-type"]
 RATES = [44100, 48000, 96000, 22050]

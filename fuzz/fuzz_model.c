@@ -76,7 +76,7 @@ static void exercise(const CantusModel *model)
     uint8_t *mask = calloc((size_t)vocab, 1);
     double *scratch = calloc((size_t)vocab, sizeof *scratch);
     if (!mask || !scratch) abort();
-    CantusMaskSpec spec = {info->note_low, info->note_high, 0, CANTUS_SCALE_MAJOR, true};
+    CantusMaskSpec spec = {info->note_low, info->note_high, 0, CANTUS_SCALE_MAJOR, true, 0, 0};
     if (cantus_mask_build(info, &spec, mask) < 1) fail("the mask allows no token", 0, 0);
 
     CantusRng rng;

@@ -24,9 +24,9 @@
  *              none, not a URID; the value: Path, String, Int, unterminated)
  *       kind 3 patch:Get      how:u8 (no property, cantus:model, another)
  *       kind 4 any atom       type:u8 len:u8 and len bytes of body
- *   op 1  CONTROL port:u8 (mod 19: the 16 first controls, then accent,
- *         humanize, swing) sel:u8, then 4 raw float bytes if sel
- *         has its top bit, else a value from a table of hostile floats
+ *   op 1  CONTROL port:u8 (mod 21: every input control up to harmony, in
+ *         port order) sel:u8, then 4 raw float bytes if sel has its top
+ *         bit, else a value from a table of hostile floats
  *   op 2  toggle activate / deactivate
  *   op 3  DELAY cycles:u8 (mod 6): the worker answers that many cycles late
  *   op 4  PRESET index:u8: load a shipped preset through lilv state
@@ -38,8 +38,12 @@
  * both are errors); and at the end, after `enable` goes off for a cycle, no
  * note still sounding. MIDI passed through from the input is recognised
  * (same offset, same bytes) and not held to these rules, and a channel that
- * carried such notes is no longer checked for balance. Any violation aborts
- * with a sentence, which libFuzzer reports as a crash.
+ * carried such notes is no longer checked for balance. Harmony: while the
+ * `harmony` control is 2 (chord tones everywhere), notes are held on the
+ * input (as a mirror of the held-note rules, fed the MIDI this harness
+ * sent, has them) and the range holds a pitch of a held class, every note
+ * the plugin starts has a held pitch class (run_check.c). Any violation
+ * aborts with a sentence, which libFuzzer reports as a crash.
  */
 #include <dlfcn.h>
 #include <math.h>
@@ -62,9 +66,9 @@
 #define MAX_FRAMES (1 << 19)
 
 static const char *const control_symbols[] = {
-    "temperature", "seed",  "gate",   "velocity", "channel",     "rate",         "note_low",
-    "note_high",   "key",   "scale",  "rests",    "phrase_bars", "fallback_bpm", "follow",
-    "enable",      "panic", "accent", "humanize", "swing",
+    "temperature", "seed",  "gate",      "velocity", "channel",     "rate",         "note_low",
+    "note_high",   "key",   "scale",     "rests",    "phrase_bars", "fallback_bpm", "follow",
+    "enable",      "panic", "transpose", "accent",   "humanize",    "swing",        "harmony",
 };
 #define CONTROL_COUNT (sizeof control_symbols / sizeof control_symbols[0])
 
@@ -190,6 +194,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     hc.worker = CANTUS_WORKER_DEFERRED;
     char err[512];
     memset(&rig.ledger, 0, sizeof rig.ledger);
+    run_held_clear(&rig);
+    rig.held_unknown = false;
     rig.cycle = 0;
     rig.host = cantus_host_new(&hc, err, sizeof err);
     if (!rig.host) {
@@ -209,6 +215,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     lilv_node_free(sym);
 
     if (config & 1) cantus_host_activate(rig.host);
+    /* activate() forgets held notes (player_reset), so does panic. */
 
     long frames = 0;
     for (int ops = 0; in.left && ops < MAX_OPS && frames < MAX_FRAMES; ops++) {
@@ -227,10 +234,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             set_control(&rig, &in);
             break;
         case 2:
-            if (cantus_host_is_active(rig.host))
+            if (cantus_host_is_active(rig.host)) {
                 cantus_host_deactivate(rig.host);
-            else
+            } else {
                 cantus_host_activate(rig.host);
+                run_held_clear(&rig);
+            }
             break;
         case 3:
             cantus_host_set_worker_delay(rig.host, take_u8(&in) % 6);
@@ -241,6 +250,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         default: {
             if (rig.tame && !cantus_host_is_active(rig.host)) break;
             cantus_host_set_control(rig.host, "panic", 1.0f);
+            run_held_clear(&rig);
             Reader none = {NULL, 0};
             run_cycle(&rig, 64, &none, 0, false);
             cantus_host_set_control(rig.host, "panic", 0.0f);

@@ -48,6 +48,11 @@ typedef struct {
         atom_Bool, atom_URID, atom_Chunk, time_Position, patch_Set, patch_Get, patch_Put,
         patch_property, patch_value, cantus_model, other_property;
     LV2_URID position_keys[8];
+    /* The notes held on the plugin's input, by the rules of
+     * plugin/held_notes.h written out again; unknown once more MIDI went
+     * into a cycle than `inputs` can remember. */
+    bool held[16][128];
+    bool held_unknown;
     uint64_t cycle;
     /* The patch:Set targets: valid, invalid, nonexistent, second model. */
     const char *model_paths[4];
@@ -66,6 +71,9 @@ void run_decode_events(Rig *r, Reader *in, uint32_t nframes, uint8_t n_events);
 /* run_check.c: every invariant on what one cycle of nframes wrote to
  * r->out, starting at the host's frame cycle_frame; aborts on a violation. */
 void run_check_output(Rig *r, uint32_t nframes, int64_t cycle_frame);
+
+/* run_check.c: no note held (instantiate, activate, panic). */
+void run_held_clear(Rig *r);
 
 /* run_check.c: prints the cycle and the sentence, and aborts (libFuzzer
  * reports it as a crash). */

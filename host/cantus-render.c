@@ -23,6 +23,7 @@ typedef struct {
     const char *model;
     const char *out;
     const char *png;
+    const char *midi_in; /* a MIDI file played into the plugin's input */
     int bars;
     double bpm;
     double beats_per_bar;
@@ -40,9 +41,11 @@ static void usage(FILE *f)
     fputs("usage: cantus-render [--preset NAME|URI | --model FILE] [--bars N=8] [--bpm 120]\n"
           "                     [--tempo BAR=BPM ...] [--beats-per-bar 4] [--rate 48000]\n"
           "                     [--block 256] [--set SYMBOL=VALUE ...] [--png roll.png]\n"
-          "                     [--quiet] -o out.mid\n"
+          "                     [--midi-in FILE] [--quiet] -o out.mid\n"
           "       cantus-render --list-presets\n"
-          "Renders the Cantus LV2 plugin (found on LV2_PATH) to a MIDI file.\n",
+          "Renders the Cantus LV2 plugin (found on LV2_PATH) to a MIDI file.\n"
+          "--midi-in plays a MIDI file's notes into the plugin's input, its beats on the\n"
+          "render's (a chord track for the harmony control; it passes through to out.mid).\n",
           f);
 }
 
@@ -56,13 +59,21 @@ static bool parse_number(const char *s, double *out)
 static int parse_options(int argc, char **argv, Options *o)
 {
     static const struct option longs[] = {
-        {"preset", required_argument, 0, 'p'}, {"model", required_argument, 0, 'm'},
-        {"bars", required_argument, 0, 'n'},   {"bpm", required_argument, 0, 't'},
-        {"tempo", required_argument, 0, 'T'},  {"beats-per-bar", required_argument, 0, 'B'},
-        {"rate", required_argument, 0, 'r'},   {"block", required_argument, 0, 'k'},
-        {"set", required_argument, 0, 's'},    {"png", required_argument, 0, 'g'},
-        {"list-presets", no_argument, 0, 'l'}, {"quiet", no_argument, 0, 'q'},
-        {"help", no_argument, 0, 'h'},         {0, 0, 0, 0},
+        {"preset", required_argument, 0, 'p'},
+        {"model", required_argument, 0, 'm'},
+        {"bars", required_argument, 0, 'n'},
+        {"bpm", required_argument, 0, 't'},
+        {"tempo", required_argument, 0, 'T'},
+        {"beats-per-bar", required_argument, 0, 'B'},
+        {"rate", required_argument, 0, 'r'},
+        {"block", required_argument, 0, 'k'},
+        {"set", required_argument, 0, 's'},
+        {"png", required_argument, 0, 'g'},
+        {"list-presets", no_argument, 0, 'l'},
+        {"quiet", no_argument, 0, 'q'},
+        {"midi-in", required_argument, 0, 'i'},
+        {"help", no_argument, 0, 'h'},
+        {0, 0, 0, 0},
     };
     *o = (Options){.bars = 8, .bpm = 120, .beats_per_bar = 4, .sample_rate = 48000, .block = 256};
     const char *tempos[RENDER_MAX_TEMPOS];
@@ -82,6 +93,9 @@ static int parse_options(int argc, char **argv, Options *o)
             break;
         case 'g':
             o->png = optarg;
+            break;
+        case 'i':
+            o->midi_in = optarg;
             break;
         case 'l':
             o->list_presets = true;
@@ -245,8 +259,12 @@ static void send_position(CantusHost *host, uint32_t offset, const TempoMap *map
 }
 
 /* Rolls the transport from bar 0 to the end of the last bar and stops it
- * there (which ends every sounding note), collecting the plugin's MIDI. */
-static RenderEvent *render(CantusHost *host, const Options *o, int *count)
+ * there (which ends every sounding note), collecting the plugin's MIDI.
+ * `input` (n_input events sorted by frame) goes into the plugin's input at
+ * its frames, merged in time order with the tempo changes; what falls at
+ * or after the end is not sent. */
+static RenderEvent *render(CantusHost *host, const Options *o, const RenderEvent *input,
+                           int n_input, int *count)
 {
     const TempoMap *map = &o->tempo;
     double end_beat = o->bars * o->beats_per_bar;
@@ -255,15 +273,28 @@ static RenderEvent *render(CantusHost *host, const Options *o, int *count)
     for (int i = 0; i < map->count; ++i)
         change[i] = (int64_t)ceil(map->start_frame[i]);
     int next_change = 1;
+    int next_input = 0;
     int cap = 1024, n = 0;
     RenderEvent *events = malloc((size_t)cap * sizeof(*events));
     int64_t origin = cantus_host_frame(host);
     send_position(host, 0, map, 1.0, 0);
     for (int64_t now = 0; events; now += o->block) {
         uint32_t len = o->block;
-        for (; next_change < map->count && change[next_change] < now + len; ++next_change)
-            send_position(host, (uint32_t)(change[next_change] - now), map, 1.0,
-                          change[next_change]);
+        for (;;) {
+            const bool tempo = next_change < map->count && change[next_change] < now + len;
+            const bool midi = next_input < n_input && input[next_input].frame < now + len &&
+                              input[next_input].frame < end;
+            if (!tempo && !midi) break;
+            if (tempo && (!midi || change[next_change] <= input[next_input].frame)) {
+                send_position(host, (uint32_t)(change[next_change] - now), map, 1.0,
+                              change[next_change]);
+                ++next_change;
+            } else {
+                const RenderEvent *in = &input[next_input++];
+                if (in->frame >= now)
+                    cantus_host_add_midi(host, (uint32_t)(in->frame - now), in->msg, 3);
+            }
+        }
         const bool last = end < now + len;
         if (last) send_position(host, (uint32_t)(end - now), map, 0, end);
         uint32_t got = cantus_host_run(host, len);
@@ -316,6 +347,8 @@ int main(int argc, char **argv)
     int rc = 1;
     unsigned logged = 0;
     RenderEvent *events = NULL;
+    RenderEvent *input = NULL;
+    int n_input = 0;
     RenderNote *notes = NULL;
     char label[128] = "default model";
     /* A preset is restored before activate, as a host restores a session. */
@@ -337,8 +370,15 @@ int main(int argc, char **argv)
         snprintf(label, sizeof(label), "%s", slash ? slash + 1 : o.model);
     }
     print_new_log(host, &logged);
+    if (o.midi_in) {
+        n_input = midi_in_load(o.midi_in, &o.tempo, &input, err, sizeof(err));
+        if (n_input < 0) {
+            fprintf(stderr, "cantus-render: %s\n", err);
+            goto done;
+        }
+    }
     int count = 0;
-    events = render(host, &o, &count);
+    events = render(host, &o, input, n_input, &count);
     print_new_log(host, &logged);
     if (!events) goto done;
     if (!midi_write(o.out, events, count, &o.tempo, o.bars * o.beats_per_bar, err, sizeof(err))) {
@@ -369,6 +409,7 @@ int main(int argc, char **argv)
     rc = 0;
 done:
     free(events);
+    free(input);
     free(notes);
     cantus_host_free(host);
     return rc;

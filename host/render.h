@@ -41,6 +41,14 @@ typedef struct {
     int channel;
 } RenderNote;
 
+/* A MIDI file's notes (channel 10 left out, as the trainer's reader does)
+ * as note-ons and note-offs at the frames the map gives their beats (the
+ * file's ticks / ticks per quarter; its own tempo is not used), sorted by
+ * frame, note-offs first. *out is allocated; returns the count, or -1 with
+ * a sentence in err. */
+int midi_in_load(const char *path, const TempoMap *map, RenderEvent **out, char *err,
+                 size_t err_size);
+
 /* Pairs note-ons with their note-offs; *out is allocated. */
 int render_notes(const RenderEvent *events, int count, const TempoMap *map, RenderNote **out);
 

@@ -241,7 +241,7 @@ static void run(LV2_Handle instance, uint32_t sample_count)
     const CantusControls controls = player_controls_from_ports(self->controls);
     player_set_controls(player, &controls);
     const bool panic = port_value(self, CANTUS_PANIC, 0.0f) > 0.5f;
-    if (panic && self->panic_armed) player_release_all(player);
+    if (panic && self->panic_armed) player_panic(player);
     self->panic_armed = !panic;
     if (self->model_status) *self->model_status = (float)CANTUS_MODEL_OK;
 

@@ -22,13 +22,16 @@ CantusEngine *engine_load(const char *path, char *err, size_t err_size)
         engine->interim_state = cantus_state_new(model);
         engine->mask = calloc(vocab, 1);
         engine->opening_mask = calloc(vocab, 1);
+        engine->chord_mask = calloc(vocab, 1);
+        engine->pitch_of = calloc(vocab, sizeof(int16_t));
         engine->scratch = calloc(vocab, sizeof(double));
         engine->path_len = strlen(path);
         engine->path = malloc(engine->path_len + 1);
         if (engine->path) memcpy(engine->path, path, engine->path_len + 1);
     }
     if (!engine || !engine->state || !engine->interim_state || !engine->mask ||
-        !engine->opening_mask || !engine->scratch || !engine->path) {
+        !engine->opening_mask || !engine->chord_mask || !engine->pitch_of || !engine->scratch ||
+        !engine->path) {
         if (err && err_size) snprintf(err, err_size, "%s: out of memory preparing the model", path);
         if (engine)
             engine_free(engine);
@@ -37,9 +40,14 @@ CantusEngine *engine_load(const char *path, char *err, size_t err_size)
         return NULL;
     }
     /* Everything allowed until the audio thread applies the controls. */
-    const CantusMaskSpec all = {info->note_low, info->note_high, 0, CANTUS_SCALE_CHROMATIC, true};
-    cantus_mask_build(info, &all, engine->mask);
-    cantus_mask_build_opening(info, &all, engine->opening_mask);
+    const CantusMaskSpec all = {.note_low = info->note_low,
+                                .note_high = info->note_high,
+                                .scale = CANTUS_SCALE_CHROMATIC,
+                                .rests = true};
+    cantus_pitch_map_build(info, &all, engine->pitch_of);
+    cantus_mask_build_mapped(info, &all, engine->pitch_of, engine->mask);
+    cantus_mask_build_opening_mapped(info, &all, engine->pitch_of, engine->opening_mask);
+    cantus_mask_build_opening_mapped(info, &all, engine->pitch_of, engine->chord_mask);
     return engine;
 }
 
@@ -51,6 +59,8 @@ void engine_free(CantusEngine *engine)
     cantus_model_free(engine->model);
     free(engine->mask);
     free(engine->opening_mask);
+    free(engine->chord_mask);
+    free(engine->pitch_of);
     free(engine->scratch);
     free(engine->path);
     free(engine);

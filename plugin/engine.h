@@ -28,6 +28,13 @@ typedef struct {
      * sequence (playback start, phrase start) opens with a note, never with
      * a silent first beat. */
     uint8_t *opening_mask;
+    /* For a step the notes held on the MIDI input decide (the harmony
+     * control, generator.h): the held pitch classes replace key/scale, and
+     * REST and HOLD are masked as in the opening mask. */
+    uint8_t *chord_mask;
+    /* V entries: the MIDI pitch each token sounds at, after transpose and
+     * the range (cantus_pitch_map_build); CANTUS_NO_PITCH for the rest. */
+    int16_t *pitch_of;
     double *scratch; /* V doubles for cantus_sample */
     char *path;      /* the file it came from, announced with patch:Set */
     size_t path_len; /* strlen(path) */

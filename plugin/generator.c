@@ -23,15 +23,47 @@ static void open_sequence(CantusState *state, CantusRng *rng, uint32_t seed, uin
     cantus_state_step(state, -1);
 }
 
-/* A token from a state's logits, a sequence's first with the opening mask;
- * GENERATOR_SILENT when nothing may be drawn. */
-static int sample(const CantusGenerator *gen, const CantusState *state, CantusRng *rng,
+/* Whether the held chord decides step `step`: while notes are held, on
+ * every step or on the beats only (step indices count from beat 0 in steps
+ * of the rate, so a beat is a multiple of the rate). */
+static bool chord_applies(const CantusGenerator *gen, int64_t step)
+{
+    if (!gen->chord) return false;
+    if (gen->harmony == CANTUS_HARMONY_EVERYWHERE) return true;
+    const int64_t rate = gen->rate > 0 ? gen->rate : 1;
+    return gen->harmony == CANTUS_HARMONY_BEATS && step % rate == 0;
+}
+
+/* The mask of step `step`, the opening mask for a sequence's first. A step
+ * the chord decides always sounds a new chord tone (REST and HOLD masked,
+ * as at an opening): a HOLD there would tie a note of the last chord over
+ * the change, and a model that likes to hold or rest falls nearly silent
+ * under a three-note chord (the baroque preset played 2 notes in 8 bars of
+ * C-Am-F-G when they were allowed). The chord's mask is built when first
+ * needed after a change, so a flood of MIDI input costs nothing per event.
+ * The phrase, its fast-forward and the interim all draw through here: the
+ * same rules for every step. */
+static const uint8_t *mask_for(CantusGenerator *gen, int64_t step, bool opening)
+{
+    CantusEngine *engine = gen->engine;
+    if (!chord_applies(gen, step)) return opening ? engine->opening_mask : engine->mask;
+    if (gen->chord_mask_stale) {
+        CantusMaskSpec spec = gen->spec;
+        spec.chord = gen->chord;
+        cantus_mask_build_opening_mapped(engine->info, &spec, engine->pitch_of, engine->chord_mask);
+        gen->chord_mask_stale = false;
+    }
+    return engine->chord_mask;
+}
+
+/* A token of step `step` from a state's logits, a sequence's first with
+ * the opening mask; GENERATOR_SILENT when nothing may be drawn. */
+static int sample(CantusGenerator *gen, const CantusState *state, CantusRng *rng, int64_t step,
                   bool opening)
 {
     const CantusEngine *engine = gen->engine;
-    const int token =
-        cantus_sample(cantus_state_logits(state), opening ? engine->opening_mask : engine->mask,
-                      engine->info->vocab, gen->temperature, rng, engine->scratch);
+    const int token = cantus_sample(cantus_state_logits(state), mask_for(gen, step, opening),
+                                    engine->info->vocab, gen->temperature, rng, engine->scratch);
     return token < 0 ? GENERATOR_SILENT : token;
 }
 
@@ -66,8 +98,19 @@ static void draw(CantusGenerator *gen)
         cantus_rng_seed(&gen->rng, gen->seed, 0);
         gen->reseed_pending = false;
     }
-    gen->drawn_token = sample(gen, gen->engine->state, &gen->rng, gen->opening);
+    gen->rng_before_draw = gen->rng;
+    gen->drawn_token = sample(gen, gen->engine->state, &gen->rng, gen->next_step, gen->opening);
     gen->drawn = true;
+}
+
+/* A token drawn early (a gate end looking for a HOLD) under a mask that
+ * has changed since: it is drawn again, from the same logits and the same
+ * random number, as if it had first been drawn now. */
+static void draw_again_later(CantusGenerator *gen)
+{
+    if (!gen->drawn) return;
+    gen->rng = gen->rng_before_draw;
+    gen->drawn = false;
 }
 
 static void consume(CantusGenerator *gen)
@@ -82,6 +125,8 @@ static void consume(CantusGenerator *gen)
 void generator_init(CantusGenerator *gen)
 {
     *gen = (CantusGenerator){
+        .spec = {.note_low = 0, .note_high = 127, .scale = CANTUS_SCALE_CHROMATIC, .rests = true},
+        .chord_mask_stale = true,
         .temperature = 1.0f,
         .rate = 1,
         .beats_per_bar = 4.0,
@@ -123,6 +168,7 @@ static int catchup_limit(const CantusModelInfo *info)
 void generator_set_engine(CantusGenerator *gen, CantusEngine *engine, int64_t step)
 {
     gen->engine = engine;
+    gen->chord_mask_stale = true;
     gen->catchup_limit = engine ? catchup_limit(engine->info) : GENERATOR_MIN_CATCHUP;
     generator_restart(gen, step);
 }
@@ -221,7 +267,7 @@ static int interim_take(CantusGenerator *gen, int64_t step)
     gen->lstm_steps++;
     gen->interim.active = true;
     gen->interim.next_step = step + 1;
-    gen->interim.input_token = sample(gen, state, &gen->interim.rng, opening);
+    gen->interim.input_token = sample(gen, state, &gen->interim.rng, step, opening);
     return gen->interim.input_token;
 }
 
@@ -247,7 +293,24 @@ void generator_follow(CantusGenerator *gen, int pitch)
 
 void generator_set_mask(CantusGenerator *gen, const CantusMaskSpec *spec)
 {
-    if (!gen->engine) return;
-    cantus_mask_build(gen->engine->info, spec, gen->engine->mask);
-    cantus_mask_build_opening(gen->engine->info, spec, gen->engine->opening_mask);
+    gen->spec = *spec;
+    gen->spec.chord = 0;
+    gen->chord_mask_stale = true;
+    CantusEngine *engine = gen->engine;
+    if (!engine) return;
+    cantus_pitch_map_build(engine->info, &gen->spec, engine->pitch_of);
+    cantus_mask_build_mapped(engine->info, &gen->spec, engine->pitch_of, engine->mask);
+    cantus_mask_build_opening_mapped(engine->info, &gen->spec, engine->pitch_of,
+                                     engine->opening_mask);
+    draw_again_later(gen);
+}
+
+void generator_set_harmony(CantusGenerator *gen, int harmony, uint16_t chord)
+{
+    chord &= 0xFFFu;
+    if (harmony == gen->harmony && chord == gen->chord) return;
+    if (chord != gen->chord) gen->chord_mask_stale = true;
+    gen->harmony = harmony;
+    gen->chord = chord;
+    draw_again_later(gen);
 }

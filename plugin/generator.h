@@ -28,6 +28,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "controls.h"
 #include "engine.h"
 #include "rng.h"
 #include "sampler.h"
@@ -70,8 +71,9 @@ typedef struct {
     bool prefetched;     /* the weights have been touched since the last step */
     bool drawn;          /* drawn_token is next_step's token */
     int drawn_token;
-    int input_token;  /* the token fed for the step after the last one drawn */
-    int follow_token; /* a played note waiting to be the next input, or -1 */
+    CantusRng rng_before_draw; /* to draw it again when its mask changes */
+    int input_token;           /* the token fed for the step after the last one drawn */
+    int follow_token;          /* a played note waiting to be the next input, or -1 */
 
     /* The stand-in while the fast-forward is behind (engine->interim_state). */
     struct {
@@ -80,6 +82,14 @@ typedef struct {
         int input_token;
         bool active;
     } interim;
+
+    /* The mask: the controls' spec (no chord), and the pitch classes held
+     * on the MIDI input with the harmony control (CantusHarmony) that says
+     * on which steps they replace key/scale. */
+    CantusMaskSpec spec;
+    uint16_t chord;
+    int harmony;
+    bool chord_mask_stale; /* the engine's chord mask is not the chord's */
 
     int catchup_limit;   /* LSTM steps per cycle of fast-forward, for this model */
     uint64_t lstm_steps; /* counts LSTM steps, for tests and benchmarks */
@@ -121,7 +131,16 @@ int generator_take(CantusGenerator *gen, int64_t step);
 /* A played note (follow mode) becomes the LSTM's next input. */
 void generator_follow(CantusGenerator *gen, int pitch);
 
-/* The mask from the controls, rebuilt into the engine's buffer. */
+/* The mask and the register (token -> sounding pitch) from the controls,
+ * rebuilt into the engine's buffers. A token drawn early is drawn again
+ * under the new mask when its step comes. */
 void generator_set_mask(CantusGenerator *gen, const CantusMaskSpec *spec);
+
+/* The harmony control and the pitch classes held on the MIDI input (bit 0
+ * = C, 0 = none held): while any are held they replace key/scale on every
+ * step (CANTUS_HARMONY_EVERYWHERE) or on the beats (CANTUS_HARMONY_BEATS),
+ * with the fallbacks of cantus_mask_build_mapped. Cheap: the chord's masks
+ * are built at the next draw that needs them. */
+void generator_set_harmony(CantusGenerator *gen, int harmony, uint16_t chord);
 
 #endif

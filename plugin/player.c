@@ -83,6 +83,7 @@ static CantusMaskSpec mask_spec(const CantusControls *controls)
         .key = controls->key,
         .scale = (CantusScale)controls->scale,
         .rests = controls->rests,
+        .transpose = controls->transpose,
     };
 }
 
@@ -148,6 +149,11 @@ void player_reset(CantusPlayer *player)
     player_release_all(player);
     player->now = 0;
     player->steps_left = PLAYER_MAX_STEPS_PER_CYCLE;
+    /* A host that deactivates may have dropped the note-offs of what was
+     * held; a fresh start holds nothing. */
+    held_notes_clear(&player->held);
+    player->held_classes = 0;
+    generator_set_harmony(&player->gen, player->controls.harmony, 0);
     note_table_init(&player->notes);
     player->tied_valid = false;
     transport_init(&player->transport);
@@ -218,7 +224,7 @@ void player_set_controls(CantusPlayer *player, const CantusControls *controls)
     const bool enabled_now = next.enabled && !old->enabled;
     const bool mask_changed = next.note_low != old->note_low || next.note_high != old->note_high ||
                               next.key != old->key || next.scale != old->scale ||
-                              next.rests != old->rests;
+                              next.rests != old->rests || next.transpose != old->transpose;
     const bool tempo_changed = next.fallback_bpm != old->fallback_bpm;
     *old = next;
 
@@ -227,6 +233,7 @@ void player_set_controls(CantusPlayer *player, const CantusControls *controls)
         const CantusMaskSpec spec = mask_spec(&next);
         generator_set_mask(&player->gen, &spec);
     }
+    generator_set_harmony(&player->gen, next.harmony, player->held_classes);
     /* The line changes only where the fallback tempo is the one in use. */
     if (tempo_changed && current_beats_per_frame(player) != player->clock.beats_per_frame) {
         cantus_grid_reanchor(&player->clock, player->now, current_beats_per_frame(player));
@@ -274,9 +281,24 @@ void player_position(CantusPlayer *player, const CantusPositionFields *fields)
 
 void player_midi_in(CantusPlayer *player, const uint8_t *message, uint32_t size)
 {
+    if (held_notes_apply(&player->held, message, size)) {
+        player->held_classes = held_notes_pitch_classes(&player->held);
+        generator_set_harmony(&player->gen, player->controls.harmony, player->held_classes);
+    }
     if (!player->controls.follow || size < 3) return;
+    /* The note played is a sounding pitch: the model's own is transpose
+     * below it (and cantus_pitch_token folds it into the model's range). */
     if ((message[0] & 0xF0) == 0x90 && message[2] > 0)
-        generator_follow(&player->gen, message[1] & 0x7F);
+        generator_follow(&player->gen, (message[1] & 0x7F) - player->controls.transpose);
+}
+
+void player_panic(CantusPlayer *player)
+{
+    player_release_all(player);
+    /* A key whose note-off was lost would pin the harmony for ever. */
+    held_notes_clear(&player->held);
+    player->held_classes = 0;
+    generator_set_harmony(&player->gen, player->controls.harmony, 0);
 }
 
 void player_work_ahead(CantusPlayer *player, uint32_t cycle_frames)
@@ -364,7 +386,8 @@ static void play_step(CantusPlayer *player, int64_t frame)
     note_table_release_due(&player->notes, &player->sink, frame);
     player->tied_valid = false;
 
-    const int pitch = token >= 0 ? cantus_token_pitch(info, token) : -1;
+    /* The register: the pitch the token sounds at (transpose, range). */
+    const int pitch = token >= 0 && token < info->vocab ? player->engine->pitch_of[token] : -1;
     if (pitch < 0 || pitch > 127) return;
     const int velocity = step_velocity(player, step);
     if (!note_table_note_on(&player->notes, &player->sink, frame, channel, (uint8_t)pitch,

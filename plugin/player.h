@@ -23,6 +23,7 @@
 #include "controls.h"
 #include "engine.h"
 #include "generator.h"
+#include "held_notes.h"
 #include "note_table.h"
 #include "transport.h"
 
@@ -89,6 +90,11 @@ typedef struct {
     int retired_count;
     bool swapped; /* an engine went live since the flag was last cleared */
 
+    /* The notes held on the MIDI input, and their pitch classes, for the
+     * harmony control. */
+    CantusHeldNotes held;
+    uint16_t held_classes;
+
     /* The last note started, for HOLD (a tie lengthens it). */
     bool tied_valid;
     uint8_t tied_channel;
@@ -134,11 +140,16 @@ void player_work_ahead(CantusPlayer *player, uint32_t cycle_frames);
 /* A time:Position at the current frame. */
 void player_position(CantusPlayer *player, const CantusPositionFields *fields);
 
-/* A MIDI message played into the plugin at the current frame (follow). */
+/* A MIDI message played into the plugin at the current frame: the held
+ * notes (harmony, held_notes.h) and follow. */
 void player_midi_in(CantusPlayer *player, const uint8_t *message, uint32_t size);
 
-/* Note-offs for everything sounding, generation goes on (panic). */
+/* Note-offs for everything sounding, generation goes on. */
 void player_release_all(CantusPlayer *player);
+
+/* The panic control: player_release_all, and the held input notes are
+ * forgotten. */
+void player_panic(CantusPlayer *player);
 
 /* Renders `frames` frames from the current frame. */
 void player_render(CantusPlayer *player, uint32_t frames);

@@ -48,7 +48,7 @@ static void run_no_alloc(const char *path, CantusPrecision precision)
     double *scratch = calloc((size_t)info->vocab, sizeof(double));
     CantusRng rng;
     cantus_rng_seed(&rng, 7u, 1u);
-    CantusMaskSpec spec = {info->note_low, info->note_high, 0, CANTUS_SCALE_MAJOR, true};
+    CantusMaskSpec spec = {info->note_low, info->note_high, 0, CANTUS_SCALE_MAJOR, true, 0, 0};
 
     alloc_count_begin();
     int token = 0;

@@ -72,8 +72,13 @@ static void mask_never_violated(void **unused)
 {
     (void)unused;
     CantusModelInfo info = model_info();
-    CantusMaskSpec spec = {
-        .note_low = 60, .note_high = 71, .key = 2, .scale = CANTUS_SCALE_MAJOR, .rests = false};
+    CantusMaskSpec spec = {.note_low = 60,
+                           .note_high = 71,
+                           .key = 2,
+                           .scale = CANTUS_SCALE_MAJOR,
+                           .rests = false,
+                           0,
+                           0};
     uint8_t mask[14];
     int allowed = cantus_mask_build(&info, &spec, mask);
     assert_int_equal(allowed, 7); /* D major: D E F# G A B C# */
@@ -261,7 +266,7 @@ static void opening_mask_has_no_silence(void **unused)
     (void)unused;
     CantusModelInfo info = model_info();
     uint8_t mask[14], opening[14];
-    CantusMaskSpec spec = {60, 71, 0, CANTUS_SCALE_MAJOR, true};
+    CantusMaskSpec spec = {60, 71, 0, CANTUS_SCALE_MAJOR, true, 0, 0};
     cantus_mask_build(&info, &spec, mask);
     assert_int_equal(cantus_mask_build_opening(&info, &spec, opening), 7);
     assert_int_equal(opening[12] + opening[13], 0);
@@ -287,7 +292,7 @@ static void mask_fallbacks(void **unused)
     uint8_t mask[14];
 
     /* C major, 60..71, rests on: 7 pitches + REST + HOLD. */
-    CantusMaskSpec spec = {60, 71, 0, CANTUS_SCALE_MAJOR, true};
+    CantusMaskSpec spec = {60, 71, 0, CANTUS_SCALE_MAJOR, true, 0, 0};
     assert_int_equal(cantus_mask_build(&info, &spec, mask), 9);
     const uint8_t c_major[14] = {1, 0, 1, 0, 1, 1, 0, 1, 0, 1, 0, 1, 1, 1};
     assert_memory_equal(mask, c_major, 14);
@@ -297,23 +302,25 @@ static void mask_fallbacks(void **unused)
     assert_int_equal(cantus_mask_build(&info, &spec, mask), 7);
     assert_int_equal(mask[12] + mask[13], 0);
 
-    /* A range holding only C#4 in C major: the scale is dropped. */
-    spec = (CantusMaskSpec){61, 61, 0, CANTUS_SCALE_MAJOR, false};
+    /* A range holding only C#4 in C major: the pitch nearest the scale,
+     * C#4 itself, rather than a note outside the range. */
+    spec = (CantusMaskSpec){61, 61, 0, CANTUS_SCALE_MAJOR, false, 0, 0};
     assert_int_equal(cantus_mask_build(&info, &spec, mask), 1);
     assert_int_equal(mask[1], 1);
 
-    /* A range outside the model's notes: every pitch token. */
-    spec = (CantusMaskSpec){20, 40, 0, CANTUS_SCALE_MAJOR, false};
-    assert_int_equal(cantus_mask_build(&info, &spec, mask), 12);
-    for (int i = 0; i < 12; i++)
-        assert_int_equal(mask[i], 1);
+    /* A range outside the model's notes: the notes are carried there by
+     * octaves, so the scale still applies. */
+    spec = (CantusMaskSpec){20, 40, 0, CANTUS_SCALE_MAJOR, false, 0, 0};
+    assert_int_equal(cantus_mask_build(&info, &spec, mask), 7);
+    assert_memory_equal(mask, c_major, 12);
 
-    /* An inverted range: also every pitch token, never zero. */
-    spec = (CantusMaskSpec){70, 62, 0, CANTUS_SCALE_CHROMATIC, true};
-    assert_int_equal(cantus_mask_build(&info, &spec, mask), 14);
+    /* A reversed range is the range between its ends: D4..A#4 holds nine
+     * pitch classes, plus REST and HOLD. */
+    spec = (CantusMaskSpec){70, 62, 0, CANTUS_SCALE_CHROMATIC, true, 0, 0};
+    assert_int_equal(cantus_mask_build(&info, &spec, mask), 11);
 
     /* Key wraps, negative keys fold into 0..11: A minor pentatonic. */
-    spec = (CantusMaskSpec){60, 71, 9 - 12, CANTUS_SCALE_MINOR_PENTATONIC, false};
+    spec = (CantusMaskSpec){60, 71, 9 - 12, CANTUS_SCALE_MINOR_PENTATONIC, false, 0, 0};
     assert_int_equal(cantus_mask_build(&info, &spec, mask), 5);
     const uint8_t a_min_pent[12] = {1, 0, 1, 0, 1, 0, 0, 1, 0, 1, 0, 0}; /* C D E G A */
     assert_memory_equal(mask, a_min_pent, 12);
@@ -322,7 +329,7 @@ static void mask_fallbacks(void **unused)
     CantusModelInfo plain = info;
     plain.vocab = 12;
     plain.rest_token = plain.hold_token = -1;
-    spec = (CantusMaskSpec){60, 71, 0, CANTUS_SCALE_CHROMATIC, true};
+    spec = (CantusMaskSpec){60, 71, 0, CANTUS_SCALE_CHROMATIC, true, 0, 0};
     assert_int_equal(cantus_mask_build(&plain, &spec, mask), 12);
 }
 

@@ -115,6 +115,8 @@ static void controls_midi_panic_enable(void **state)
     session_init(&s, host, 2, SEND_ON_CHANGE);
     session_start(&s, 0, ratio(0, 1), ratio(140, 1));
     const uint8_t note_on[3] = {0x90, 64, 90}, note_off[3] = {0x80, 64, 0};
+    const uint8_t chord_on[3][3] = {{0x91, 60, 90}, {0x91, 64, 90}, {0x91, 67, 90}};
+    const uint8_t chord_off[3][3] = {{0x81, 60, 0}, {0x81, 64, 0}, {0x81, 67, 0}};
     for (int i = 0; i < 400; ++i) {
         cantus_host_set_control(host, "seed", (float)(i / 20));
         cantus_host_set_control(host, "temperature", i % 3 ? 1.0f : 0.5f);
@@ -126,8 +128,14 @@ static void controls_midi_panic_enable(void **state)
         cantus_host_set_control(host, "panic", i % 37 == 0 ? 1.0f : 0.0f);
         cantus_host_set_control(host, "enable", i % 90 < 80 ? 1.0f : 0.0f);
         cantus_host_set_control(host, "channel", (float)(1 + (i / 120) % 16));
+        cantus_host_set_control(host, "transpose", (float)((i / 15) % 49 - 24));
+        cantus_host_set_control(host, "note_low", (float)((i / 25) % 3 * 30));
+        cantus_host_set_control(host, "note_high", (float)(127 - (i / 35) % 3 * 30));
+        cantus_host_set_control(host, "harmony", (float)((i / 12) % 3));
         if (i % 5 == 0) cantus_host_add_midi(host, 10, note_on, 3);
         if (i % 5 == 2) cantus_host_add_midi(host, 20, note_off, 3);
+        if (i % 7 == 3) cantus_host_add_midi(host, 30, chord_on[i % 3], 3);
+        if (i % 11 == 4) cantus_host_add_midi(host, 40, chord_off[i % 3], 3);
         session_run(&s, 256);
     }
     assert_clean(&c, "controls");

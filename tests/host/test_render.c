@@ -145,6 +145,84 @@ static void same_render_twice_and_a_picture(void **state)
     assert_memory_equal(sig, "\x89PNG\r\n\x1a\n", 8);
 }
 
+/* C-Am-F-G, a bar each (480 ticks a beat), on channel 2, written by hand
+ * with running status (a chord is three note-ons under one status byte). */
+static void write_progression(const char *path)
+{
+    static const uint8_t chords[4][3] = {{48, 52, 55}, {45, 48, 52}, {41, 45, 48}, {43, 47, 50}};
+    uint8_t track[256];
+    size_t n = 0;
+    for (int c = 0; c < 4; c++) {
+        const uint8_t on[] = {0x00,         0x91, chords[c][0], 80,           0x00,
+                              chords[c][1], 80,   0x00,         chords[c][2], 80};
+        memcpy(track + n, on, sizeof on);
+        n += sizeof on;
+        /* Four beats later (1920 ticks = 0x8F 0x00), the note-offs as
+         * note-ons of velocity 0, still under the running status. */
+        const uint8_t off[] = {0x8F, 0x00, chords[c][0], 0, 0x00, chords[c][1],
+                               0,    0x00, chords[c][2], 0};
+        memcpy(track + n, off, sizeof off);
+        n += sizeof off;
+    }
+    const uint8_t end[] = {0x00, 0xFF, 0x2F, 0x00};
+    memcpy(track + n, end, sizeof end);
+    n += sizeof end;
+    const uint8_t header[] = {'M', 'T',  'h',  'd', 0,   0,   0,   6, 0, 0, 0,
+                              1,   0x01, 0xE0, 'M', 'T', 'r', 'k', 0, 0, 0, (uint8_t)n};
+    FILE *f = fopen(path, "wb");
+    assert_non_null(f);
+    assert_int_equal(fwrite(header, 1, sizeof header, f), sizeof header);
+    assert_int_equal(fwrite(track, 1, n, f), n);
+    fclose(f);
+}
+
+/* --midi-in: the file's chords reach the plugin on their beats (at 130 BPM
+ * no beat falls on a whole frame) and pass through to the output; with
+ * harmony on every step, each melody note is a tone of its bar's chord. */
+static void midi_in_plays_chords_into_the_plugin(void **state)
+{
+    (void)state;
+    static const uint16_t classes[4] = {1u << 0 | 1u << 4 | 1u << 7, 1u << 9 | 1u << 0 | 1u << 4,
+                                        1u << 5 | 1u << 9 | 1u << 0, 1u << 7 | 1u << 11 | 1u << 2};
+    char chords[192], out[192], args[512];
+    snprintf(chords, sizeof(chords), "%s/chords.mid", dir);
+    snprintf(out, sizeof(out), "%s/harmony.mid", dir);
+    write_progression(chords);
+    snprintf(args, sizeof(args),
+             "--model '%s' --bars 4 --bpm 130 --set rests=0 --set rate=2 --set harmony=2 "
+             "--set transpose=-7 --midi-in '%s'",
+             model, chords);
+    assert_int_equal(render(args, out), 0);
+    smf_t *smf = smf_load(out);
+    assert_non_null(smf);
+    int melody = 0, passed = 0;
+    smf_event_t *e;
+    while ((e = smf_get_next_event(smf))) {
+        const unsigned char *b = e->midi_buffer;
+        if ((b[0] & 0xf0) != 0x90 || b[2] == 0) continue;
+        if ((b[0] & 0x0f) == 1) {
+            assert_int_equal(e->time_pulses % (4 * 960), 0);
+            ++passed;
+            continue;
+        }
+        assert_int_equal(e->time_pulses, melody * 480);
+        const int bar = e->time_pulses / (4 * 960);
+        assert_true(classes[bar % 4] >> (b[1] % 12) & 1u);
+        ++melody;
+    }
+    smf_delete(smf);
+    assert_int_equal(melody, 32);
+    assert_int_equal(passed, 12);
+
+    /* A file the checked reader refuses is an error, not a silent render. */
+    FILE *f = fopen(chords, "r+b");
+    assert_non_null(f);
+    fseek(f, 21, SEEK_SET);
+    fputc(0xFF, f); /* the track claims more bytes than the file has */
+    fclose(f);
+    assert_int_not_equal(render(args, out), 0);
+}
+
 static void refuses_what_it_cannot_do(void **state)
 {
     (void)state;
@@ -167,6 +245,7 @@ int main(void)
         cmocka_unit_test(note_ons_on_exact_ticks),
         cmocka_unit_test(through_tempo_changes),
         cmocka_unit_test(same_render_twice_and_a_picture),
+        cmocka_unit_test(midi_in_plays_chords_into_the_plugin),
         cmocka_unit_test(refuses_what_it_cannot_do),
     };
     return cmocka_run_group_tests_name("render", tests, setup, teardown);

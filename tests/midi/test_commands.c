@@ -214,7 +214,7 @@ static int expected_tokens(int beats, int seed, float temperature, int rests, in
     CantusState *s = cantus_state_new(model);
     uint8_t mask[CANTUS_MAX_VOCAB], opening_mask[CANTUS_MAX_VOCAB];
     double scratch[CANTUS_MAX_VOCAB];
-    CantusMaskSpec spec = {info->note_low, info->note_high, 0, CANTUS_SCALE_CHROMATIC, rests};
+    CantusMaskSpec spec = {info->note_low, info->note_high, 0, CANTUS_SCALE_CHROMATIC, rests, 0, 0};
     cantus_mask_build(info, &spec, mask);
     cantus_mask_build_opening(info, &spec, opening_mask);
     CantusRng rng;

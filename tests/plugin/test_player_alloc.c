@@ -116,6 +116,51 @@ static void test_dynamics_allocate_nothing(void **unused)
     assert_int_equal(tally.total, 0);
 }
 
+/* The register and the harmony: transpose, range and scale changes (the
+ * map and masks rebuilt), harmony modes, held notes changing under any
+ * bytes (the chord mask rebuilt at the next draw), a phrase's fast-forward
+ * and interim drawing with the chord, panic forgetting held notes. */
+static void test_register_and_harmony_allocate_nothing(void **unused)
+{
+    (void)unused;
+    CantusControls controls = player_default_controls();
+    controls.rate = 4;
+    controls.phrase_bars = 4;
+    Rig rig;
+    rig_init(&rig, REST_HOLD_MODEL, &controls);
+    ScriptRng rng = {77};
+    const CantusPositionFields beat_14 = rig_position(1.0, 120.0, 3.0, 2.0, 4.0);
+    unsigned long calls = 0;
+    for (int cycle = 0; cycle < 8000; cycle++) {
+        alloc_count_begin();
+        if (cycle % 500 == 0) player_position(&rig.player, &beat_14);
+        if (cycle % 40 == 0) {
+            controls.transpose = script_int(&rng, -24, 24);
+            controls.note_low = script_int(&rng, 0, 100);
+            controls.note_high = script_int(&rng, 0, 127);
+            controls.scale = script_int(&rng, 0, CANTUS_SCALE_COUNT - 1);
+            controls.harmony = script_int(&rng, 0, CANTUS_HARMONY_COUNT - 1);
+            controls.rests = script_int(&rng, 0, 1);
+            player_set_controls(&rig.player, &controls);
+        }
+        for (int k = script_int(&rng, 0, 3); k > 0; k--) {
+            uint8_t message[3] = {(uint8_t)script_int(&rng, 0, 255),
+                                  (uint8_t)script_int(&rng, 0, 127),
+                                  (uint8_t)script_int(&rng, 0, 127)};
+            if (message[0] < 0x80) message[0] = (uint8_t)(0x80 | (message[0] & 0x1F));
+            player_midi_in(&rig.player, message, (uint32_t)script_int(&rng, 0, 3));
+        }
+        if (cycle % 997 == 0) player_panic(&rig.player);
+        rig_cycle(&rig, 256);
+        calls += alloc_count_total(alloc_count_end());
+    }
+    const size_t notes = recorder_note_ons(&rig.recorder, NULL, NULL, SIZE_MAX);
+    print_message("%zu notes, %lu allocator/lock calls\n", notes, calls);
+    assert_true(notes > 100);
+    assert_int_equal(calls, 0);
+    rig_free(&rig);
+}
+
 static void test_counter_sees_allocations(void **unused)
 {
     (void)unused;
@@ -132,6 +177,7 @@ int main(void)
         cmocka_unit_test(test_no_allocation_in_audio_thread),
         cmocka_unit_test(test_interim_sequence_allocates_nothing),
         cmocka_unit_test(test_dynamics_allocate_nothing),
+        cmocka_unit_test(test_register_and_harmony_allocate_nothing),
         cmocka_unit_test(test_counter_sees_allocations),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

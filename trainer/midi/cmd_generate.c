@@ -33,7 +33,9 @@ static void usage(FILE *out)
             "  --bpm B            tempo written into the file (default 120)\n"
             "  --key K            key of the scale mask: C, C#, Db ... B, or 0..11 (default C)\n"
             "  --scale S          chromatic (default), major, natural_minor, ... or its index\n"
-            "  --low P, --high P  note range (MIDI number or name; default the model's)\n"
+            "  --low P, --high P  note range (MIDI number or name; default the model's). Every\n"
+            "                     note is carried by octaves into it, keeping its pitch class\n"
+            "  --transpose N      semitones added to every note before the range, -24..24\n"
             "  --rests on|off     off: every step plays a new note (default on)\n"
             "  --gate G           share of each note's length it sounds, 0.05..1 (default 0.8)\n"
             "  --velocity V       1..127 (default 100)\n"
@@ -66,6 +68,7 @@ typedef struct {
     long beats, seed, velocity, channel;
     double temperature, bpm, gate;
     int key, scale, rests, low, high;
+    long transpose;
 } GenerateArgs;
 
 /* Returns 0, or the exit status of a usage error (or -1 after --help). */
@@ -110,6 +113,8 @@ static int parse_args(int argc, char **argv, GenerateArgs *a)
             ok = cli_parse_pitch(v, &a->low);
         else if (!strcmp(arg, "--high"))
             ok = cli_parse_pitch(v, &a->high);
+        else if (!strcmp(arg, "--transpose"))
+            ok = cli_parse_int(v, -24, 24, &a->transpose);
         else if (!strcmp(arg, "--rests"))
             ok = (a->rests = !strcmp(v, "on") ? 1 : !strcmp(v, "off") ? 0 : -1) >= 0;
         else if (!strcmp(arg, "--gate"))
@@ -135,10 +140,11 @@ static int parse_args(int argc, char **argv, GenerateArgs *a)
     return 0;
 }
 
-/* Tokens -> notes: a pitch starts a note, HOLD lengthens the sounding one,
- * REST (or HOLD with nothing sounding) is silence. */
-static int tokens_to_notes(const CantusModelInfo *info, const int *tokens, int n, int step_ticks,
-                           const GenerateArgs *a, MidiWriteNote *notes)
+/* Tokens -> notes: a pitch starts a note (at the pitch it sounds at, in
+ * pitch_of), HOLD lengthens the sounding one, REST (or HOLD with nothing
+ * sounding) is silence. */
+static int tokens_to_notes(const CantusModelInfo *info, const int16_t *pitch_of, const int *tokens,
+                           int n, int step_ticks, const GenerateArgs *a, MidiWriteNote *notes)
 {
     int count = 0, start = -1, pitch = -1;
     for (int k = 0; k <= n; k++) {
@@ -152,7 +158,7 @@ static int tokens_to_notes(const CantusModelInfo *info, const int *tokens, int n
                                 (int64_t)start * step_ticks + (sounding < 1 ? 1 : sounding)};
             start = -1;
         }
-        int p = k < n ? cantus_token_pitch(info, token) : -1;
+        int p = k < n && token >= 0 && token < info->vocab ? pitch_of[token] : -1;
         if (p >= 0) {
             start = k;
             pitch = p;
@@ -184,22 +190,41 @@ int cmd_generate(int argc, char **argv)
         return 2;
     }
 
-    CantusMaskSpec spec = {a.low >= 0 ? a.low : info->note_low,
-                           a.high >= 0 ? a.high : info->note_high, a.key, (CantusScale)a.scale,
-                           a.rests != 0};
+    /* An end not given is the model's, unless that would put the ends the
+     * wrong way round: then it is MIDI's own (0 or 127). */
+    int low = a.low >= 0 ? a.low : info->note_low;
+    int high = a.high >= 0 ? a.high : info->note_high;
+    if (a.low >= 0 && a.high >= 0 && a.low > a.high) {
+        fprintf(stderr, "cantus-train generate: --low %d is above --high %d\n", a.low, a.high);
+        cantus_model_free(model);
+        return 2;
+    }
+    if (low > high) {
+        if (a.low < 0) low = 0;
+        if (a.high < 0) high = 127;
+    }
+    /* The plugin's mask and register, from the same core code. */
+    const CantusMaskSpec spec = {.note_low = low,
+                                 .note_high = high,
+                                 .key = a.key,
+                                 .scale = (CantusScale)a.scale,
+                                 .rests = a.rests != 0,
+                                 .transpose = (int)a.transpose};
     CantusState *state = cantus_state_new(model);
     uint8_t *mask = malloc((size_t)info->vocab);
     uint8_t *opening_mask = malloc((size_t)info->vocab);
+    int16_t *pitch_of = malloc((size_t)info->vocab * sizeof *pitch_of);
     double *scratch = malloc((size_t)info->vocab * sizeof *scratch);
     int *tokens = malloc((size_t)steps * sizeof *tokens);
     MidiWriteNote *notes = malloc((size_t)steps * sizeof *notes);
     int status = 1;
-    if (!state || !mask || !opening_mask || !scratch || !tokens || !notes) {
+    if (!state || !mask || !opening_mask || !pitch_of || !scratch || !tokens || !notes) {
         fprintf(stderr, "cantus-train generate: out of memory\n");
         goto done;
     }
-    cantus_mask_build(info, &spec, mask);
-    cantus_mask_build_opening(info, &spec, opening_mask);
+    cantus_pitch_map_build(info, &spec, pitch_of);
+    cantus_mask_build_mapped(info, &spec, pitch_of, mask);
+    cantus_mask_build_opening_mapped(info, &spec, pitch_of, opening_mask);
 
     CantusRng rng;
     cantus_state_reset(state);
@@ -212,7 +237,7 @@ int cmd_generate(int argc, char **argv)
         if (k + 1 < steps) cantus_state_step(state, token);
     }
 
-    int n_notes = tokens_to_notes(info, tokens, (int)steps, step_ticks, &a, notes);
+    int n_notes = tokens_to_notes(info, pitch_of, tokens, (int)steps, step_ticks, &a, notes);
     if (midi_write_file(a.output, notes, n_notes, ppqn, a.bpm, (int)a.channel - 1, err,
                         sizeof err) != 0) {
         fprintf(stderr, "cantus-train generate: %s\n", err);
@@ -224,6 +249,7 @@ int cmd_generate(int argc, char **argv)
 done:
     free(mask);
     free(opening_mask);
+    free(pitch_of);
     free(scratch);
     free(tokens);
     free(notes);
