@@ -149,7 +149,7 @@ static LV2_Handle instantiate(const LV2_Descriptor *descriptor, double rate,
         else
             lv2_log_warning(&self->logger,
                             "cantus: no default model, silent until one is set: %s\n", err);
-        free(path);
+        self->default_path = path; /* kept: it stands in for missing models */
     }
     return (LV2_Handle)self;
 }
@@ -243,8 +243,6 @@ static void run(LV2_Handle instance, uint32_t sample_count)
     const bool panic = port_value(self, CANTUS_PANIC, 0.0f) > 0.5f;
     if (panic && self->panic_armed) player_release_all(player);
     self->panic_armed = !panic;
-    if (self->model_status) *self->model_status = (float)CANTUS_MODEL_OK;
-
     player_work_ahead(player, sample_count);
 
     const uint32_t last_frame = sample_count ? sample_count - 1 : 0;
@@ -280,6 +278,9 @@ static void run(LV2_Handle instance, uint32_t sample_count)
         announce_model(self, last_frame);
     }
     cantus_send_retired(self);
+    /* What plays at the end of the cycle: a stand-in says why it stands in. */
+    if (self->model_status)
+        *self->model_status = (float)(player->engine ? player->engine->status : CANTUS_MODEL_OK);
     if (self->forge_ready) lv2_atom_forge_pop(&self->forge, &notify_frame);
     self->forge_ready = false;
 }
@@ -302,6 +303,7 @@ static void cleanup(LV2_Handle instance)
         engine_free(engine);
     engine_free(self->player.pending);
     engine_free(self->player.engine);
+    free(self->default_path);
     free(self);
 }
 
