@@ -23,6 +23,8 @@ typedef struct {
     const char *model;
     const char *out;
     const char *png;
+    const char *display; /* the inline display's PNG */
+    int display_width;
     int bars;
     double bpm;
     double beats_per_bar;
@@ -40,6 +42,7 @@ static void usage(FILE *f)
     fputs("usage: cantus-render [--preset NAME|URI | --model FILE] [--bars N=8] [--bpm 120]\n"
           "                     [--tempo BAR=BPM ...] [--beats-per-bar 4] [--rate 48000]\n"
           "                     [--block 256] [--set SYMBOL=VALUE ...] [--png roll.png]\n"
+          "                     [--display face.png [--display-width 160]]\n"
           "                     [--quiet] -o out.mid\n"
           "       cantus-render --list-presets\n"
           "Renders the Cantus LV2 plugin (found on LV2_PATH) to a MIDI file.\n",
@@ -56,15 +59,21 @@ static bool parse_number(const char *s, double *out)
 static int parse_options(int argc, char **argv, Options *o)
 {
     static const struct option longs[] = {
-        {"preset", required_argument, 0, 'p'}, {"model", required_argument, 0, 'm'},
-        {"bars", required_argument, 0, 'n'},   {"bpm", required_argument, 0, 't'},
-        {"tempo", required_argument, 0, 'T'},  {"beats-per-bar", required_argument, 0, 'B'},
-        {"rate", required_argument, 0, 'r'},   {"block", required_argument, 0, 'k'},
-        {"set", required_argument, 0, 's'},    {"png", required_argument, 0, 'g'},
-        {"list-presets", no_argument, 0, 'l'}, {"quiet", no_argument, 0, 'q'},
-        {"help", no_argument, 0, 'h'},         {0, 0, 0, 0},
+        {"preset", required_argument, 0, 'p'},  {"model", required_argument, 0, 'm'},
+        {"bars", required_argument, 0, 'n'},    {"bpm", required_argument, 0, 't'},
+        {"tempo", required_argument, 0, 'T'},   {"beats-per-bar", required_argument, 0, 'B'},
+        {"rate", required_argument, 0, 'r'},    {"block", required_argument, 0, 'k'},
+        {"set", required_argument, 0, 's'},     {"png", required_argument, 0, 'g'},
+        {"list-presets", no_argument, 0, 'l'},  {"quiet", no_argument, 0, 'q'},
+        {"display", required_argument, 0, 'd'}, {"display-width", required_argument, 0, 'w'},
+        {"help", no_argument, 0, 'h'},          {0, 0, 0, 0},
     };
-    *o = (Options){.bars = 8, .bpm = 120, .beats_per_bar = 4, .sample_rate = 48000, .block = 256};
+    *o = (Options){.bars = 8,
+                   .bpm = 120,
+                   .beats_per_bar = 4,
+                   .sample_rate = 48000,
+                   .block = 256,
+                   .display_width = 160};
     const char *tempos[RENDER_MAX_TEMPOS];
     int n_tempos = 0;
     int c;
@@ -82,6 +91,13 @@ static int parse_options(int argc, char **argv, Options *o)
             break;
         case 'g':
             o->png = optarg;
+            break;
+        case 'd':
+            o->display = optarg;
+            break;
+        case 'w':
+            if (!parse_number(optarg, &v) || v < 16 || v > 4096) goto bad;
+            o->display_width = (int)v;
             break;
         case 'l':
             o->list_presets = true;
@@ -347,11 +363,24 @@ int main(int argc, char **argv)
     }
     int n_notes = render_notes(events, count, &o.tempo, &notes);
 #ifndef CANTUS_PIANO_ROLL
-    if (o.png) {
-        fprintf(stderr, "cantus-render: built without cairo, no --png\n");
+    if (o.png || o.display) {
+        fprintf(stderr, "cantus-render: built without cairo, no --png or --display\n");
         goto done;
     }
 #else
+    if (o.display) {
+        /* As Ardour's mixer strip asks: its width, and room for 3/4 of it. */
+        CantusDisplayImage image;
+        if (!cantus_host_render_display(host, (uint32_t)o.display_width, (uint32_t)o.display_width,
+                                        &image)) {
+            fprintf(stderr, "cantus-render: the plugin has no inline display\n");
+            goto done;
+        }
+        if (!display_png_write(o.display, &image, err, sizeof(err))) {
+            fprintf(stderr, "cantus-render: %s\n", err);
+            goto done;
+        }
+    }
     if (o.png) {
         char title[256];
         snprintf(title, sizeof(title), "Cantus - %s - %d bars at %g BPM, %d notes", label, o.bars,

@@ -13,6 +13,7 @@
 #include <lv2/worker/worker.h>
 
 #include "controls.h"
+#include "display.h"
 #include "player.h"
 #include "uris.h"
 
@@ -41,6 +42,11 @@ typedef struct {
     int64_t cycle_start; /* the player's frame at the start of this cycle */
     bool activated;
     bool panic_armed; /* the panic trigger went back to 0 since it fired */
+
+    /* The inline display: run() publishes the notes it plays, render()
+     * draws them (display.h). */
+    CantusDisplay display;
+    bool model_changed; /* the model playing changed: tell the display */
 
     /* Notes still sounding when the host deactivated us: their note-offs
      * go out at the start of the next cycle, the first chance there is. */
