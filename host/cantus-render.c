@@ -24,6 +24,8 @@ typedef struct {
     const char *out;
     const char *png;
     const char *midi_in; /* a MIDI file played into the plugin's input */
+    const char *display; /* the inline display's PNG */
+    int display_width;
     int bars;
     double bpm;
     double beats_per_bar;
@@ -41,7 +43,8 @@ static void usage(FILE *f)
     fputs("usage: cantus-render [--preset NAME|URI | --model FILE] [--bars N=8] [--bpm 120]\n"
           "                     [--tempo BAR=BPM ...] [--beats-per-bar 4] [--rate 48000]\n"
           "                     [--block 256] [--set SYMBOL=VALUE ...] [--png roll.png]\n"
-          "                     [--midi-in FILE] [--quiet] -o out.mid\n"
+          "                     [--midi-in FILE] [--display face.png [--display-width 160]]\n"
+          "                     [--quiet] -o out.mid\n"
           "       cantus-render --list-presets\n"
           "Renders the Cantus LV2 plugin (found on LV2_PATH) to a MIDI file.\n"
           "--midi-in plays a MIDI file's notes into the plugin's input, its beats on the\n"
@@ -72,10 +75,17 @@ static int parse_options(int argc, char **argv, Options *o)
         {"list-presets", no_argument, 0, 'l'},
         {"quiet", no_argument, 0, 'q'},
         {"midi-in", required_argument, 0, 'i'},
+        {"display", required_argument, 0, 'd'},
+        {"display-width", required_argument, 0, 'w'},
         {"help", no_argument, 0, 'h'},
         {0, 0, 0, 0},
     };
-    *o = (Options){.bars = 8, .bpm = 120, .beats_per_bar = 4, .sample_rate = 48000, .block = 256};
+    *o = (Options){.bars = 8,
+                   .bpm = 120,
+                   .beats_per_bar = 4,
+                   .sample_rate = 48000,
+                   .block = 256,
+                   .display_width = 160};
     const char *tempos[RENDER_MAX_TEMPOS];
     int n_tempos = 0;
     int c;
@@ -96,6 +106,13 @@ static int parse_options(int argc, char **argv, Options *o)
             break;
         case 'i':
             o->midi_in = optarg;
+            break;
+        case 'd':
+            o->display = optarg;
+            break;
+        case 'w':
+            if (!parse_number(optarg, &v) || v < 16 || v > 4096) goto bad;
+            o->display_width = (int)v;
             break;
         case 'l':
             o->list_presets = true;
@@ -387,11 +404,24 @@ int main(int argc, char **argv)
     }
     int n_notes = render_notes(events, count, &o.tempo, &notes);
 #ifndef CANTUS_PIANO_ROLL
-    if (o.png) {
-        fprintf(stderr, "cantus-render: built without cairo, no --png\n");
+    if (o.png || o.display) {
+        fprintf(stderr, "cantus-render: built without cairo, no --png or --display\n");
         goto done;
     }
 #else
+    if (o.display) {
+        /* As Ardour's mixer strip asks: its width, and room for 3/4 of it. */
+        CantusDisplayImage image;
+        if (!cantus_host_render_display(host, (uint32_t)o.display_width, (uint32_t)o.display_width,
+                                        &image)) {
+            fprintf(stderr, "cantus-render: the plugin has no inline display\n");
+            goto done;
+        }
+        if (!display_png_write(o.display, &image, err, sizeof(err))) {
+            fprintf(stderr, "cantus-render: %s\n", err);
+            goto done;
+        }
+    }
     if (o.png) {
         char title[256];
         snprintf(title, sizeof(title), "Cantus - %s - %d bars at %g BPM, %d notes", label, o.bars,

@@ -163,6 +163,22 @@ const char *cantus_host_log_line(const CantusHost *host, unsigned index); /* 0 =
 const char *cantus_host_log_type(const CantusHost *host, unsigned index);
 void cantus_host_log_clear(CantusHost *host);
 
+/* Ardour's inline display (http://harrisonconsoles.com/lv2/inlinedisplay):
+ * the host offers the queue_draw feature, and calls the plugin's render() as
+ * Ardour's mixer strip does, outside the audio thread's hooks. */
+typedef struct {
+    const uint32_t *pixels; /* ARGB32 premultiplied, native-endian words */
+    int width;
+    int height;
+    int stride; /* in pixels */
+} CantusDisplayImage;
+/* False when the plugin has no inline display or draws nothing. The pixels
+ * are the plugin's, valid until the next render or the host's end. */
+bool cantus_host_render_display(CantusHost *host, uint32_t width, uint32_t max_height,
+                                CantusDisplayImage *out);
+/* The plugin's queue_draw calls so far. */
+unsigned cantus_host_draws_queued(const CantusHost *host);
+
 /* Presets of the plugin (pset:Preset resources), as URIs with labels,
  * sorted by URI (the same order in every run). */
 typedef struct {

@@ -1,6 +1,7 @@
 /* The features a host hands the plugin at instantiate: urid:map and unmap,
  * log:log, options (sample rate and buf-size block lengths), work:schedule,
- * state:freePath, and the two promises hardRTCapable and coarseBlockLength.
+ * state:freePath, the two promises hardRTCapable and coarseBlockLength, and
+ * Ardour's inline display queue_draw.
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -103,6 +104,13 @@ static void free_path(LV2_State_Free_Path_Handle handle, char *path)
     free(path);
 }
 
+/* Called from run(): a counter, as Ardour's only sets a flag for its GUI. */
+static void queue_draw(LV2_Inline_Display_Handle handle)
+{
+    CantusHost *host = handle;
+    atomic_fetch_add_explicit(&host->draws_queued, 1, memory_order_relaxed);
+}
+
 static void map_uris(CantusHost *host)
 {
     CantusHostUris *u = &host->uri;
@@ -188,6 +196,10 @@ int cantus_host_features_init(CantusHost *host, bool restore_without_worker)
     host->schedule.handle = &host->worker;
     host->schedule.schedule_work = cantus_worker_schedule;
 
+    host->queue_draw.handle = host;
+    host->queue_draw.queue_draw = queue_draw;
+    atomic_init(&host->draws_queued, 0);
+
     int n = 0;
     add_feature(host, &n, LV2_URID__map, &host->map);
     add_feature(host, &n, LV2_URID__unmap, &host->unmap);
@@ -200,6 +212,7 @@ int cantus_host_features_init(CantusHost *host, bool restore_without_worker)
     /* The promise Ardour cannot make for a plugin without it: run() is not
      * split at automation points, so events written in a cycle stay there. */
     add_feature(host, &n, LV2_BUF_SIZE__coarseBlockLength, NULL);
+    add_feature(host, &n, LV2_INLINEDISPLAY__queue_draw, &host->queue_draw);
     int r = 0;
     for (int i = 0; i < n; ++i)
         if (!restore_without_worker || strcmp(host->features[i]->URI, LV2_WORKER__schedule))

@@ -13,6 +13,7 @@
 #include <lv2/state/state.h>
 #include <lv2/worker/worker.h>
 
+#include "../plugin/inline_display.h"
 #include "cantus_host.h"
 
 /* A single-producer single-consumer byte ring of length-prefixed messages,
@@ -113,7 +114,7 @@ typedef struct {
     bool input;
 } CantusPortInfo;
 
-#define CANTUS_HOST_FEATURES 12
+#define CANTUS_HOST_FEATURES 13
 
 struct CantusHost {
     LilvWorld *world;
@@ -147,6 +148,9 @@ struct CantusHost {
     int32_t option_nominal_block;
     int32_t option_sequence_size;
     LV2_Options_Option options[6];
+
+    LV2_Inline_Display queue_draw;
+    _Atomic unsigned draws_queued;
 
     LV2_State_Free_Path free_path;
     LV2_Worker_Schedule schedule;

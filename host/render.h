@@ -8,6 +8,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "cantus_host.h"
+
 #define RENDER_MAX_TEMPOS 64
 
 /* Tempo segments start on bar lines; segment 0 starts at bar 0. */
@@ -60,5 +62,9 @@ bool midi_write(const char *path, const RenderEvent *events, int count, const Te
 /* A piano roll of the notes over `bars` bars, titled. */
 bool piano_roll_write(const char *path, const RenderNote *notes, int count, int bars,
                       double beats_per_bar, const char *title, char *err, size_t err_size);
+
+/* The plugin's inline display as a PNG (built with cairo only). */
+bool display_png_write(const char *path, const CantusDisplayImage *image, char *err,
+                       size_t err_size);
 
 #endif

@@ -84,9 +84,15 @@ static bool write_midi(void *handle, int64_t frame, const uint8_t message[3])
     if (offset < 0) offset = 0;
     if (offset >= (int64_t)self->cycle_frames)
         offset = self->cycle_frames ? self->cycle_frames - 1 : 0;
-    if (forge_event(self, (uint32_t)offset, self->uris.midi_Event, message, 3)) return true;
+    if (forge_event(self, (uint32_t)offset, self->uris.midi_Event, message, 3)) {
+        /* The display's one hook into the music: what was sent, as sent. */
+        if (kind == LV2_MIDI_MSG_NOTE_ON || kind == LV2_MIDI_MSG_NOTE_OFF)
+            display_note(&self->display, offset, message[1], kind == LV2_MIDI_MSG_NOTE_ON);
+        return true;
+    }
     if (kind == LV2_MIDI_MSG_NOTE_OFF) {
         keep_stale(self, message[0] & 0x0F, message[1]);
+        display_note(&self->display, offset, message[1], false);
         return true;
     }
     return false;
@@ -118,12 +124,18 @@ static LV2_Handle instantiate(const LV2_Descriptor *descriptor, double rate,
     if (!self) return NULL;
 
     LV2_Log_Log *log = NULL;
-    const char *missing =
-        lv2_features_query(features, LV2_LOG__log, &log, false, LV2_URID__map, &self->map, true,
-                           LV2_WORKER__schedule, &self->schedule, true, NULL);
+    const LV2_Inline_Display *queue_draw = NULL;
+    const char *missing = lv2_features_query(
+        features, LV2_LOG__log, &log, false, LV2_URID__map, &self->map, true, LV2_WORKER__schedule,
+        &self->schedule, true, LV2_INLINEDISPLAY__queue_draw, &queue_draw, false, NULL);
     lv2_log_logger_init(&self->logger, self->map, log);
     if (missing) {
         lv2_log_error(&self->logger, "cantus: missing feature <%s>\n", missing);
+        free(self);
+        return NULL;
+    }
+    if (!display_init(&self->display, rate, queue_draw)) {
+        display_free(&self->display);
         free(self);
         return NULL;
     }
@@ -149,7 +161,7 @@ static LV2_Handle instantiate(const LV2_Descriptor *descriptor, double rate,
         else
             lv2_log_warning(&self->logger,
                             "cantus: no default model, silent until one is set: %s\n", err);
-        free(path);
+        self->default_path = path; /* kept: it stands in for missing models */
     }
     return (LV2_Handle)self;
 }
@@ -243,8 +255,6 @@ static void run(LV2_Handle instance, uint32_t sample_count)
     const bool panic = port_value(self, CANTUS_PANIC, 0.0f) > 0.5f;
     if (panic && self->panic_armed) player_panic(player);
     self->panic_armed = !panic;
-    if (self->model_status) *self->model_status = (float)CANTUS_MODEL_OK;
-
     player_work_ahead(player, sample_count);
 
     const uint32_t last_frame = sample_count ? sample_count - 1 : 0;
@@ -270,6 +280,7 @@ static void run(LV2_Handle instance, uint32_t sample_count)
             }
             if (player->swapped) {
                 player->swapped = false;
+                self->model_changed = true;
                 announce_model(self, offset < sample_count ? offset : last_frame);
             }
         }
@@ -277,9 +288,20 @@ static void run(LV2_Handle instance, uint32_t sample_count)
     player_render(player, sample_count - rendered);
     if (player->swapped) {
         player->swapped = false;
+        self->model_changed = true;
         announce_model(self, last_frame);
     }
     cantus_send_retired(self);
+    /* What plays at the end of the cycle: a stand-in says why it stands in. */
+    if (self->model_status)
+        *self->model_status = (float)(player->engine ? player->engine->status : CANTUS_MODEL_OK);
+    if (self->model_changed) {
+        self->model_changed = false;
+        display_model(&self->display, player->engine);
+    }
+    display_cycle_end(
+        &self->display, sample_count, player->rolling ? player->clock.beats_per_frame : 0.0,
+        cantus_grid_beat_at(&player->clock, player->now), player->transport.beats_per_bar);
     if (self->forge_ready) lv2_atom_forge_pop(&self->forge, &notify_frame);
     self->forge_ready = false;
 }
@@ -302,15 +324,26 @@ static void cleanup(LV2_Handle instance)
         engine_free(engine);
     engine_free(self->player.pending);
     engine_free(self->player.engine);
+    free(self->default_path);
+    display_free(&self->display);
     free(self);
+}
+
+/* The inline display's render(), in the host's GUI thread (display.c). */
+static LV2_Inline_Display_Image_Surface *render(LV2_Handle instance, uint32_t width,
+                                                uint32_t max_height)
+{
+    return display_render(&((Cantus *)instance)->display, width, max_height);
 }
 
 static const void *extension_data(const char *uri)
 {
     static const LV2_Worker_Interface worker = {cantus_work, cantus_work_response, NULL};
     static const LV2_State_Interface state = {cantus_save, cantus_restore};
+    static const LV2_Inline_Display_Interface display = {render};
     if (!strcmp(uri, LV2_WORKER__interface)) return &worker;
     if (!strcmp(uri, LV2_STATE__interface)) return &state;
+    if (!strcmp(uri, LV2_INLINEDISPLAY__interface)) return &display;
     return NULL;
 }
 

@@ -13,6 +13,7 @@
 #include <lv2/worker/worker.h>
 
 #include "controls.h"
+#include "display.h"
 #include "player.h"
 #include "uris.h"
 
@@ -33,10 +34,19 @@ typedef struct {
     const float *controls[CANTUS_PORT_COUNT];
     float *model_status; /* the output control port, or NULL */
 
+    /* <bundle>/default.safetensors: what plays at instantiate, and what
+     * stands in for a restored model whose file is missing or broken. */
+    char *default_path;
+
     CantusPlayer player;
     int64_t cycle_start; /* the player's frame at the start of this cycle */
     bool activated;
     bool panic_armed; /* the panic trigger went back to 0 since it fired */
+
+    /* The inline display: run() publishes the notes it plays, render()
+     * draws them (display.h). */
+    CantusDisplay display;
+    bool model_changed; /* the model playing changed: tell the display */
 
     /* Notes still sounding when the host deactivated us: their note-offs
      * go out at the start of the next cycle, the first chance there is. */
@@ -49,5 +59,11 @@ bool cantus_schedule_load(Cantus *self, LV2_Worker_Schedule *schedule, const cha
 
 /* Loads a model here and now (instantiate, restore while inactive). */
 CantusEngine *cantus_load_now(Cantus *self, const char *path);
+
+/* The same for a model a session or preset asks for: when its file is
+ * missing or broken the bundle's default stands in for it (status
+ * CANTUS_MODEL_MISSING or _BROKEN, saved and announced as `path`), and one
+ * line in the log says so. NULL only when the default cannot load either. */
+CantusEngine *cantus_load_or_stand_in(Cantus *self, const char *path);
 
 #endif

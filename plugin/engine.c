@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "controls.h"
 #include "sampler.h"
 
 CantusEngine *engine_load(const char *path, char *err, size_t err_size)
@@ -18,6 +19,7 @@ CantusEngine *engine_load(const char *path, char *err, size_t err_size)
     if (engine) {
         engine->model = model;
         engine->info = info;
+        engine->status = CANTUS_MODEL_OK;
         engine->state = cantus_state_new(model);
         engine->interim_state = cantus_state_new(model);
         engine->mask = calloc(vocab, 1);
@@ -39,6 +41,13 @@ CantusEngine *engine_load(const char *path, char *err, size_t err_size)
             cantus_model_free(model);
         return NULL;
     }
+    const char *label = cantus_model_metadata(model, "cantus.label");
+    if (!label) label = cantus_model_metadata(model, "cantus.genre");
+    if (!label) {
+        const char *slash = strrchr(path, '/');
+        label = slash ? slash + 1 : path;
+    }
+    snprintf(engine->label, sizeof engine->label, "%s", label);
     /* Everything allowed until the audio thread applies the controls. */
     const CantusMaskSpec all = {.note_low = info->note_low,
                                 .note_high = info->note_high,
@@ -49,6 +58,19 @@ CantusEngine *engine_load(const char *path, char *err, size_t err_size)
     cantus_mask_build_opening_mapped(info, &all, engine->pitch_of, engine->opening_mask);
     cantus_mask_build_opening_mapped(info, &all, engine->pitch_of, engine->chord_mask);
     return engine;
+}
+
+bool engine_stand_in(CantusEngine *engine, const char *asked, int status)
+{
+    const size_t length = strlen(asked);
+    char *path = malloc(length + 1);
+    if (!path) return false;
+    memcpy(path, asked, length + 1);
+    free(engine->path);
+    engine->path = path;
+    engine->path_len = length;
+    engine->status = status;
+    return true;
 }
 
 void engine_free(CantusEngine *engine)

@@ -9,11 +9,14 @@
 #ifndef CANTUS_PLUGIN_ENGINE_H
 #define CANTUS_PLUGIN_ENGINE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
 #include "lstm.h"
 #include "model.h"
+
+#define ENGINE_LABEL_SIZE 64
 
 typedef struct {
     CantusModel *model;
@@ -36,13 +39,26 @@ typedef struct {
      * the range (cantus_pitch_map_build); CANTUS_NO_PITCH for the rest. */
     int16_t *pitch_of;
     double *scratch; /* V doubles for cantus_sample */
-    char *path;      /* the file it came from, announced with patch:Set */
+    char *path;      /* the model asked for: announced with patch:Set, saved */
     size_t path_len; /* strlen(path) */
+    /* CantusModelStatus: OK when `path` is the file that plays; MISSING or
+     * BROKEN when it could not be loaded and this is the bundle's default
+     * standing in for it (engine_stand_in). */
+    int status;
+    /* What the inline display names the model: the file's cantus.label, else
+     * cantus.genre, else the file name. */
+    char label[ENGINE_LABEL_SIZE];
 } CantusEngine;
 
 /* Loads, validates and prepares a model file. NULL on failure, with the
  * core's one-sentence reason in err. */
 CantusEngine *engine_load(const char *path, char *err, size_t err_size);
+
+/* Makes a loaded engine stand in for the model at `asked`, which could not
+ * be loaded (status CANTUS_MODEL_MISSING or _BROKEN): it keeps playing its
+ * own weights but is saved and announced as `asked`, so a session keeps
+ * the path it was given. False when out of memory (engine unchanged). */
+bool engine_stand_in(CantusEngine *engine, const char *asked, int status);
 
 void engine_free(CantusEngine *engine);
 

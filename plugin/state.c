@@ -71,8 +71,11 @@ LV2_State_Status cantus_restore(LV2_Handle instance, LV2_State_Retrieve_Function
      * work:schedule a host may pass to restore() is not used: jalv 1.6.6
      * passes one it has not set up unless the plugin declares
      * state:threadSafeRestore, and calling it crashed (finding F5). */
+    /* A missing or broken file does not lose the session's choice: the
+     * default plays in its place, saved under the path asked for, so the
+     * model comes back when the session is reopened with the file there. */
     LV2_State_Status status = LV2_STATE_SUCCESS;
-    CantusEngine *engine = cantus_load_now(self, path);
+    CantusEngine *engine = cantus_load_or_stand_in(self, path);
     if (!engine) {
         status = LV2_STATE_ERR_UNKNOWN;
     } else if (self->activated) {

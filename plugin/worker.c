@@ -1,7 +1,9 @@
 /* Loading and freeing models on the worker thread; see worker.h. */
 #include "worker.h"
 
+#include <errno.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "model.h"
 
@@ -29,6 +31,43 @@ CantusEngine *cantus_load_now(Cantus *self, const char *path)
     CantusEngine *engine = engine_load(path, err, sizeof err);
     if (!engine) lv2_log_error(&self->logger, "cantus: %s\n", err);
     return engine;
+}
+
+/* Whether a failed load failed for want of the file itself (as opposed to
+ * a file that is there but is no good, or cannot be read). */
+static bool file_is_missing(const char *path)
+{
+    struct stat info;
+    return stat(path, &info) != 0 && (errno == ENOENT || errno == ENOTDIR);
+}
+
+CantusEngine *cantus_load_or_stand_in(Cantus *self, const char *path)
+{
+    char err[CANTUS_ERROR_SIZE] = "";
+    CantusEngine *engine = engine_load(path, err, sizeof err);
+    if (engine) return engine;
+
+    const bool missing = file_is_missing(path);
+    char default_err[CANTUS_ERROR_SIZE] = "";
+    CantusEngine *stand_in = self->default_path
+                                 ? engine_load(self->default_path, default_err, sizeof default_err)
+                                 : NULL;
+    const int status = missing ? CANTUS_MODEL_MISSING : CANTUS_MODEL_BROKEN;
+    if (!stand_in || !engine_stand_in(stand_in, path, status)) {
+        lv2_log_error(&self->logger, "cantus: %s; the default model cannot stand in: %s\n",
+                      missing ? "the model file is missing" : err,
+                      stand_in ? "out of memory" : default_err);
+        engine_free(stand_in);
+        return NULL;
+    }
+    if (missing)
+        lv2_log_error(&self->logger,
+                      "cantus: the model file %s is missing; playing the default model until "
+                      "it is back\n",
+                      path);
+    else
+        lv2_log_error(&self->logger, "cantus: %s; playing the default model instead\n", err);
+    return stand_in;
 }
 
 bool cantus_schedule_load(Cantus *self, LV2_Worker_Schedule *schedule, const char *path,

@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -248,6 +249,62 @@ static void presets_and_states_while_running(void **state)
     remove_tree(dir);
 }
 
+/* The paths run() gained for issue #10: a stand-in model (a restored
+ * session whose file is missing) going live and its status written, every
+ * note handed to the inline display's ring, the model's name published to
+ * it, queue_draw called; with the display rendered between cycles, as
+ * Ardour's GUI thread does, and the worker on its own thread. */
+static void stand_in_and_inline_display(void **state)
+{
+    (void)state;
+    char dir[64], model[128], saved[128], err[512];
+    make_temp_dir(dir, sizeof(dir));
+    snprintf(model, sizeof(model), "%s/away.safetensors", dir);
+    snprintf(saved, sizeof(saved), "%s/state", dir);
+    assert_true(mkdir_p_ok(saved));
+    write_test_model(model, 8, 50, 20, 16);
+
+    Counter c;
+    CantusHost *host = counted_host(48000, 128, CANTUS_WORKER_THREADED, &c);
+    Session s;
+    session_init(&s, host, 2, SEND_ON_CHANGE);
+    session_start(&s, 0, ratio(0, 1), ratio(128, 1));
+    cantus_host_add_patch_set_path(host, 0, MODEL_URI, model);
+    session_run_for(&s, 24000, 128);
+    cantus_host_worker_drain(host);
+    session_run_for(&s, 24000, 128);
+    if (!cantus_host_save_state(host, saved, NULL, err, sizeof(err))) fail_msg("%s", err);
+    assert_int_equal(unlink(model), 0);
+
+    bool saw_missing = false;
+    for (int round = 0; round < 4; ++round) {
+        /* The missing model's session, then the file back, in turn. */
+        if (round == 2) write_test_model(model, 8, 50, 20, 16);
+        if (!cantus_host_restore_state(host, saved, err, sizeof(err))) fail_msg("%s", err);
+        for (int i = 0; i < 400; ++i) {
+            session_run(&s, 128);
+            if (i % 16 == 0) {
+                CantusDisplayImage image;
+                assert_true(cantus_host_render_display(host, 160, 120, &image));
+            }
+        }
+        cantus_host_worker_drain(host);
+        saw_missing |= cantus_host_get_control(host, "model_status") == 1.0f;
+    }
+    assert_true(saw_missing);
+    assert_float_equal(cantus_host_get_control(host, "model_status"), 0.0f, 0);
+    print_message("queue_draw: %u calls\n", cantus_host_draws_queued(host));
+    assert_true(cantus_host_draws_queued(host) > 20);
+    session_stop(&s, 0);
+    session_run(&s, 128);
+    assert_true(session_note_ons(&s, NULL, 0) > 15);
+    assert_no_hanging_notes(&s);
+    assert_clean(&c, "stand-in and inline display");
+    session_free(&s);
+    cantus_host_free(host);
+    remove_tree(dir);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -257,6 +314,7 @@ int main(void)
         cmocka_unit_test(model_swaps_deferred),
         cmocka_unit_test(model_swaps_threaded),
         cmocka_unit_test(presets_and_states_while_running),
+        cmocka_unit_test(stand_in_and_inline_display),
     };
     return cmocka_run_group_tests_name("real time", tests, NULL, NULL);
 }
