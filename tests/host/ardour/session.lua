@@ -16,7 +16,7 @@ local automate = os.getenv("AUTOMATE") or ""
 local RATE = 48000
 local SECONDS = 8
 -- Ardour's parameter numbers: the plugin's control ports in order.
-local TEMPERATURE, SEED, RESTS = 0, 1, 10
+local TEMPERATURE, SEED, RESTS, SWING = 0, 1, 10, 19
 -- Automation parameters are named by LV2 port index instead.
 local PORT = { [TEMPERATURE] = 2, [SEED] = 3 }
 
@@ -51,6 +51,9 @@ local function run()
 	assert(plugin:load_preset(preset), "Ardour could not load the preset " .. preset_uri)
 	ARDOUR.LuaAPI.set_processor_param(cantus, SEED, 5)
 	ARDOUR.LuaAPI.set_processor_param(cantus, RESTS, 0) -- every step a note
+	-- The jazz preset swings its pairs; this test measures the straight grid
+	-- (the swung one is pinned by the plugin's own grid tests and the soak).
+	ARDOUR.LuaAPI.set_processor_param(cantus, SWING, 50)
 
 	local map = Temporal.TempoMap.write_copy()
 	map:set_tempo(Temporal.Tempo(130, 130, 4), Temporal.timepos_t(0))
