@@ -87,6 +87,14 @@ static CantusMaskSpec mask_spec(const CantusControls *controls)
     };
 }
 
+/* The notes held on the input are forgotten, and the harmony with them. */
+static void forget_held(CantusPlayer *player)
+{
+    held_notes_clear(&player->held);
+    player->held_classes = 0;
+    generator_set_harmony(&player->gen, player->controls.harmony, 0);
+}
+
 void player_release_all(CantusPlayer *player)
 {
     note_table_release_all(&player->notes, &player->sink, player->now);
@@ -151,9 +159,7 @@ void player_reset(CantusPlayer *player)
     player->steps_left = PLAYER_MAX_STEPS_PER_CYCLE;
     /* A host that deactivates may have dropped the note-offs of what was
      * held; a fresh start holds nothing. */
-    held_notes_clear(&player->held);
-    player->held_classes = 0;
-    generator_set_harmony(&player->gen, player->controls.harmony, 0);
+    forget_held(player);
     note_table_init(&player->notes);
     player->tied_valid = false;
     transport_init(&player->transport);
@@ -296,9 +302,7 @@ void player_panic(CantusPlayer *player)
 {
     player_release_all(player);
     /* A key whose note-off was lost would pin the harmony for ever. */
-    held_notes_clear(&player->held);
-    player->held_classes = 0;
-    generator_set_harmony(&player->gen, player->controls.harmony, 0);
+    forget_held(player);
 }
 
 void player_work_ahead(CantusPlayer *player, uint32_t cycle_frames)
