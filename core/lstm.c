@@ -9,7 +9,7 @@
  * layers multiply [W_ih | W_hh] by [h_below | h] in one pass, which is why
  * each layer keeps its input and its own h side by side in one buffer.
  *
- * Everything the step touches is allocated in cantus_state_new; the step
+ * Everything the step touches is allocated in cantus_lstm_state_new; the step
  * itself only reads the model and writes the state. */
 #define _GNU_SOURCE
 #include <stdlib.h>
@@ -23,7 +23,7 @@
 #include "lstm_internal.h"
 #include "model_internal.h"
 
-struct CantusState {
+struct CantusLstmState {
     const CantusModel *model;
     const CantusPacked *packed;
     const CantusKernels *kernels;
@@ -50,7 +50,7 @@ static size_t line_floats(size_t n)
 
 /* Converts the packed float panels to binary16; -1 when memory runs out or
  * a weight does not fit. Zero padding stays zero. */
-static int make_half_weights(CantusState *s)
+static int make_half_weights(CantusLstmState *s)
 {
     const CantusPacked *p = s->packed;
     size_t count = 0;
@@ -78,13 +78,14 @@ static int make_half_weights(CantusState *s)
     return 0;
 }
 
-CantusState *cantus_state_new_with_kernels(const CantusModel *model, const CantusKernels *kernels,
-                                           CantusPrecision precision)
+CantusLstmState *cantus_lstm_state_new_with_kernels(const CantusModel *model,
+                                                    const CantusKernels *kernels,
+                                                    CantusPrecision precision)
 {
     if (!model || !kernels ||
         (precision != CANTUS_PRECISION_F32 && precision != CANTUS_PRECISION_F16))
         return NULL;
-    CantusState *s = calloc(1, sizeof *s);
+    CantusLstmState *s = calloc(1, sizeof *s);
     if (!s) return NULL;
     const CantusModelInfo *info = cantus_model_info(model);
     s->model = model;
@@ -114,26 +115,27 @@ CantusState *cantus_state_new_with_kernels(const CantusModel *model, const Cantu
     cursor += line_floats((size_t)s->packed->gate_rows);
     s->logits = cursor;
     if (precision == CANTUS_PRECISION_F16 && make_half_weights(s) != 0) {
-        cantus_state_free(s);
+        cantus_lstm_state_free(s);
         return NULL;
     }
-    cantus_state_reset(s);
+    cantus_lstm_state_reset(s);
     return s;
 }
 
-CantusState *cantus_state_new_precision(const CantusModel *model, CantusPrecision precision)
+CantusLstmState *cantus_lstm_state_new_precision(const CantusModel *model,
+                                                 CantusPrecision precision)
 {
     const CantusKernels *kernels = cantus_kernels_avx2();
-    return cantus_state_new_with_kernels(model, kernels ? kernels : cantus_kernels_portable(),
-                                         precision);
+    return cantus_lstm_state_new_with_kernels(model, kernels ? kernels : cantus_kernels_portable(),
+                                              precision);
 }
 
-CantusState *cantus_state_new(const CantusModel *model)
+CantusLstmState *cantus_lstm_state_new(const CantusModel *model)
 {
-    return cantus_state_new_precision(model, CANTUS_PRECISION_F32);
+    return cantus_lstm_state_new_precision(model, CANTUS_PRECISION_F32);
 }
 
-void cantus_state_free(CantusState *state)
+void cantus_lstm_state_free(CantusLstmState *state)
 {
     if (!state) return;
     free(state->half);
@@ -141,22 +143,22 @@ void cantus_state_free(CantusState *state)
     free(state);
 }
 
-const CantusModel *cantus_state_model(const CantusState *state)
+const CantusModel *cantus_lstm_state_model(const CantusLstmState *state)
 {
     return state->model;
 }
 
-const char *cantus_state_kernel_name(const CantusState *state)
+const char *cantus_lstm_state_kernel_name(const CantusLstmState *state)
 {
     return state->kernels->name;
 }
 
-void cantus_state_reset(CantusState *state)
+void cantus_lstm_state_reset(CantusLstmState *state)
 {
     memset(state->block, 0, state->block_floats * sizeof(float));
 }
 
-static float *layer_h(const CantusState *s, int k)
+static float *layer_h(const CantusLstmState *s, int k)
 {
     return s->xh[k] + (k == 0 ? 0 : s->H);
 }
@@ -186,7 +188,7 @@ static void fp_leave(FpMode saved)
 #endif
 }
 
-const float *cantus_state_step(CantusState *s, int token)
+const float *cantus_lstm_state_step(CantusLstmState *s, int token)
 {
     FpMode mode = fp_enter();
     const CantusPacked *p = s->packed;
@@ -215,18 +217,18 @@ const float *cantus_state_step(CantusState *s, int token)
     return s->logits;
 }
 
-const float *cantus_state_logits(const CantusState *state)
+const float *cantus_lstm_state_logits(const CantusLstmState *state)
 {
     return state->logits;
 }
 
-const float *cantus_state_h(const CantusState *state, int layer)
+const float *cantus_lstm_state_h(const CantusLstmState *state, int layer)
 {
     if (layer < 0 || layer >= state->L) return NULL;
     return layer_h(state, layer);
 }
 
-const float *cantus_state_c(const CantusState *state, int layer)
+const float *cantus_lstm_state_c(const CantusLstmState *state, int layer)
 {
     if (layer < 0 || layer >= state->L) return NULL;
     return state->c[layer];
@@ -239,7 +241,7 @@ static void prefetch_range(const void *p, size_t size)
         __builtin_prefetch(bytes + off, 0, 3);
 }
 
-void cantus_state_prefetch(const CantusState *state)
+void cantus_lstm_state_prefetch(const CantusLstmState *state)
 {
     /* Everything but layer 0's input rows: of those the step reads one row
      * (a few cache lines), and which one is not known until the token is. */

@@ -2,9 +2,9 @@
  * layer) and scratch, stepped one token at a time.
  *
  * Real-time class:
- *   cantus_state_new, cantus_state_free      - allocate/free: any thread but
+ *   cantus_lstm_state_new, cantus_lstm_state_free      - allocate/free: any thread but
  *                                             the audio thread.
- *   cantus_state_step, _reset, _prefetch,
+ *   cantus_lstm_state_step, _reset, _prefetch,
  *   _logits, _h, _c                          - real-time safe: no allocation,
  *                                             no lock, no I/O, bounded time.
  */
@@ -17,12 +17,12 @@
 extern "C" {
 #endif
 
-typedef struct CantusState CantusState;
+typedef struct CantusLstmState CantusLstmState;
 
 /* Everything the state will ever touch is allocated here. The model must
  * outlive the state. Returns NULL only when memory runs out. */
-CantusState *cantus_state_new(const CantusModel *model);
-void cantus_state_free(CantusState *state);
+CantusLstmState *cantus_lstm_state_new(const CantusModel *model);
+void cantus_lstm_state_free(CantusLstmState *state);
 
 /* Opt-in half-precision weights (added to the fixed API, additive): the
  * state keeps its own IEEE binary16 copy of the recurrent and dense
@@ -31,31 +31,32 @@ void cantus_state_free(CantusState *state);
  * states and checks its tolerance against the golden data. Every weight a
  * loaded model holds fits binary16 (CANTUS_MAX_WEIGHT), so this returns
  * NULL only when memory runs out or precision is not a CantusPrecision.
- * CANTUS_PRECISION_F32 is exactly cantus_state_new. */
+ * CANTUS_PRECISION_F32 is exactly cantus_lstm_state_new. */
 typedef enum {
     CANTUS_PRECISION_F32 = 0,
     CANTUS_PRECISION_F16 = 1,
 } CantusPrecision;
 
-CantusState *cantus_state_new_precision(const CantusModel *model, CantusPrecision precision);
+CantusLstmState *cantus_lstm_state_new_precision(const CantusModel *model,
+                                                 CantusPrecision precision);
 
-const CantusModel *cantus_state_model(const CantusState *state);
+const CantusModel *cantus_lstm_state_model(const CantusLstmState *state);
 
 /* h = c = 0 in every layer, as PyTorch's default initial state. */
-void cantus_state_reset(CantusState *state);
+void cantus_lstm_state_reset(CantusLstmState *state);
 
 /* Feeds one token (0 <= token < V) and returns the V logits for the next
  * token. The pointer stays valid until the next step or reset. A token out
  * of range is treated as a zero input vector (only the biases and the
  * recurrence act), so a bad token can never read outside the weights. */
-const float *cantus_state_step(CantusState *state, int token);
+const float *cantus_lstm_state_step(CantusLstmState *state, int token);
 
 /* The logits of the last step (zeros after new/reset). */
-const float *cantus_state_logits(const CantusState *state);
+const float *cantus_lstm_state_logits(const CantusLstmState *state);
 
 /* Hidden and cell state of a layer after the last step (H floats each). */
-const float *cantus_state_h(const CantusState *state, int layer);
-const float *cantus_state_c(const CantusState *state, int layer);
+const float *cantus_lstm_state_h(const CantusLstmState *state, int layer);
+const float *cantus_lstm_state_c(const CantusLstmState *state, int layer);
 
 /* Touches every weight the next step will read (one prefetch per cache
  * line; layer 0's input rows excepted, of which a step reads one), so that a
@@ -64,7 +65,7 @@ const float *cantus_state_c(const CantusState *state, int layer);
  * (~2 us at H=128, ~18 us at H=256 L=2); with the weights evicted it takes
  * about as long as the memory needs to deliver them, so call it a cycle or
  * more before the step rather than right before it. */
-void cantus_state_prefetch(const CantusState *state);
+void cantus_lstm_state_prefetch(const CantusLstmState *state);
 
 #ifdef __cplusplus
 }

@@ -6,8 +6,9 @@
 #include "lstm.h"
 #include "lstm_kernels.h"
 
-CantusState *cantus_state_new_with_kernels(const CantusModel *model, const CantusKernels *kernels,
-                                           CantusPrecision precision);
-const char *cantus_state_kernel_name(const CantusState *state);
+CantusLstmState *cantus_lstm_state_new_with_kernels(const CantusModel *model,
+                                                    const CantusKernels *kernels,
+                                                    CantusPrecision precision);
+const char *cantus_lstm_state_kernel_name(const CantusLstmState *state);
 
 #endif

@@ -4,7 +4,7 @@
  * Real-time class: everything in this header may allocate, read files and
  * lock. Call it from a worker thread, main thread or instantiate(), never
  * from an audio callback. A loaded model is immutable, so any number of
- * CantusState objects on any threads may read it at once.
+ * CantusLstmState objects on any threads may read it at once.
  */
 #ifndef CANTUS_MODEL_H
 #define CANTUS_MODEL_H

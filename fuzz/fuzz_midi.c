@@ -18,8 +18,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "midi_read.h"
-#include "smf_check.h"
+#include "midi/midi_read.h"
+#include "midi/smf_check.h"
 
 /* Set by FUZZ_MIDI_TOLERATE_NONCANONICAL=1 (never in CI): skips the
  * fixed-point check so that a long run can look past the open finding F6. */

@@ -69,8 +69,8 @@ static void exercise(const CantusModel *model)
     const CantusModelInfo *info = cantus_model_info(model);
     check_info(info);
 
-    CantusState *state = cantus_state_new(model);
-    if (!state) fail("cantus_state_new failed on an accepted model", 0, 0);
+    CantusLstmState *state = cantus_lstm_state_new(model);
+    if (!state) fail("cantus_lstm_state_new failed on an accepted model", 0, 0);
 
     int vocab = info->vocab;
     uint8_t *mask = calloc((size_t)vocab, 1);
@@ -87,7 +87,7 @@ static void exercise(const CantusModel *model)
     int token = 0;
     for (int step = 0; step < 10; step++) {
         int fed = step < 7 ? tokens[step] : token;
-        const float *logits = cantus_state_step(state, fed);
+        const float *logits = cantus_lstm_state_step(state, fed);
         for (int v = 0; v < vocab; v++)
             if (!isfinite(logits[v]) && !tolerate_nonfinite)
                 fail("a finite model produced a non-finite logit", step, fed);
@@ -103,11 +103,11 @@ static void exercise(const CantusModel *model)
         if (t < -1 || t >= info->pitch_tokens)
             fail("cantus_pitch_token left the pitch tokens", p, t);
     }
-    cantus_state_prefetch(state);
-    cantus_state_reset(state);
+    cantus_lstm_state_prefetch(state);
+    cantus_lstm_state_reset(state);
     free(scratch);
     free(mask);
-    cantus_state_free(state);
+    cantus_lstm_state_free(state);
 }
 
 static void check_string(const CantusJson *doc, int node)

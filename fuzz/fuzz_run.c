@@ -191,7 +191,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     hc.bundle_dir = FUZZ_BUNDLE_DIR;
     hc.sample_rate = sample_rates[(config >> 1) & 3];
     hc.block_length = 8192;
-    hc.worker = CANTUS_WORKER_DEFERRED;
+    hc.worker = CANTUS_HOST_WORKER_DEFERRED;
     char err[512];
     memset(&rig.ledger, 0, sizeof rig.ledger);
     run_held_clear(&rig);

@@ -31,18 +31,18 @@ typedef struct CantusHost CantusHost;
 typedef enum {
     /* work() runs right after run() on the calling thread and its answer is
      * handed back in the same cycle: every run is reproducible. */
-    CANTUS_WORKER_DEFERRED = 0,
+    CANTUS_HOST_WORKER_DEFERRED = 0,
     /* work() runs on a worker thread, as in jalv; answers are delivered
      * after the first run() that finds them ready. */
-    CANTUS_WORKER_THREADED,
-} CantusWorkerMode;
+    CANTUS_HOST_WORKER_THREADED,
+} CantusHostWorkerMode;
 
 typedef struct {
     const char *plugin_uri; /* NULL: urn:cantus:generator */
     const char *bundle_dir; /* NULL: everything on LV2_PATH, as a host loads */
     double sample_rate;     /* 0: 48000 */
     uint32_t block_length;  /* nominal and maximum frames per run(); 0: 8192 */
-    CantusWorkerMode worker;
+    CantusHostWorkerMode worker;
     bool log_to_stderr; /* also print every log:log line */
     /* Restore without a work:schedule feature, as hosts without a state
      * worker do: the plugin must load what it restores by itself. */
@@ -141,8 +141,9 @@ int64_t cantus_host_frame(const CantusHost *host);
 /* Called right before and after the plugin's run(), work_response() and
  * end_run(): everything the plugin does on the audio thread. The tests hang
  * their allocation counter here. */
-typedef void (*CantusRtHook)(void *data);
-void cantus_host_set_rt_hooks(CantusHost *host, CantusRtHook enter, CantusRtHook leave, void *data);
+typedef void (*CantusHostRtHook)(void *data);
+void cantus_host_set_rt_hooks(CantusHost *host, CantusHostRtHook enter, CantusHostRtHook leave,
+                              void *data);
 
 /* The worker's answers are held back this many run() cycles after they are
  * ready, as a busy or slow host's would be. */

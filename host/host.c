@@ -74,14 +74,14 @@ static bool setup_ports(CantusHost *host, char *err, size_t err_size)
     if (ok) lilv_plugin_get_port_ranges_float(host->plugin, NULL, NULL, defaults);
     for (uint32_t i = 0; ok && i < host->n_ports; ++i) {
         const LilvPort *port = lilv_plugin_get_port_by_index(host->plugin, i);
-        CantusPortInfo *info = &host->ports[i];
+        HostPortInfo *info = &host->ports[i];
         info->symbol = lilv_node_as_string(lilv_port_get_symbol(host->plugin, port));
         info->input = lilv_port_is_a(host->plugin, port, input);
         if (lilv_port_is_a(host->plugin, port, control)) {
-            info->kind = CANTUS_PORT_CONTROL;
+            info->kind = HOST_PORT_CONTROL;
             host->controls[i] = isnan(defaults[i]) ? 0.0f : defaults[i];
         } else if (lilv_port_is_a(host->plugin, port, atom)) {
-            info->kind = CANTUS_PORT_ATOM;
+            info->kind = HOST_PORT_ATOM;
             if (info->input) {
                 LilvNodes *d = lilv_port_get_value(host->plugin, port, designation_pred);
                 bool designated = d && lilv_nodes_contains(d, designation);
@@ -92,9 +92,9 @@ static bool setup_ports(CantusHost *host, char *err, size_t err_size)
             }
         } else if (lilv_port_is_a(host->plugin, port, audio) ||
                    lilv_port_is_a(host->plugin, port, cv)) {
-            info->kind = CANTUS_PORT_AUDIO;
+            info->kind = HOST_PORT_AUDIO;
         } else {
-            info->kind = CANTUS_PORT_UNKNOWN;
+            info->kind = HOST_PORT_UNKNOWN;
         }
     }
     free(defaults);
@@ -118,15 +118,15 @@ static void connect_ports(CantusHost *host)
     for (uint32_t i = 0; i < host->n_ports; ++i) {
         void *buffer = NULL;
         switch (host->ports[i].kind) {
-        case CANTUS_PORT_CONTROL:
+        case HOST_PORT_CONTROL:
             buffer = &host->controls[i];
             break;
-        case CANTUS_PORT_ATOM:
+        case HOST_PORT_ATOM:
             buffer = i == host->control_in   ? (void *)host->in_buffer
                      : i == host->events_out ? (void *)host->out_buffer
                                              : (void *)host->spare_atom;
             break;
-        case CANTUS_PORT_AUDIO:
+        case HOST_PORT_AUDIO:
             buffer = host->silence;
             break;
         default:
@@ -167,9 +167,8 @@ CantusHost *cantus_host_new(const CantusHostConfig *config, char *err, size_t er
     atomic_init(&host->log_written, 0);
     fail(err, err_size, "%s", "out of memory setting up the host");
 
-    if (!allocate_buffers(host) ||
-        cantus_host_features_init(host, config->restore_without_worker) ||
-        cantus_worker_init(&host->worker, host, config->worker)) {
+    if (!allocate_buffers(host) || host_features_init(host, config->restore_without_worker) ||
+        host_worker_init(&host->worker, host, config->worker)) {
         cantus_host_free(host);
         return NULL;
     }
@@ -184,12 +183,12 @@ CantusHost *cantus_host_new(const CantusHostConfig *config, char *err, size_t er
         cantus_host_free(host);
         return NULL;
     }
-    cantus_worker_attach(&host->worker,
-                         lilv_instance_get_extension_data(host->instance, LV2_WORKER__interface),
-                         lilv_instance_get_handle(host->instance));
+    host_worker_attach(&host->worker,
+                       lilv_instance_get_extension_data(host->instance, LV2_WORKER__interface),
+                       lilv_instance_get_handle(host->instance));
     connect_ports(host);
     lv2_atom_forge_init(&host->forge, &host->map);
-    cantus_host_sequence_reset(host);
+    host_sequence_reset(host);
     if (err && err_size) err[0] = '\0';
     return host;
 }
@@ -209,19 +208,19 @@ void cantus_host_free(CantusHost *host)
          * served until both are spent: two rounds suffice, as freeing
          * answers nothing; four leave room. */
         for (int round = 0; round < 4; round++) {
-            cantus_worker_drain(&host->worker);
-            cantus_worker_do_deferred(&host->worker);
-            cantus_worker_emit_responses(&host->worker);
+            host_worker_drain(&host->worker);
+            host_worker_do_deferred(&host->worker);
+            host_worker_emit_responses(&host->worker);
         }
     }
-    cantus_worker_stop(&host->worker);
+    host_worker_stop(&host->worker);
     if (host->instance) {
         if (host->active) lilv_instance_deactivate(host->instance);
         lilv_instance_free(host->instance);
     }
-    cantus_worker_destroy(&host->worker);
+    host_worker_destroy(&host->worker);
     if (host->world) lilv_world_free(host->world);
-    if (host->uris) cantus_host_features_destroy(host);
+    if (host->uris) host_features_destroy(host);
     free(host->ports);
     free(host->controls);
     free(host->silence);
@@ -297,7 +296,7 @@ static int find_port(const CantusHost *host, const char *symbol)
 bool cantus_host_set_control(CantusHost *host, const char *symbol, float value)
 {
     int i = find_port(host, symbol);
-    if (i < 0 || host->ports[i].kind != CANTUS_PORT_CONTROL || !host->ports[i].input) return false;
+    if (i < 0 || host->ports[i].kind != HOST_PORT_CONTROL || !host->ports[i].input) return false;
     host->controls[i] = value;
     return true;
 }
@@ -305,24 +304,24 @@ bool cantus_host_set_control(CantusHost *host, const char *symbol, float value)
 float cantus_host_get_control(const CantusHost *host, const char *symbol)
 {
     int i = find_port(host, symbol);
-    if (i < 0 || host->ports[i].kind != CANTUS_PORT_CONTROL) return NAN;
+    if (i < 0 || host->ports[i].kind != HOST_PORT_CONTROL) return NAN;
     return host->controls[i];
 }
 
 uint32_t cantus_host_run(CantusHost *host, uint32_t nframes)
 {
     if (nframes == 0 || nframes > host->block_length) return 0;
-    cantus_host_output_prepare(host);
-    cantus_host_rt_enter(host);
+    host_output_prepare(host);
+    host_rt_enter(host);
     lilv_instance_run(host->instance, nframes);
-    cantus_host_rt_leave(host);
-    cantus_host_output_parse(host, nframes);
-    cantus_worker_do_deferred(&host->worker);
-    cantus_host_rt_enter(host);
-    cantus_worker_emit_responses(&host->worker);
-    cantus_host_rt_leave(host);
+    host_rt_leave(host);
+    host_output_parse(host, nframes);
+    host_worker_do_deferred(&host->worker);
+    host_rt_enter(host);
+    host_worker_emit_responses(&host->worker);
+    host_rt_leave(host);
     host->frame += nframes;
-    cantus_host_sequence_reset(host);
+    host_sequence_reset(host);
     return host->n_events;
 }
 
@@ -336,7 +335,8 @@ int64_t cantus_host_frame(const CantusHost *host)
     return host->frame;
 }
 
-void cantus_host_set_rt_hooks(CantusHost *host, CantusRtHook enter, CantusRtHook leave, void *data)
+void cantus_host_set_rt_hooks(CantusHost *host, CantusHostRtHook enter, CantusHostRtHook leave,
+                              void *data)
 {
     host->rt_enter = enter;
     host->rt_leave = leave;
@@ -350,7 +350,7 @@ void cantus_host_set_worker_delay(CantusHost *host, unsigned cycles)
 
 void cantus_host_worker_drain(CantusHost *host)
 {
-    cantus_worker_drain(&host->worker);
+    host_worker_drain(&host->worker);
 }
 
 unsigned cantus_host_worker_jobs(const CantusHost *host)

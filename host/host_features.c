@@ -113,7 +113,7 @@ static void queue_draw(LV2_Inline_Display_Handle handle)
 
 static void map_uris(CantusHost *host)
 {
-    CantusHostUris *u = &host->uri;
+    HostUris *u = &host->uri;
     LV2_URID_Map *m = &host->map;
     u->atom_Path = m->map(m->handle, LV2_ATOM__Path);
     u->atom_String = m->map(m->handle, LV2_ATOM__String);
@@ -158,7 +158,7 @@ static void add_feature(CantusHost *host, int *n, const char *uri, void *data)
     host->features[*n] = NULL;
 }
 
-int cantus_host_features_init(CantusHost *host, bool restore_without_worker)
+int host_features_init(CantusHost *host, bool restore_without_worker)
 {
     if (pthread_mutex_init(&host->map_lock, NULL)) return -1;
     host->map.handle = host;
@@ -176,7 +176,7 @@ int cantus_host_features_init(CantusHost *host, bool restore_without_worker)
     host->option_max_block = (int32_t)host->block_length;
     host->option_nominal_block = (int32_t)host->block_length;
     host->option_sequence_size = (int32_t)host->atom_capacity;
-    const CantusHostUris *u = &host->uri;
+    const HostUris *u = &host->uri;
     LV2_Options_Option *o = host->options;
     o[0] = (LV2_Options_Option){LV2_OPTIONS_INSTANCE, 0,
                                 u->param_sampleRate,  sizeof(float),
@@ -194,7 +194,7 @@ int cantus_host_features_init(CantusHost *host, bool restore_without_worker)
     host->free_path.handle = NULL;
     host->free_path.free_path = free_path;
     host->schedule.handle = &host->worker;
-    host->schedule.schedule_work = cantus_worker_schedule;
+    host->schedule.schedule_work = host_worker_schedule;
 
     host->queue_draw.handle = host;
     host->queue_draw.queue_draw = queue_draw;
@@ -221,7 +221,7 @@ int cantus_host_features_init(CantusHost *host, bool restore_without_worker)
     return 0;
 }
 
-void cantus_host_features_destroy(CantusHost *host)
+void host_features_destroy(CantusHost *host)
 {
     for (uint32_t i = 0; i < host->n_uris; ++i)
         free(host->uris[i]);

@@ -23,23 +23,23 @@ typedef struct {
     uint32_t size; /* a power of two */
     _Atomic uint32_t write_head;
     _Atomic uint32_t read_head;
-} CantusRing;
+} HostRing;
 
-int cantus_ring_init(CantusRing *ring, uint32_t size);
-void cantus_ring_destroy(CantusRing *ring);
+int host_ring_init(HostRing *ring, uint32_t size);
+void host_ring_destroy(HostRing *ring);
 /* Whole message or nothing. */
-bool cantus_ring_write(CantusRing *ring, const void *msg, uint32_t size);
+bool host_ring_write(HostRing *ring, const void *msg, uint32_t size);
 /* Copies the next message into buf (capacity cap); returns its size, 0 when
  * the ring is empty. */
-uint32_t cantus_ring_read(CantusRing *ring, void *buf, uint32_t cap);
+uint32_t host_ring_read(HostRing *ring, void *buf, uint32_t cap);
 
 typedef struct {
     CantusHost *host;
-    CantusWorkerMode mode;
+    CantusHostWorkerMode mode;
     const LV2_Worker_Interface *iface;
     LV2_Handle handle;
-    CantusRing requests;
-    CantusRing responses;
+    HostRing requests;
+    HostRing responses;
     uint8_t *message; /* scratch for one request or response */
     uint32_t message_cap;
     pthread_t thread;
@@ -50,21 +50,20 @@ typedef struct {
     _Atomic unsigned done;      /* work() calls finished */
     unsigned delay;             /* cycles an answer is held back */
     unsigned held;              /* cycles the current answers have waited */
-} CantusWorker;
+} HostWorker;
 
-int cantus_worker_init(CantusWorker *worker, CantusHost *host, CantusWorkerMode mode);
+int host_worker_init(HostWorker *worker, CantusHost *host, CantusHostWorkerMode mode);
 /* Binds the plugin's work:interface (NULL when it has none). */
-void cantus_worker_attach(CantusWorker *worker, const LV2_Worker_Interface *iface,
-                          LV2_Handle handle);
-void cantus_worker_stop(CantusWorker *worker);
-void cantus_worker_destroy(CantusWorker *worker);
-LV2_Worker_Status cantus_worker_schedule(LV2_Worker_Schedule_Handle handle, uint32_t size,
-                                         const void *data);
+void host_worker_attach(HostWorker *worker, const LV2_Worker_Interface *iface, LV2_Handle handle);
+void host_worker_stop(HostWorker *worker);
+void host_worker_destroy(HostWorker *worker);
+LV2_Worker_Status host_worker_schedule(LV2_Worker_Schedule_Handle handle, uint32_t size,
+                                       const void *data);
 /* After run(): deferred work is done here, outside the real-time hooks. */
-void cantus_worker_do_deferred(CantusWorker *worker);
+void host_worker_do_deferred(HostWorker *worker);
 /* Still on the audio thread: answers to work_response(), then end_run(). */
-void cantus_worker_emit_responses(CantusWorker *worker);
-void cantus_worker_drain(CantusWorker *worker);
+void host_worker_emit_responses(HostWorker *worker);
+void host_worker_drain(HostWorker *worker);
 
 typedef struct {
     LV2_URID atom_Path;
@@ -99,22 +98,22 @@ typedef struct {
     LV2_URID bufsz_maxBlockLength;
     LV2_URID bufsz_nominalBlockLength;
     LV2_URID bufsz_sequenceSize;
-} CantusHostUris;
+} HostUris;
 
 typedef enum {
-    CANTUS_PORT_CONTROL,
-    CANTUS_PORT_ATOM,
-    CANTUS_PORT_AUDIO, /* audio or CV: given silence, never expected */
-    CANTUS_PORT_UNKNOWN,
-} CantusPortKind;
+    HOST_PORT_CONTROL,
+    HOST_PORT_ATOM,
+    HOST_PORT_AUDIO, /* audio or CV: given silence, never expected */
+    HOST_PORT_UNKNOWN,
+} HostPortKind;
 
 typedef struct {
     const char *symbol; /* owned by lilv */
-    CantusPortKind kind;
+    HostPortKind kind;
     bool input;
-} CantusPortInfo;
+} HostPortInfo;
 
-#define CANTUS_HOST_FEATURES 13
+#define HOST_FEATURE_COUNT 13
 
 struct CantusHost {
     LilvWorld *world;
@@ -133,7 +132,7 @@ struct CantusHost {
     uint32_t cap_uris;
     LV2_URID_Map map;
     LV2_URID_Unmap unmap;
-    CantusHostUris uri;
+    HostUris uri;
 
     LV2_Log_Log log;
     bool log_to_stderr;
@@ -154,15 +153,15 @@ struct CantusHost {
 
     LV2_State_Free_Path free_path;
     LV2_Worker_Schedule schedule;
-    CantusWorker worker;
+    HostWorker worker;
 
-    LV2_Feature feature_list[CANTUS_HOST_FEATURES];
-    const LV2_Feature *features[CANTUS_HOST_FEATURES + 1];
+    LV2_Feature feature_list[HOST_FEATURE_COUNT];
+    const LV2_Feature *features[HOST_FEATURE_COUNT + 1];
     /* What restore() is given: the same, or without work:schedule. */
-    const LV2_Feature *restore_features[CANTUS_HOST_FEATURES + 1];
+    const LV2_Feature *restore_features[HOST_FEATURE_COUNT + 1];
 
     uint32_t n_ports;
-    CantusPortInfo *ports;
+    HostPortInfo *ports;
     float *controls;
     float *silence; /* for audio/CV ports */
     uint32_t control_in;
@@ -183,26 +182,26 @@ struct CantusHost {
     uint32_t paths_used;
     uint32_t paths_cap;
 
-    CantusRtHook rt_enter;
-    CantusRtHook rt_leave;
+    CantusHostRtHook rt_enter;
+    CantusHostRtHook rt_leave;
     void *rt_data;
 };
 
 /* host_features.c */
-int cantus_host_features_init(CantusHost *host, bool restore_without_worker);
-void cantus_host_features_destroy(CantusHost *host);
+int host_features_init(CantusHost *host, bool restore_without_worker);
+void host_features_destroy(CantusHost *host);
 
 /* host_sequence.c */
-void cantus_host_sequence_reset(CantusHost *host);
-void cantus_host_output_prepare(CantusHost *host);
-void cantus_host_output_parse(CantusHost *host, uint32_t nframes);
+void host_sequence_reset(CantusHost *host);
+void host_output_prepare(CantusHost *host);
+void host_output_parse(CantusHost *host, uint32_t nframes);
 
-static inline void cantus_host_rt_enter(CantusHost *host)
+static inline void host_rt_enter(CantusHost *host)
 {
     if (host->rt_enter) host->rt_enter(host->rt_data);
 }
 
-static inline void cantus_host_rt_leave(CantusHost *host)
+static inline void host_rt_leave(CantusHost *host)
 {
     if (host->rt_leave) host->rt_leave(host->rt_data);
 }

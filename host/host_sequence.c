@@ -8,7 +8,7 @@
 
 #include "host_internal.h"
 
-void cantus_host_sequence_reset(CantusHost *host)
+void host_sequence_reset(CantusHost *host)
 {
     lv2_atom_forge_set_buffer(&host->forge, host->in_buffer, host->atom_capacity);
     lv2_atom_forge_sequence_head(&host->forge, &host->sequence, 0);
@@ -18,7 +18,7 @@ void cantus_host_sequence_reset(CantusHost *host)
 
 /* The host's half of the output port contract: an atom:Chunk whose size is
  * the space the plugin may write into. */
-void cantus_host_output_prepare(CantusHost *host)
+void host_output_prepare(CantusHost *host)
 {
     LV2_Atom *out = (LV2_Atom *)host->out_buffer;
     out->type = host->uri.atom_Chunk;
@@ -71,7 +71,7 @@ bool cantus_host_add_position(CantusHost *host, uint32_t offset, const CantusPos
 {
     if (!begin_event(host, offset)) return false;
     LV2_Atom_Forge *f = &host->forge;
-    const CantusHostUris *u = &host->uri;
+    const HostUris *u = &host->uri;
     LV2_Atom_Forge_Frame frame;
     if (!forged(host, lv2_atom_forge_object(f, &frame, 0, u->time_Position))) return false;
     struct {
@@ -115,7 +115,7 @@ bool cantus_host_add_patch_set_path(CantusHost *host, uint32_t offset, const cha
 {
     if (!begin_event(host, offset)) return false;
     LV2_Atom_Forge *f = &host->forge;
-    const CantusHostUris *u = &host->uri;
+    const HostUris *u = &host->uri;
     LV2_Atom_Forge_Frame frame;
     if (!forged(host, lv2_atom_forge_object(f, &frame, 0, u->patch_Set))) return false;
     forged(host, lv2_atom_forge_key(f, u->patch_property));
@@ -130,7 +130,7 @@ bool cantus_host_add_patch_get(CantusHost *host, uint32_t offset, const char *pr
 {
     if (!begin_event(host, offset)) return false;
     LV2_Atom_Forge *f = &host->forge;
-    const CantusHostUris *u = &host->uri;
+    const HostUris *u = &host->uri;
     LV2_Atom_Forge_Frame frame;
     if (!forged(host, lv2_atom_forge_object(f, &frame, 0, u->patch_Get))) return false;
     if (property_uri) {
@@ -151,9 +151,9 @@ static const char *keep_string(CantusHost *host, const char *s, uint32_t len)
     return copy;
 }
 
-void cantus_host_output_parse(CantusHost *host, uint32_t nframes)
+void host_output_parse(CantusHost *host, uint32_t nframes)
 {
-    const CantusHostUris *u = &host->uri;
+    const HostUris *u = &host->uri;
     const LV2_Atom_Sequence *seq = (const LV2_Atom_Sequence *)host->out_buffer;
     host->n_events = 0;
     host->paths_used = 0;

@@ -102,7 +102,7 @@ static const void *get_port_value(const char *symbol, void *user_data, uint32_t 
 {
     CantusHost *host = user_data;
     for (uint32_t i = 0; i < host->n_ports; ++i) {
-        if (host->ports[i].kind == CANTUS_PORT_CONTROL && host->ports[i].input &&
+        if (host->ports[i].kind == HOST_PORT_CONTROL && host->ports[i].input &&
             !strcmp(host->ports[i].symbol, symbol)) {
             *size = sizeof(float);
             *type = host->uri.atom_Float;

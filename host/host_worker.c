@@ -18,7 +18,7 @@
 #define RING_SIZE    (1u << 16)
 #define MESSAGE_SIZE (1u << 14)
 
-int cantus_ring_init(CantusRing *ring, uint32_t size)
+int host_ring_init(HostRing *ring, uint32_t size)
 {
     ring->data = calloc(1, size);
     ring->size = size;
@@ -27,7 +27,7 @@ int cantus_ring_init(CantusRing *ring, uint32_t size)
     return ring->data ? 0 : -1;
 }
 
-void cantus_ring_destroy(CantusRing *ring)
+void host_ring_destroy(HostRing *ring)
 {
     free(ring->data);
     ring->data = NULL;
@@ -35,7 +35,7 @@ void cantus_ring_destroy(CantusRing *ring)
 
 /* Heads run freely and are reduced modulo size on use; unsigned wrap-around
  * keeps write - read the number of bytes in the ring. */
-static void ring_copy_in(CantusRing *ring, uint32_t at, const void *src, uint32_t n)
+static void ring_copy_in(HostRing *ring, uint32_t at, const void *src, uint32_t n)
 {
     uint32_t start = at & (ring->size - 1);
     uint32_t first = n < ring->size - start ? n : ring->size - start;
@@ -43,7 +43,7 @@ static void ring_copy_in(CantusRing *ring, uint32_t at, const void *src, uint32_
     memcpy(ring->data, (const uint8_t *)src + first, n - first);
 }
 
-static void ring_copy_out(const CantusRing *ring, uint32_t at, void *dst, uint32_t n)
+static void ring_copy_out(const HostRing *ring, uint32_t at, void *dst, uint32_t n)
 {
     uint32_t start = at & (ring->size - 1);
     uint32_t first = n < ring->size - start ? n : ring->size - start;
@@ -51,7 +51,7 @@ static void ring_copy_out(const CantusRing *ring, uint32_t at, void *dst, uint32
     memcpy((uint8_t *)dst + first, ring->data, n - first);
 }
 
-bool cantus_ring_write(CantusRing *ring, const void *msg, uint32_t size)
+bool host_ring_write(HostRing *ring, const void *msg, uint32_t size)
 {
     uint32_t w = atomic_load_explicit(&ring->write_head, memory_order_relaxed);
     uint32_t r = atomic_load_explicit(&ring->read_head, memory_order_acquire);
@@ -62,7 +62,7 @@ bool cantus_ring_write(CantusRing *ring, const void *msg, uint32_t size)
     return true;
 }
 
-uint32_t cantus_ring_read(CantusRing *ring, void *buf, uint32_t cap)
+uint32_t host_ring_read(HostRing *ring, void *buf, uint32_t cap)
 {
     uint32_t r = atomic_load_explicit(&ring->read_head, memory_order_relaxed);
     uint32_t w = atomic_load_explicit(&ring->write_head, memory_order_acquire);
@@ -75,7 +75,7 @@ uint32_t cantus_ring_read(CantusRing *ring, void *buf, uint32_t cap)
     return size ? copied : 0;
 }
 
-static bool ring_empty(CantusRing *ring)
+static bool ring_empty(HostRing *ring)
 {
     return atomic_load_explicit(&ring->write_head, memory_order_acquire) ==
            atomic_load_explicit(&ring->read_head, memory_order_relaxed);
@@ -85,16 +85,16 @@ static bool ring_empty(CantusRing *ring)
  * caller's. */
 static LV2_Worker_Status respond(LV2_Worker_Respond_Handle handle, uint32_t size, const void *data)
 {
-    CantusWorker *worker = handle;
-    return cantus_ring_write(&worker->responses, data, size) ? LV2_WORKER_SUCCESS
-                                                             : LV2_WORKER_ERR_NO_SPACE;
+    HostWorker *worker = handle;
+    return host_ring_write(&worker->responses, data, size) ? LV2_WORKER_SUCCESS
+                                                           : LV2_WORKER_ERR_NO_SPACE;
 }
 
 /* Requests are read into a buffer the work() call may keep using until it
  * returns, so one request is served at a time. */
-static void serve_one(CantusWorker *worker, uint8_t *buf, uint32_t cap)
+static void serve_one(HostWorker *worker, uint8_t *buf, uint32_t cap)
 {
-    uint32_t size = cantus_ring_read(&worker->requests, buf, cap);
+    uint32_t size = host_ring_read(&worker->requests, buf, cap);
     if (worker->iface && worker->iface->work)
         worker->iface->work(worker->handle, respond, worker, size, buf);
     atomic_fetch_add(&worker->done, 1);
@@ -102,7 +102,7 @@ static void serve_one(CantusWorker *worker, uint8_t *buf, uint32_t cap)
 
 static void *worker_main(void *arg)
 {
-    CantusWorker *worker = arg;
+    HostWorker *worker = arg;
     uint8_t *buf = malloc(MESSAGE_SIZE);
     while (buf) {
         while (sem_wait(&worker->wake) && errno == EINTR) {
@@ -114,7 +114,7 @@ static void *worker_main(void *arg)
     return NULL;
 }
 
-int cantus_worker_init(CantusWorker *worker, CantusHost *host, CantusWorkerMode mode)
+int host_worker_init(HostWorker *worker, CantusHost *host, CantusHostWorkerMode mode)
 {
     memset(worker, 0, sizeof(*worker));
     worker->host = host;
@@ -124,24 +124,23 @@ int cantus_worker_init(CantusWorker *worker, CantusHost *host, CantusWorkerMode 
     atomic_init(&worker->done, 0);
     worker->message_cap = MESSAGE_SIZE;
     worker->message = malloc(MESSAGE_SIZE);
-    if (!worker->message || cantus_ring_init(&worker->requests, RING_SIZE) ||
-        cantus_ring_init(&worker->responses, RING_SIZE) || sem_init(&worker->wake, 0, 0))
+    if (!worker->message || host_ring_init(&worker->requests, RING_SIZE) ||
+        host_ring_init(&worker->responses, RING_SIZE) || sem_init(&worker->wake, 0, 0))
         return -1;
-    if (mode == CANTUS_WORKER_THREADED) {
+    if (mode == CANTUS_HOST_WORKER_THREADED) {
         if (pthread_create(&worker->thread, NULL, worker_main, worker)) return -1;
         worker->thread_running = true;
     }
     return 0;
 }
 
-void cantus_worker_attach(CantusWorker *worker, const LV2_Worker_Interface *iface,
-                          LV2_Handle handle)
+void host_worker_attach(HostWorker *worker, const LV2_Worker_Interface *iface, LV2_Handle handle)
 {
     worker->iface = iface;
     worker->handle = handle;
 }
 
-void cantus_worker_stop(CantusWorker *worker)
+void host_worker_stop(HostWorker *worker)
 {
     if (worker->thread_running) {
         atomic_store(&worker->quit, true);
@@ -151,36 +150,36 @@ void cantus_worker_stop(CantusWorker *worker)
     }
 }
 
-void cantus_worker_destroy(CantusWorker *worker)
+void host_worker_destroy(HostWorker *worker)
 {
-    cantus_worker_stop(worker);
+    host_worker_stop(worker);
     sem_destroy(&worker->wake);
-    cantus_ring_destroy(&worker->requests);
-    cantus_ring_destroy(&worker->responses);
+    host_ring_destroy(&worker->requests);
+    host_ring_destroy(&worker->responses);
     free(worker->message);
     worker->message = NULL;
 }
 
-LV2_Worker_Status cantus_worker_schedule(LV2_Worker_Schedule_Handle handle, uint32_t size,
-                                         const void *data)
+LV2_Worker_Status host_worker_schedule(LV2_Worker_Schedule_Handle handle, uint32_t size,
+                                       const void *data)
 {
-    CantusWorker *worker = handle;
+    HostWorker *worker = handle;
     if (size > worker->message_cap) return LV2_WORKER_ERR_NO_SPACE;
-    if (!cantus_ring_write(&worker->requests, data, size)) return LV2_WORKER_ERR_NO_SPACE;
+    if (!host_ring_write(&worker->requests, data, size)) return LV2_WORKER_ERR_NO_SPACE;
     atomic_fetch_add(&worker->requested, 1);
     /* sem_post is a futex wake, not a lock: what jalv does from run(). */
-    if (worker->mode == CANTUS_WORKER_THREADED) sem_post(&worker->wake);
+    if (worker->mode == CANTUS_HOST_WORKER_THREADED) sem_post(&worker->wake);
     return LV2_WORKER_SUCCESS;
 }
 
-void cantus_worker_do_deferred(CantusWorker *worker)
+void host_worker_do_deferred(HostWorker *worker)
 {
-    if (worker->mode != CANTUS_WORKER_DEFERRED) return;
+    if (worker->mode != CANTUS_HOST_WORKER_DEFERRED) return;
     while (!ring_empty(&worker->requests))
         serve_one(worker, worker->message, worker->message_cap);
 }
 
-void cantus_worker_emit_responses(CantusWorker *worker)
+void host_worker_emit_responses(HostWorker *worker)
 {
     if (!ring_empty(&worker->responses)) {
         if (worker->held < worker->delay) {
@@ -189,7 +188,7 @@ void cantus_worker_emit_responses(CantusWorker *worker)
             worker->held = 0;
             while (!ring_empty(&worker->responses)) {
                 uint32_t size =
-                    cantus_ring_read(&worker->responses, worker->message, worker->message_cap);
+                    host_ring_read(&worker->responses, worker->message, worker->message_cap);
                 if (worker->iface && worker->iface->work_response)
                     worker->iface->work_response(worker->handle, size, worker->message);
             }
@@ -198,9 +197,9 @@ void cantus_worker_emit_responses(CantusWorker *worker)
     if (worker->iface && worker->iface->end_run) worker->iface->end_run(worker->handle);
 }
 
-void cantus_worker_drain(CantusWorker *worker)
+void host_worker_drain(HostWorker *worker)
 {
-    if (worker->mode != CANTUS_WORKER_THREADED) return;
+    if (worker->mode != CANTUS_HOST_WORKER_THREADED) return;
     while (atomic_load(&worker->done) != atomic_load(&worker->requested)) {
         struct timespec ts = {0, 200000};
         nanosleep(&ts, NULL);

@@ -12,7 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "midi_read.h"
+#include "midi/midi_read.h"
 #include "render.h"
 
 /* Note-offs before note-ons at one frame, so a chord that follows another

@@ -20,8 +20,8 @@ CantusEngine *engine_load(const char *path, char *err, size_t err_size)
         engine->model = model;
         engine->info = info;
         engine->status = CANTUS_MODEL_OK;
-        engine->state = cantus_state_new(model);
-        engine->interim_state = cantus_state_new(model);
+        engine->state = cantus_lstm_state_new(model);
+        engine->interim_state = cantus_lstm_state_new(model);
         engine->mask = calloc(vocab, 1);
         engine->opening_mask = calloc(vocab, 1);
         engine->chord_mask = calloc(vocab, 1);
@@ -76,8 +76,8 @@ bool engine_stand_in(CantusEngine *engine, const char *asked, int status)
 void engine_free(CantusEngine *engine)
 {
     if (!engine) return;
-    cantus_state_free(engine->state);
-    cantus_state_free(engine->interim_state);
+    cantus_lstm_state_free(engine->state);
+    cantus_lstm_state_free(engine->interim_state);
     cantus_model_free(engine->model);
     free(engine->mask);
     free(engine->opening_mask);

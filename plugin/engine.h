@@ -20,11 +20,11 @@
 
 typedef struct {
     CantusModel *model;
-    CantusState *state;
+    CantusLstmState *state;
     /* The stand-in sequence's own state (generator.h): a step the phrase's
      * fast-forward cannot reach in time sounds from it instead of staying
      * silent. */
-    CantusState *interim_state;
+    CantusLstmState *interim_state;
     const CantusModelInfo *info;
     uint8_t *mask; /* V entries, rebuilt by the audio thread from the controls */
     /* The same for a sequence's first step, with REST and HOLD masked: a

@@ -16,11 +16,11 @@ static int64_t sequence_start(const CantusGenerator *gen, int64_t step)
 /* A sequence opens by resetting the state, reseeding the RNG and feeding a
  * zero vector (token -1), the start symbol, so it depends on nothing before
  * it. The phrase's sequence draws from stream 0, the interim's from 1. */
-static void open_sequence(CantusState *state, CantusRng *rng, uint32_t seed, uint64_t stream)
+static void open_sequence(CantusLstmState *state, CantusRng *rng, uint32_t seed, uint64_t stream)
 {
-    cantus_state_reset(state);
+    cantus_lstm_state_reset(state);
     cantus_rng_seed(rng, seed, stream);
-    cantus_state_step(state, -1);
+    cantus_lstm_state_step(state, -1);
 }
 
 /* Whether the held chord decides step `step`: while notes are held, on
@@ -58,11 +58,11 @@ static const uint8_t *mask_for(CantusGenerator *gen, int64_t step, bool opening)
 
 /* A token of step `step` from a state's logits, a sequence's first with
  * the opening mask; GENERATOR_SILENT when nothing may be drawn. */
-static int sample(CantusGenerator *gen, const CantusState *state, CantusRng *rng, int64_t step,
+static int sample(CantusGenerator *gen, const CantusLstmState *state, CantusRng *rng, int64_t step,
                   bool opening)
 {
     const CantusEngine *engine = gen->engine;
-    const int token = cantus_sample(cantus_state_logits(state), mask_for(gen, step, opening),
+    const int token = cantus_sample(cantus_lstm_state_logits(state), mask_for(gen, step, opening),
                                     engine->info->vocab, gen->temperature, rng, engine->scratch);
     return token < 0 ? GENERATOR_SILENT : token;
 }
@@ -71,7 +71,7 @@ static int sample(CantusGenerator *gen, const CantusState *state, CantusRng *rng
  * its first step. */
 static void compute_logits(CantusGenerator *gen)
 {
-    CantusState *state = gen->engine->state;
+    CantusLstmState *state = gen->engine->state;
     if (gen->next_step == sequence_start(gen, gen->next_step)) {
         open_sequence(state, &gen->rng, gen->seed, 0);
         gen->reseed_pending = false;
@@ -84,7 +84,7 @@ static void compute_logits(CantusGenerator *gen)
             input = gen->follow_token;
             gen->follow_token = -1;
         }
-        cantus_state_step(state, input);
+        cantus_lstm_state_step(state, input);
     }
     gen->logits_ready = true;
     gen->lstm_steps++;
@@ -229,7 +229,7 @@ int generator_work(CantusGenerator *gen, int cycles)
     }
     if (gen->logits_ready) return 0;
     if (!gen->prefetched) {
-        cantus_state_prefetch(gen->engine->state);
+        cantus_lstm_state_prefetch(gen->engine->state);
         gen->prefetched = true;
         return 0;
     }
@@ -258,12 +258,12 @@ bool generator_peek(CantusGenerator *gen, int64_t step, int *token)
  * step on the spot, as a step whose logits are not ready costs anyway. */
 static int interim_take(CantusGenerator *gen, int64_t step)
 {
-    CantusState *state = gen->engine->interim_state;
+    CantusLstmState *state = gen->engine->interim_state;
     const bool opening = !gen->interim.active || gen->interim.next_step != step;
     if (opening)
         open_sequence(state, &gen->interim.rng, gen->seed, 1);
     else
-        cantus_state_step(state, gen->interim.input_token);
+        cantus_lstm_state_step(state, gen->interim.input_token);
     gen->lstm_steps++;
     gen->interim.active = true;
     gen->interim.next_step = step + 1;

@@ -4,7 +4,7 @@
  * The token of step k is drawn from the logits the LSTM gives after being
  * fed the token of step k-1. That LSTM step is the expensive part, so it is
  * done in the cycles *between* steps (generator_work): one cycle touches the
- * weights (cantus_state_prefetch) so that the next cycle's LSTM step runs on
+ * weights (cantus_lstm_state_prefetch) so that the next cycle's LSTM step runs on
  * a warm cache, and the cycle that crosses a step only draws from logits
  * already there (a softmax over V values) and emits.
  *

@@ -10,7 +10,7 @@
  *   cold           before each step, a buffer several times the L3 is
  *                  streamed (not timed): the plugin steps once per beat and
  *                  the host's audio work evicts the weights in between
- *   cold+prefetch  cold, then cantus_state_prefetch() and the step, as the
+ *   cold+prefetch  cold, then cantus_lstm_state_prefetch() and the step, as the
  *                  plugin does a cycle before a beat; the step alone is timed
  *
  * each for the float weights (PyTorch-exact, the default) and for the
@@ -173,18 +173,18 @@ typedef struct {
     double prefetch_ns, prefetch_warm_ns, gflops;
 } Measured;
 
-static Measured measure(CantusState *state, Shape s, int warm_steps, int cold_steps,
+static Measured measure(CantusLstmState *state, Shape s, int warm_steps, int cold_steps,
                         unsigned char *evict_buf, size_t evict_size, double *ns)
 {
     Measured m;
     volatile float sink = 0.0f;
-    cantus_state_reset(state);
+    cantus_lstm_state_reset(state);
     for (int i = 0; i < 2000; i++)
-        sink += cantus_state_step(state, (i * 37) % s.vocab)[0];
+        sink += cantus_lstm_state_step(state, (i * 37) % s.vocab)[0];
     for (int i = 0; i < warm_steps; i++) {
         int token = (i * 37) % s.vocab;
         double t0 = bench_now_ns();
-        const float *logits = cantus_state_step(state, token);
+        const float *logits = cantus_lstm_state_step(state, token);
         ns[i] = bench_now_ns() - t0;
         sink += logits[0];
     }
@@ -194,7 +194,7 @@ static Measured measure(CantusState *state, Shape s, int warm_steps, int cold_st
     int prefetch_calls = warm_steps < 1000 ? warm_steps : 1000;
     for (int i = 0; i < prefetch_calls; i++) {
         double t0 = bench_now_ns();
-        cantus_state_prefetch(state);
+        cantus_lstm_state_prefetch(state);
         ns[i] = bench_now_ns() - t0;
     }
     m.prefetch_warm_ns = stats_of(ns, prefetch_calls).median;
@@ -202,7 +202,7 @@ static Measured measure(CantusState *state, Shape s, int warm_steps, int cold_st
     for (int i = 0; i < cold_steps; i++) {
         evict(evict_buf, evict_size);
         double t0 = bench_now_ns();
-        sink += cantus_state_step(state, (i * 37) % s.vocab)[0];
+        sink += cantus_lstm_state_step(state, (i * 37) % s.vocab)[0];
         ns[i] = bench_now_ns() - t0;
     }
     m.cold = stats_of(ns, cold_steps);
@@ -211,9 +211,9 @@ static Measured measure(CantusState *state, Shape s, int warm_steps, int cold_st
     for (int i = 0; i < cold_steps; i++) {
         evict(evict_buf, evict_size);
         double t0 = bench_now_ns();
-        cantus_state_prefetch(state);
+        cantus_lstm_state_prefetch(state);
         double t1 = bench_now_ns();
-        sink += cantus_state_step(state, (i * 37) % s.vocab)[0];
+        sink += cantus_lstm_state_step(state, (i * 37) % s.vocab)[0];
         ns[i] = bench_now_ns() - t1;
         prefetch_total += t1 - t0;
     }
@@ -283,26 +283,26 @@ int main(int argc, char **argv)
             fprintf(stderr, "%s\n", err);
             return 1;
         }
-        CantusState *state = cantus_state_new(model);
+        CantusLstmState *state = cantus_lstm_state_new(model);
         printf("V=%d H=%d L=%d  (%s kernels, %.0f KB of weights per step)\n", s.vocab, s.hidden,
-               s.layers, cantus_state_kernel_name(state), bytes_per_step(s) / 1000.0);
+               s.layers, cantus_lstm_state_kernel_name(state), bytes_per_step(s) / 1000.0);
 
         Measured f32 = measure(state, s, warm_steps, cold_steps, evict_buf, evict_size, ns);
         report(&f32, s, peak);
-        CantusState *half = cantus_state_new_precision(model, CANTUS_PRECISION_F16);
+        CantusLstmState *half = cantus_lstm_state_new_precision(model, CANTUS_PRECISION_F16);
         printf(
             " with CANTUS_PRECISION_F16 weights (opt-in, %.0f KB per step, not PyTorch-exact):\n",
             half_bytes_per_step(s) / 1000.0);
         Measured f16 = measure(half, s, warm_steps, cold_steps, evict_buf, evict_size, ns);
         report(&f16, s, peak);
-        cantus_state_free(half);
+        cantus_lstm_state_free(half);
 
-        json_array_append_new(results,
-                              json_pack("{s:i, s:i, s:i, s:s, s:o, s:o, s:f}", "V", s.vocab, "H",
-                                        s.hidden, "L", s.layers, "kernels",
-                                        cantus_state_kernel_name(state), "f32", measured_json(&f32),
-                                        "f16", measured_json(&f16), "bytes", bytes_per_step(s)));
-        cantus_state_free(state);
+        json_array_append_new(results, json_pack("{s:i, s:i, s:i, s:s, s:o, s:o, s:f}", "V",
+                                                 s.vocab, "H", s.hidden, "L", s.layers, "kernels",
+                                                 cantus_lstm_state_kernel_name(state), "f32",
+                                                 measured_json(&f32), "f16", measured_json(&f16),
+                                                 "bytes", bytes_per_step(s)));
+        cantus_lstm_state_free(state);
         cantus_model_free(model);
         unlink(path);
     }

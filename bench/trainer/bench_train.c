@@ -11,10 +11,10 @@
 
 #include <cblas.h>
 
-#include "batch.h"
+#include "learn/batch.h"
 #include "fma_peak.h"
-#include "lstm_params.h"
-#include "optimizer.h"
+#include "learn/lstm_params.h"
+#include "learn/optimizer.h"
 
 typedef struct {
     int V, H, L, B, T;

@@ -1,4 +1,4 @@
-/* After cantus_state_new, stepping, sampling, masking, prefetching and
+/* After cantus_lstm_state_new, stepping, sampling, masking, prefetching and
  * resetting make no allocator, mmap or mutex call at all: 10^5 steps with
  * every such function interposed and counted (alloc_count.c). Built only
  * without sanitizers, which interpose the same functions. */
@@ -42,7 +42,7 @@ static void run_no_alloc(const char *path, CantusPrecision precision)
     CantusModel *model = cantus_model_load(path, err, sizeof err);
     if (!model) fail_msg("%s", err);
     const CantusModelInfo *info = cantus_model_info(model);
-    CantusState *state = cantus_state_new_precision(model, precision);
+    CantusLstmState *state = cantus_lstm_state_new_precision(model, precision);
     assert_non_null(state);
     uint8_t *mask = calloc((size_t)info->vocab, 1);
     double *scratch = calloc((size_t)info->vocab, sizeof(double));
@@ -56,10 +56,10 @@ static void run_no_alloc(const char *path, CantusPrecision precision)
         if (i % 1000 == 0) {
             spec.key = (spec.key + 5) % 12;
             cantus_mask_build(info, &spec, mask);
-            cantus_state_prefetch(state);
+            cantus_lstm_state_prefetch(state);
         }
-        if (i % 4096 == 4095) cantus_state_reset(state);
-        const float *logits = cantus_state_step(state, token);
+        if (i % 4096 == 4095) cantus_lstm_state_reset(state);
+        const float *logits = cantus_lstm_state_step(state, token);
         float t = (i % 3 == 0) ? 0.0f : 0.9f;
         token = cantus_sample(logits, mask, info->vocab, t, &rng, scratch);
         if (i % 777 == 0) cantus_softmax(logits, mask, info->vocab, 1.2f, scratch);
@@ -71,7 +71,7 @@ static void run_no_alloc(const char *path, CantusPrecision precision)
                  c.frees, c.maps, c.locks);
     free(scratch);
     free(mask);
-    cantus_state_free(state);
+    cantus_lstm_state_free(state);
     cantus_model_free(model);
 }
 

@@ -80,7 +80,8 @@ static CantusModel *load_case(json_t *c)
 static void run_case(json_t *c, const CantusKernels *kernels)
 {
     CantusModel *model = load_case(c);
-    CantusState *state = cantus_state_new_with_kernels(model, kernels, CANTUS_PRECISION_F32);
+    CantusLstmState *state =
+        cantus_lstm_state_new_with_kernels(model, kernels, CANTUS_PRECISION_F32);
     assert_non_null(state);
     const CantusModelInfo *info = cantus_model_info(model);
     json_t *steps = json_object_get(c, "steps");
@@ -88,27 +89,27 @@ static void run_case(json_t *c, const CantusKernels *kernels)
 
     /* Twice: the second pass after a reset must give the same numbers. */
     for (int pass = 0; pass < 2; pass++) {
-        cantus_state_reset(state);
+        cantus_lstm_state_reset(state);
         for (size_t s = 0; s < json_array_size(steps); s++) {
             json_t *step = json_array_get(steps, s);
             int token = (int)json_integer_value(json_object_get(step, "input"));
-            const float *logits = cantus_state_step(state, token);
-            assert_ptr_equal(logits, cantus_state_logits(state));
+            const float *logits = cantus_lstm_state_step(state, token);
+            assert_ptr_equal(logits, cantus_lstm_state_logits(state));
             worst = fmax(worst, compare("logits", (int)s, logits, json_object_get(step, "logits"),
                                         info->vocab));
             for (int k = 0; k < info->layers; k++) {
                 worst = fmax(worst,
-                             compare("h", (int)s, cantus_state_h(state, k),
+                             compare("h", (int)s, cantus_lstm_state_h(state, k),
                                      json_array_get(json_object_get(step, "h"), k), info->hidden));
                 worst = fmax(worst,
-                             compare("c", (int)s, cantus_state_c(state, k),
+                             compare("c", (int)s, cantus_lstm_state_c(state, k),
                                      json_array_get(json_object_get(step, "c"), k), info->hidden));
             }
         }
     }
     print_message("%-32s %-9s worst |a-b|/max(1,|b|) = %.3g\n",
                   json_string_value(json_object_get(c, "model")), kernels->name, worst);
-    cantus_state_free(state);
+    cantus_lstm_state_free(state);
     cantus_model_free(model);
 }
 
@@ -138,21 +139,21 @@ static void default_state_is_checked(void **unused)
     (void)unused;
     json_t *c = json_array_get(json_object_get(golden, "cases"), 2);
     CantusModel *model = load_case(c);
-    CantusState *state = cantus_state_new(model);
-    const char *name = cantus_state_kernel_name(state);
+    CantusLstmState *state = cantus_lstm_state_new(model);
+    const char *name = cantus_lstm_state_kernel_name(state);
     const CantusKernels *avx2 = cantus_kernels_avx2();
     assert_string_equal(name, avx2 ? avx2->name : cantus_kernels_portable()->name);
-    assert_ptr_equal(cantus_state_model(state), model);
+    assert_ptr_equal(cantus_lstm_state_model(state), model);
     for (int i = 0; i < cantus_model_info(model)->vocab; i++)
-        assert_true(cantus_state_logits(state)[i] == 0.0f);
+        assert_true(cantus_lstm_state_logits(state)[i] == 0.0f);
     json_t *first = json_array_get(json_object_get(c, "steps"), 0);
     compare("logits", 0,
-            cantus_state_step(state, (int)json_integer_value(json_object_get(first, "input"))),
+            cantus_lstm_state_step(state, (int)json_integer_value(json_object_get(first, "input"))),
             json_object_get(first, "logits"), cantus_model_info(model)->vocab);
-    assert_null(cantus_state_h(state, 1));
-    assert_null(cantus_state_c(state, -1));
-    cantus_state_prefetch(state);
-    cantus_state_free(state);
+    assert_null(cantus_lstm_state_h(state, 1));
+    assert_null(cantus_lstm_state_c(state, -1));
+    cantus_lstm_state_prefetch(state);
+    cantus_lstm_state_free(state);
     cantus_model_free(model);
 }
 
@@ -178,16 +179,16 @@ static void original_tensors_match_step(void **unused)
         assert_int_equal(cols, info->vocab);
         assert_null(cantus_model_tensor(model, "lstm.weight_ih_l9", NULL, NULL));
 
-        CantusState *state = cantus_state_new(model);
-        const float *logits = cantus_state_step(state, 1);
-        const float *h = cantus_state_h(state, info->layers - 1);
+        CantusLstmState *state = cantus_lstm_state_new(model);
+        const float *logits = cantus_lstm_state_step(state, 1);
+        const float *h = cantus_lstm_state_h(state, info->layers - 1);
         for (int v = 0; v < info->vocab; v++) {
             double sum = b[v];
             for (int j = 0; j < info->hidden; j++)
                 sum += (double)w[v * info->hidden + j] * h[j];
             assert_true(fabs(logits[v] - sum) <= TOLERANCE * fmax(1.0, fabs(sum)));
         }
-        cantus_state_free(state);
+        cantus_lstm_state_free(state);
         cantus_model_free(model);
     }
 }
@@ -198,12 +199,12 @@ static void step_restores_fp_mode(void **unused)
     (void)unused;
     json_t *c = json_array_get(json_object_get(golden, "cases"), 0);
     CantusModel *model = load_case(c);
-    CantusState *state = cantus_state_new(model);
+    CantusLstmState *state = cantus_lstm_state_new(model);
     volatile float tiny = 1e-39f; /* a denormal: zero only if FTZ/DAZ leaked */
-    cantus_state_step(state, 3);
+    cantus_lstm_state_step(state, 3);
     volatile float twice = tiny * 2.0f;
     assert_true(twice > 0.0f);
-    cantus_state_free(state);
+    cantus_lstm_state_free(state);
     cantus_model_free(model);
 }
 

@@ -76,7 +76,8 @@ static double run_case(json_t *c, const CantusKernels *kernels)
              json_string_value(json_object_get(c, "model")));
     CantusModel *model = cantus_model_load(path, err, sizeof err);
     if (!model) fail_msg("%s", err);
-    CantusState *state = cantus_state_new_with_kernels(model, kernels, CANTUS_PRECISION_F16);
+    CantusLstmState *state =
+        cantus_lstm_state_new_with_kernels(model, kernels, CANTUS_PRECISION_F16);
     assert_non_null(state);
     const CantusModelInfo *info = cantus_model_info(model);
     json_t *steps = json_object_get(c, "steps");
@@ -84,7 +85,7 @@ static double run_case(json_t *c, const CantusKernels *kernels)
     for (size_t s = 0; s < json_array_size(steps); s++) {
         json_t *step = json_array_get(steps, s);
         const float *logits =
-            cantus_state_step(state, (int)json_integer_value(json_object_get(step, "input")));
+            cantus_lstm_state_step(state, (int)json_integer_value(json_object_get(step, "input")));
         json_t *want = json_object_get(step, "logits");
         for (int i = 0; i < info->vocab; i++) {
             double b = json_number_value(json_array_get(want, (size_t)i));
@@ -98,7 +99,7 @@ static double run_case(json_t *c, const CantusKernels *kernels)
             json_t *h = json_array_get(json_object_get(step, "h"), (size_t)k);
             for (int i = 0; i < info->hidden; i++) {
                 double b = json_number_value(json_array_get(h, (size_t)i));
-                double e = fabs((double)cantus_state_h(state, k)[i] - b) / fmax(1.0, fabs(b));
+                double e = fabs((double)cantus_lstm_state_h(state, k)[i] - b) / fmax(1.0, fabs(b));
                 assert_true(e <= TOLERANCE_F16);
                 worst = fmax(worst, e);
             }
@@ -106,8 +107,8 @@ static double run_case(json_t *c, const CantusKernels *kernels)
     }
     print_message("%-32s %-9s f16 worst |a-b|/max(1,|b|) = %.3g\n",
                   json_string_value(json_object_get(c, "model")), kernels->name, worst);
-    cantus_state_prefetch(state);
-    cantus_state_free(state);
+    cantus_lstm_state_prefetch(state);
+    cantus_lstm_state_free(state);
     cantus_model_free(model);
     return worst;
 }
@@ -136,14 +137,14 @@ static void precision_argument(void **unused)
     snprintf(path, sizeof path, "%s/tiny_l1_h16_v12.safetensors", GOLDEN_DIR);
     CantusModel *model = cantus_model_load(path, err, sizeof err);
     assert_non_null(model);
-    assert_null(cantus_state_new_precision(model, (CantusPrecision)7));
-    CantusState *f32 = cantus_state_new_precision(model, CANTUS_PRECISION_F32);
-    CantusState *plain = cantus_state_new(model);
+    assert_null(cantus_lstm_state_new_precision(model, (CantusPrecision)7));
+    CantusLstmState *f32 = cantus_lstm_state_new_precision(model, CANTUS_PRECISION_F32);
+    CantusLstmState *plain = cantus_lstm_state_new(model);
     /* F32 through either door is the same step. */
-    assert_memory_equal(cantus_state_step(f32, 3), cantus_state_step(plain, 3),
+    assert_memory_equal(cantus_lstm_state_step(f32, 3), cantus_lstm_state_step(plain, 3),
                         (size_t)cantus_model_info(model)->vocab * sizeof(float));
-    cantus_state_free(plain);
-    cantus_state_free(f32);
+    cantus_lstm_state_free(plain);
+    cantus_lstm_state_free(f32);
     cantus_model_free(model);
 }
 

@@ -11,7 +11,7 @@
 
 #include "fixture.h"
 
-CantusHost *fixture_host(double sample_rate, uint32_t block_length, CantusWorkerMode worker)
+CantusHost *fixture_host(double sample_rate, uint32_t block_length, CantusHostWorkerMode worker)
 {
     CantusHostConfig config = {
         .sample_rate = sample_rate,

@@ -15,7 +15,7 @@
 
 /* A host on LV2_PATH (the build tree's bundle), activated, with the
  * controls a timing test wants: rests off (every step sounds), gate 50 %. */
-CantusHost *fixture_host(double sample_rate, uint32_t block_length, CantusWorkerMode worker);
+CantusHost *fixture_host(double sample_rate, uint32_t block_length, CantusHostWorkerMode worker);
 /* The same from a config (its bundle and logging are the fixture's). */
 CantusHost *fixture_host_with(const CantusHostConfig *config);
 

@@ -17,7 +17,7 @@
 /* Plays 24 beats; at beat 8 the host asks for `bad` (or nothing). */
 static int play(const char *bad, int *pitches, int cap, CantusHost **keep)
 {
-    CantusHost *host = fixture_host(48000, 256, CANTUS_WORKER_DEFERRED);
+    CantusHost *host = fixture_host(48000, 256, CANTUS_HOST_WORKER_DEFERRED);
     Session s;
     session_init(&s, host, 1, SEND_ON_CHANGE);
     session_start(&s, 0, ratio(0, 1), ratio(120, 1));
@@ -126,7 +126,7 @@ static void good_after_bad(void **state)
     snprintf(good, sizeof(good), "%s/good.safetensors", dir);
     write_flawed_model(bad, 6, 48, 24, 16, FLAW_NAN);
     write_test_model(good, 6, 72, 12, 16);
-    CantusHost *host = fixture_host(48000, 256, CANTUS_WORKER_DEFERRED);
+    CantusHost *host = fixture_host(48000, 256, CANTUS_HOST_WORKER_DEFERRED);
     Session s;
     session_init(&s, host, 1, SEND_ON_CHANGE);
     session_start(&s, 0, ratio(0, 1), ratio(120, 1));

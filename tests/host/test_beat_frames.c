@@ -27,7 +27,7 @@ static int64_t beats_for(int64_t sample_rate, Ratio bpm, uint32_t block, int64_t
 static void play_steady(int64_t sample_rate, Ratio bpm, uint32_t block, int rate, int64_t beats,
                         PositionPolicy policy)
 {
-    CantusHost *host = fixture_host((double)sample_rate, block, CANTUS_WORKER_DEFERRED);
+    CantusHost *host = fixture_host((double)sample_rate, block, CANTUS_HOST_WORKER_DEFERRED);
     Session s;
     session_init(&s, host, rate, policy);
     session_start(&s, 0, ratio(0, 1), bpm);
@@ -95,7 +95,7 @@ static void tempo_changes_inside_a_cycle(void **state)
 {
     (void)state;
     const uint32_t block = 1024;
-    CantusHost *host = fixture_host(48000, block, CANTUS_WORKER_DEFERRED);
+    CantusHost *host = fixture_host(48000, block, CANTUS_HOST_WORKER_DEFERRED);
     Session s;
     session_init(&s, host, 2, SEND_ON_CHANGE);
     session_start(&s, 0, ratio(0, 1), ratio(120, 1));
@@ -120,7 +120,7 @@ static void relocate_loop_stop_inside_a_cycle(void **state)
 {
     (void)state;
     const uint32_t block = 512;
-    CantusHost *host = fixture_host(48000, block, CANTUS_WORKER_DEFERRED);
+    CantusHost *host = fixture_host(48000, block, CANTUS_HOST_WORKER_DEFERRED);
     Session s;
     session_init(&s, host, 1, SEND_ON_CHANGE);
     session_start(&s, 100, ratio(0, 1), ratio(130, 1));

@@ -96,7 +96,7 @@ static int played_notes(const Session *s, Played *out, int cap)
 static void eight_bars_are_drawn(void **state)
 {
     (void)state;
-    CantusHost *host = fixture_host(48000, 256, CANTUS_WORKER_DEFERRED);
+    CantusHost *host = fixture_host(48000, 256, CANTUS_HOST_WORKER_DEFERRED);
     Session s;
     session_init(&s, host, 1, SEND_ON_CHANGE);
     session_start(&s, 0, ratio(0, 1), ratio(120, 1));
@@ -171,7 +171,7 @@ static void missing_model_is_shown(void **state)
     assert_true(mkdir_p_ok(saved));
     write_test_model(model, 4, 48, 24, 16);
 
-    CantusHost *a = fixture_host(48000, 256, CANTUS_WORKER_DEFERRED);
+    CantusHost *a = fixture_host(48000, 256, CANTUS_HOST_WORKER_DEFERRED);
     assert_true(cantus_host_add_patch_set_path(a, 0, MODEL_URI, model));
     Session s;
     session_init(&s, a, 1, SEND_ON_CHANGE);
@@ -219,7 +219,7 @@ static void missing_model_is_shown(void **state)
 static void sizes(void **state)
 {
     (void)state;
-    CantusHost *host = fixture_host(48000, 256, CANTUS_WORKER_DEFERRED);
+    CantusHost *host = fixture_host(48000, 256, CANTUS_HOST_WORKER_DEFERRED);
     const uint32_t asks[][2] = {{1, 1}, {16, 8}, {80, 300}, {4000, 20}, {4000, 4000}, {0, 10}};
     for (size_t i = 0; i < sizeof(asks) / sizeof(asks[0]); ++i) {
         CantusDisplayImage image;

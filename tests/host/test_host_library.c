@@ -34,7 +34,7 @@ static int teardown(void **state)
 }
 
 /* Cycles from the patch:Set until the plugin announces the new model. */
-static int cycles_to_swap(CantusWorkerMode mode, unsigned delay)
+static int cycles_to_swap(CantusHostWorkerMode mode, unsigned delay)
 {
     CantusHost *host = fixture_host(48000, 64, mode);
     cantus_host_set_worker_delay(host, delay);
@@ -45,7 +45,7 @@ static int cycles_to_swap(CantusWorkerMode mode, unsigned delay)
     while (strcmp(s.last_model, model) && cycles < 2000) {
         session_run(&s, 64);
         ++cycles;
-        if (mode == CANTUS_WORKER_THREADED) cantus_host_worker_drain(host);
+        if (mode == CANTUS_HOST_WORKER_THREADED) cantus_host_worker_drain(host);
     }
     /* The load, and the old model handed back to be freed. */
     assert_true(cantus_host_worker_jobs(host) >= 1);
@@ -57,12 +57,12 @@ static int cycles_to_swap(CantusWorkerMode mode, unsigned delay)
 static void worker_answers_on_time_and_late(void **state)
 {
     (void)state;
-    int now = cycles_to_swap(CANTUS_WORKER_DEFERRED, 0);
+    int now = cycles_to_swap(CANTUS_HOST_WORKER_DEFERRED, 0);
     assert_int_equal(now, 2); /* asked in cycle 1, answered after it, swapped in cycle 2 */
-    assert_int_equal(cycles_to_swap(CANTUS_WORKER_DEFERRED, 6), now + 6);
-    int threaded = cycles_to_swap(CANTUS_WORKER_THREADED, 0);
+    assert_int_equal(cycles_to_swap(CANTUS_HOST_WORKER_DEFERRED, 6), now + 6);
+    int threaded = cycles_to_swap(CANTUS_HOST_WORKER_THREADED, 0);
     assert_true(threaded >= now && threaded < 2000);
-    assert_true(cycles_to_swap(CANTUS_WORKER_THREADED, 4) >= now + 4);
+    assert_true(cycles_to_swap(CANTUS_HOST_WORKER_THREADED, 4) >= now + 4);
 }
 
 /* Many requests (2000 loads of ~60 bytes through a 64 KiB ring) wrap the
@@ -71,7 +71,7 @@ static void worker_answers_on_time_and_late(void **state)
 static void worker_rings_wrap(void **state)
 {
     (void)state;
-    CantusHost *host = fixture_host(48000, 64, CANTUS_WORKER_THREADED);
+    CantusHost *host = fixture_host(48000, 64, CANTUS_HOST_WORKER_THREADED);
     Session s;
     session_init(&s, host, 1, SEND_ON_CHANGE);
     for (int i = 0; i < 2000; ++i) {
@@ -95,7 +95,7 @@ static void freed_with_answers_pending(void **state)
 {
     (void)state;
     for (int mode = 0; mode < 2; ++mode) {
-        CantusHost *host = fixture_host(48000, 64, (CantusWorkerMode)mode);
+        CantusHost *host = fixture_host(48000, 64, (CantusHostWorkerMode)mode);
         cantus_host_set_worker_delay(host, 1000);
         Session s;
         session_init(&s, host, 1, SEND_ON_CHANGE);
@@ -110,7 +110,7 @@ static void freed_with_answers_pending(void **state)
 static void input_sequence_rules(void **state)
 {
     (void)state;
-    CantusHost *host = fixture_host(48000, 64, CANTUS_WORKER_DEFERRED);
+    CantusHost *host = fixture_host(48000, 64, CANTUS_HOST_WORKER_DEFERRED);
     const uint8_t note[3] = {0x90, 60, 1};
     assert_true(cantus_host_add_midi(host, 10, note, 3));
     assert_false(cantus_host_add_midi(host, 5, note, 3));  /* back in time */
@@ -132,7 +132,7 @@ static void input_sequence_rules(void **state)
 static void controls_by_symbol(void **state)
 {
     (void)state;
-    CantusHost *host = fixture_host(44100, 128, CANTUS_WORKER_DEFERRED);
+    CantusHost *host = fixture_host(44100, 128, CANTUS_HOST_WORKER_DEFERRED);
     assert_true(cantus_host_set_control(host, "temperature", 0.25f));
     assert_float_equal(cantus_host_get_control(host, "temperature"), 0.25f, 0);
     assert_false(cantus_host_set_control(host, "no_such_port", 1.0f));
@@ -150,7 +150,7 @@ static void controls_by_symbol(void **state)
 static void log_ring_keeps_the_last_lines(void **state)
 {
     (void)state;
-    CantusHost *host = fixture_host(48000, 64, CANTUS_WORKER_DEFERRED);
+    CantusHost *host = fixture_host(48000, 64, CANTUS_HOST_WORKER_DEFERRED);
     Session s;
     session_init(&s, host, 1, SEND_ON_CHANGE);
     char bad[160];

@@ -146,7 +146,7 @@ static void missing_then_back(void **state)
     session_dir(&p, "third", third, sizeof(third));
 
     /* A session made with the model chosen. */
-    CantusHost *a = fixture_host(48000, 256, CANTUS_WORKER_DEFERRED);
+    CantusHost *a = fixture_host(48000, 256, CANTUS_HOST_WORKER_DEFERRED);
     assert_true(cantus_host_add_patch_set_path(a, 0, MODEL_URI, p.model));
     Session s;
     session_init(&s, a, 1, SEND_ON_CHANGE);
@@ -201,7 +201,7 @@ static void broken_file(ModelFlaw flaw, bool text)
     place_init(&p);
     char first[128], model[1024];
     session_dir(&p, "first", first, sizeof(first));
-    CantusHost *a = fixture_host(48000, 256, CANTUS_WORKER_DEFERRED);
+    CantusHost *a = fixture_host(48000, 256, CANTUS_HOST_WORKER_DEFERRED);
     assert_true(cantus_host_add_patch_set_path(a, 0, MODEL_URI, p.model));
     Session s;
     session_init(&s, a, 1, SEND_ON_CHANGE);
@@ -254,7 +254,7 @@ static void not_a_model(void **state)
 static void fresh_instance_is_ok(void **state)
 {
     (void)state;
-    CantusHost *host = fixture_host(48000, 256, CANTUS_WORKER_DEFERRED);
+    CantusHost *host = fixture_host(48000, 256, CANTUS_HOST_WORKER_DEFERRED);
     char model[1024];
     assert_float_equal(status_and_model(host, model, sizeof(model)), STATUS_OK, 0);
     cantus_host_free(host);

@@ -55,7 +55,7 @@ typedef struct {
 
 static CantusHost *host_with(const Settings *set)
 {
-    CantusHost *host = fixture_host(48000, BLOCK, CANTUS_WORKER_DEFERRED);
+    CantusHost *host = fixture_host(48000, BLOCK, CANTUS_HOST_WORKER_DEFERRED);
     cantus_host_set_control(host, "seed", set->seed);
     cantus_host_set_control(host, "phrase_bars", set->phrase_bars);
     cantus_host_set_control(host, "follow", set->follow);

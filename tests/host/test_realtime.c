@@ -50,7 +50,7 @@ static void assert_clean(const Counter *c, const char *what)
     assert_true(c->sections > 0);
 }
 
-static CantusHost *counted_host(double sr, uint32_t block, CantusWorkerMode mode, Counter *c)
+static CantusHost *counted_host(double sr, uint32_t block, CantusHostWorkerMode mode, Counter *c)
 {
     CantusHost *host = fixture_host(sr, block, mode);
     memset(c, 0, sizeof(*c));
@@ -80,7 +80,7 @@ static void transport_everything(void **state)
     for (int r = 0; r < 3; ++r)
         for (int b = 0; b < 5; ++b) {
             Counter c;
-            CantusHost *host = counted_host(rates[r], blocks[b], CANTUS_WORKER_DEFERRED, &c);
+            CantusHost *host = counted_host(rates[r], blocks[b], CANTUS_HOST_WORKER_DEFERRED, &c);
             Session s;
             session_init(&s, host, 1 + (r + b) % 4, b % 2 ? SEND_EVERY_CYCLE : SEND_ON_CHANGE);
             int64_t beat = (int64_t)rates[r] / 2;
@@ -111,7 +111,7 @@ static void controls_midi_panic_enable(void **state)
 {
     (void)state;
     Counter c;
-    CantusHost *host = counted_host(48000, 256, CANTUS_WORKER_DEFERRED, &c);
+    CantusHost *host = counted_host(48000, 256, CANTUS_HOST_WORKER_DEFERRED, &c);
     Session s;
     session_init(&s, host, 2, SEND_ON_CHANGE);
     session_start(&s, 0, ratio(0, 1), ratio(140, 1));
@@ -144,7 +144,7 @@ static void controls_midi_panic_enable(void **state)
     cantus_host_free(host);
 }
 
-static void model_swaps(CantusWorkerMode mode, unsigned delay)
+static void model_swaps(CantusHostWorkerMode mode, unsigned delay)
 {
     char dir[64], a[128], b[128], bad[128];
     make_temp_dir(dir, sizeof(dir));
@@ -164,7 +164,7 @@ static void model_swaps(CantusWorkerMode mode, unsigned delay)
         cantus_host_add_patch_set_path(host, (uint32_t)(i % 128), MODEL_URI, path);
         if (i % 4 == 0) cantus_host_add_patch_get(host, 127, MODEL_URI);
         session_run_for(&s, 128 * 40, 128);
-        if (mode == CANTUS_WORKER_THREADED) cantus_host_worker_drain(host);
+        if (mode == CANTUS_HOST_WORKER_THREADED) cantus_host_worker_drain(host);
     }
     session_run_for(&s, 128 * 40, 128);
     session_stop(&s, 0);
@@ -181,15 +181,15 @@ static void model_swaps(CantusWorkerMode mode, unsigned delay)
 static void model_swaps_deferred(void **state)
 {
     (void)state;
-    model_swaps(CANTUS_WORKER_DEFERRED, 0);
-    model_swaps(CANTUS_WORKER_DEFERRED, 7);
+    model_swaps(CANTUS_HOST_WORKER_DEFERRED, 0);
+    model_swaps(CANTUS_HOST_WORKER_DEFERRED, 7);
 }
 
 static void model_swaps_threaded(void **state)
 {
     (void)state;
-    model_swaps(CANTUS_WORKER_THREADED, 0);
-    model_swaps(CANTUS_WORKER_THREADED, 3);
+    model_swaps(CANTUS_HOST_WORKER_THREADED, 0);
+    model_swaps(CANTUS_HOST_WORKER_THREADED, 3);
 }
 
 /* Restores while rolling: shipped presets, then a saved state of our own.
@@ -210,7 +210,7 @@ static void presets_and_states_while_running(void **state)
     snprintf(built, sizeof(built), "%s", getenv("CANTUS_BUNDLE"));
     setenv("CANTUS_BUNDLE", bundle, 1);
     Counter c;
-    CantusHost *host = counted_host(48000, 512, CANTUS_WORKER_THREADED, &c);
+    CantusHost *host = counted_host(48000, 512, CANTUS_HOST_WORKER_THREADED, &c);
     Session s;
     session_init(&s, host, 1, SEND_ON_CHANGE);
     session_start(&s, 0, ratio(0, 1), ratio(120, 1));
@@ -265,7 +265,7 @@ static void stand_in_and_inline_display(void **state)
     write_test_model(model, 8, 50, 20, 16);
 
     Counter c;
-    CantusHost *host = counted_host(48000, 128, CANTUS_WORKER_THREADED, &c);
+    CantusHost *host = counted_host(48000, 128, CANTUS_HOST_WORKER_THREADED, &c);
     Session s;
     session_init(&s, host, 2, SEND_ON_CHANGE);
     session_start(&s, 0, ratio(0, 1), ratio(128, 1));

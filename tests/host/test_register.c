@@ -33,7 +33,7 @@ typedef struct {
 
 static int preset_uris(char uris[MAX_URIS][128])
 {
-    CantusHost *host = fixture_host(48000, BLOCK, CANTUS_WORKER_DEFERRED);
+    CantusHost *host = fixture_host(48000, BLOCK, CANTUS_HOST_WORKER_DEFERRED);
     CantusPreset *presets;
     int n = cantus_host_presets(host, &presets);
     int kept = 0;
@@ -77,7 +77,7 @@ static void add_chords(CantusHost *host, int64_t origin, int64_t from, uint32_t 
 static int play(const char *preset, const Setting *set, uint32_t seed, bool chords, int *pitches,
                 int64_t *frames, int cap)
 {
-    CantusHost *host = fixture_host(48000, BLOCK, CANTUS_WORKER_DEFERRED);
+    CantusHost *host = fixture_host(48000, BLOCK, CANTUS_HOST_WORKER_DEFERRED);
     char err[256];
     assert_true(cantus_host_load_preset(host, preset, err, sizeof err));
     cantus_host_set_control(host, "seed", (float)seed);
@@ -190,7 +190,7 @@ static void folding_keeps_the_pitch_classes(void **unused)
     char uris[MAX_URIS][128];
     const int n_presets = preset_uris(uris);
     for (int p = 0; p < n_presets; p++) {
-        CantusHost *host = fixture_host(48000, BLOCK, CANTUS_WORKER_DEFERRED);
+        CantusHost *host = fixture_host(48000, BLOCK, CANTUS_HOST_WORKER_DEFERRED);
         char err[256];
         assert_true(cantus_host_load_preset(host, uris[p], err, sizeof err));
         const Setting own = {"own",

@@ -94,7 +94,7 @@ static void save_restore_round_trip(void **state)
     snprintf(saved, sizeof(saved), "%s/session", dir);
     write_test_model(model, 11, 48, 24, 24);
 
-    CantusHost *a = fixture_host(48000, 256, CANTUS_WORKER_DEFERRED);
+    CantusHost *a = fixture_host(48000, 256, CANTUS_HOST_WORKER_DEFERRED);
     set_musical_controls(a);
     Session s;
     session_init(&s, a, 2, SEND_ON_CHANGE);
@@ -168,7 +168,7 @@ static void moved_session_finds_its_model(void **state)
     assert_true(mkdir_p_ok(saved));
     write_test_model(model, 12, 40, 30, 20);
 
-    CantusHost *a = fixture_host(48000, 256, CANTUS_WORKER_DEFERRED);
+    CantusHost *a = fixture_host(48000, 256, CANTUS_HOST_WORKER_DEFERRED);
     Session s;
     session_init(&s, a, 1, SEND_ON_CHANGE);
     choose_model(&s, model);
@@ -214,7 +214,7 @@ static void restore_while_running(void **state)
     assert_true(mkdir_p_ok(saved));
     write_test_model(model, 13, 60, 12, 16);
     char err[512];
-    CantusHost *a = fixture_host(48000, 256, CANTUS_WORKER_DEFERRED);
+    CantusHost *a = fixture_host(48000, 256, CANTUS_HOST_WORKER_DEFERRED);
     Session s;
     session_init(&s, a, 1, SEND_ON_CHANGE);
     choose_model(&s, model);
@@ -223,8 +223,8 @@ static void restore_while_running(void **state)
     cantus_host_free(a);
 
     for (int mode = 0; mode < 2; ++mode) {
-        CantusHost *b =
-            fixture_host(48000, 256, mode ? CANTUS_WORKER_THREADED : CANTUS_WORKER_DEFERRED);
+        CantusHost *b = fixture_host(
+            48000, 256, mode ? CANTUS_HOST_WORKER_THREADED : CANTUS_HOST_WORKER_DEFERRED);
         Session t;
         session_init(&t, b, 1, SEND_ON_CHANGE);
         session_start(&t, 0, ratio(0, 1), ratio(120, 1));

@@ -77,7 +77,7 @@ static void play_script(uint64_t seed)
     double gate = 5 + roll(&d, 96);
     PositionPolicy policy = roll(&d, 2) ? SEND_EVERY_CYCLE : SEND_ON_CHANGE;
 
-    CantusHost *host = fixture_host((double)sr, max_block, CANTUS_WORKER_DEFERRED);
+    CantusHost *host = fixture_host((double)sr, max_block, CANTUS_HOST_WORKER_DEFERRED);
     cantus_host_set_control(host, "gate", (float)gate);
     Session s;
     session_init(&s, host, rate, policy);

@@ -46,7 +46,7 @@ void rig_open(HostileRig *rig, double sample_rate, uint32_t block_length)
     config.bundle_dir = CANTUS_BUNDLE_DIR;
     config.sample_rate = sample_rate;
     config.block_length = block_length;
-    config.worker = CANTUS_WORKER_DEFERRED;
+    config.worker = CANTUS_HOST_WORKER_DEFERRED;
     char err[512] = "";
     rig->host = cantus_host_new(&config, err, sizeof err);
     if (!rig->host) fail_msg("cannot load the plugin from %s: %s", CANTUS_BUNDLE_DIR, err);

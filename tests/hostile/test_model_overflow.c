@@ -36,18 +36,18 @@ static void check(float scale, float bias)
         /* A refusal is fine when it says why. */
         assert_true(strlen(err) > 0);
     } else {
-        CantusState *state = cantus_state_new(model);
+        CantusLstmState *state = cantus_lstm_state_new(model);
         assert_non_null(state);
         int vocab = cantus_model_info(model)->vocab;
         for (int step = 0; step < 4; step++) {
-            const float *logits = cantus_state_step(state, step % vocab);
+            const float *logits = cantus_lstm_state_step(state, step % vocab);
             for (int v = 0; v < vocab; v++) {
                 if (!isfinite(logits[v]))
                     fail_msg("scale %g, bias %g: accepted model gives logit[%d] = %f at step %d",
                              scale, bias, v, logits[v], step);
             }
         }
-        cantus_state_free(state);
+        cantus_lstm_state_free(state);
         cantus_model_free(model);
     }
     unlink(path);

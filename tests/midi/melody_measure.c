@@ -15,9 +15,9 @@
 #include <string.h>
 #include <strings.h>
 
-#include "corpus_files.h"
-#include "melody.h"
-#include "midi_read.h"
+#include "midi/corpus_files.h"
+#include "midi/melody.h"
+#include "midi/midi_read.h"
 
 typedef struct {
     long files, picked, picked_blind, picked_highest;

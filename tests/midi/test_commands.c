@@ -15,11 +15,11 @@
 #include <cmocka.h>
 
 #include "commands.h"
-#include "corpus.h"
+#include "midi/corpus.h"
 #include "lstm.h"
-#include "melody.h"
+#include "midi/melody.h"
 #include "midi_fixture.h"
-#include "midi_read.h"
+#include "midi/midi_read.h"
 #include "model.h"
 #include "rng.h"
 #include "sampler.h"
@@ -81,7 +81,7 @@ static void test_logits_json_matches_core(void **state)
     CantusModel *model = cantus_model_load(MODEL, err, sizeof err);
     assert_non_null(model);
     const CantusModelInfo *info = cantus_model_info(model);
-    CantusState *s = cantus_state_new(model);
+    CantusLstmState *s = cantus_lstm_state_new(model);
     const int inputs[8] = {5, 17, 17, 3, 60 - info->note_low, info->rest_token, info->hold_token,
                            0};
     char *line = out, *next;
@@ -98,7 +98,7 @@ static void test_logits_json_matches_core(void **state)
         assert_int_equal(json_integer_value(json_object_get(obj, "input")), inputs[steps]);
         json_t *logits = json_object_get(obj, "logits");
         assert_int_equal(json_array_size(logits), info->vocab);
-        const float *expected = cantus_state_step(s, inputs[steps]);
+        const float *expected = cantus_lstm_state_step(s, inputs[steps]);
         for (int v = 0; v < info->vocab; v++) {
             /* %.9g is enough digits for every float to come back exactly */
             float got = (float)json_number_value(json_array_get(logits, (size_t)v));
@@ -132,7 +132,7 @@ static void test_logits_json_matches_core(void **state)
     char *argv5[] = {"logits", "--model", "/nonexistent.safetensors", "--tokens", "1", NULL};
     assert_int_equal(run(cmd_logits, argv5, &out), 1);
     free(out);
-    cantus_state_free(s);
+    cantus_lstm_state_free(s);
     cantus_model_free(model);
 }
 
@@ -211,7 +211,7 @@ static int expected_tokens(int beats, int seed, float temperature, int rests, in
     CantusModel *model = cantus_model_load(MODEL, err, sizeof err);
     assert_non_null(model);
     const CantusModelInfo *info = cantus_model_info(model);
-    CantusState *s = cantus_state_new(model);
+    CantusLstmState *s = cantus_lstm_state_new(model);
     uint8_t mask[CANTUS_MAX_VOCAB], opening_mask[CANTUS_MAX_VOCAB];
     double scratch[CANTUS_MAX_VOCAB];
     CantusMaskSpec spec = {info->note_low, info->note_high, 0, CANTUS_SCALE_CHROMATIC, rests, 0, 0};
@@ -219,13 +219,13 @@ static int expected_tokens(int beats, int seed, float temperature, int rests, in
     cantus_mask_build_opening(info, &spec, opening_mask);
     CantusRng rng;
     cantus_rng_seed(&rng, (uint64_t)seed, 0);
-    cantus_state_reset(s);
-    const float *logits = cantus_state_step(s, -1);
+    cantus_lstm_state_reset(s);
+    const float *logits = cantus_lstm_state_step(s, -1);
     int sounding = 0, n = 0;
     for (int k = 0; k < beats * info->steps_per_beat; k++) {
         int t = cantus_sample(logits, k == 0 ? opening_mask : mask, info->vocab, temperature, &rng,
                               scratch);
-        logits = cantus_state_step(s, t);
+        logits = cantus_lstm_state_step(s, t);
         int pitch = cantus_token_pitch(info, t);
         if (pitch >= 0) {
             out[n++] = pitch;
@@ -239,7 +239,7 @@ static int expected_tokens(int beats, int seed, float temperature, int rests, in
     }
     while (n > 0 && out[n - 1] == MELODY_REST)
         n--;
-    cantus_state_free(s);
+    cantus_lstm_state_free(s);
     cantus_model_free(model);
     return n;
 }

@@ -12,7 +12,7 @@
 
 #include <cmocka.h>
 
-#include "corpus.h"
+#include "midi/corpus.h"
 #include "midi_fixture.h"
 
 typedef struct {

@@ -10,9 +10,9 @@
 
 #include <cmocka.h>
 
-#include "melody.h"
+#include "midi/melody.h"
 #include "midi_fixture.h"
-#include "midi_read.h"
+#include "midi/midi_read.h"
 
 #define R MELODY_REST
 #define H MELODY_HOLD

@@ -18,8 +18,8 @@
 #include <smf.h>
 
 #include "midi_fixture.h"
-#include "midi_read.h"
-#include "smf_check.h"
+#include "midi/midi_read.h"
+#include "midi/smf_check.h"
 
 #define CORRUPT_COPIES 20000
 #define GARBAGE_COPIES 10000

@@ -215,14 +215,14 @@ static void test_follow_becomes_next_input(void **unused)
     CantusEngine *reference = rig_load(SEED_MODEL);
     CantusRng rng;
     cantus_rng_seed(&rng, 3, 0);
-    cantus_state_reset(reference->state);
+    cantus_lstm_state_reset(reference->state);
     const int v = reference->info->vocab;
-    const float *logits = cantus_state_step(reference->state, -1);
+    const float *logits = cantus_lstm_state_step(reference->state, -1);
     const int r0 =
         cantus_sample(logits, reference->opening_mask, v, 1.0f, &rng, reference->scratch);
     const int followed = cantus_pitch_token(reference->info, 60);
     assert_true(followed >= 0);
-    logits = cantus_state_step(reference->state, followed);
+    logits = cantus_lstm_state_step(reference->state, followed);
     const int r1 = cantus_sample(logits, reference->mask, v, 1.0f, &rng, reference->scratch);
     assert_int_equal(t0, r0);
     assert_int_equal(t1, r1);

@@ -464,7 +464,7 @@ int main(int argc, char **argv)
     config.bundle_dir = bundle;
     config.sample_rate = SAMPLE_RATE;
     config.block_length = 8192;
-    config.worker = CANTUS_WORKER_DEFERRED;
+    config.worker = CANTUS_HOST_WORKER_DEFERRED;
     char err[512];
     s->host = cantus_host_new(&config, err, sizeof err);
     if (!s->host) {

@@ -9,7 +9,7 @@
 
 #include <cmocka.h>
 
-#include "batch.h"
+#include "learn/batch.h"
 
 enum { T = 10, B = 64 };
 

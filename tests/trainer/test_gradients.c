@@ -13,7 +13,7 @@
 
 #include <cmocka.h>
 
-#include "lstm_train.h"
+#include "learn/lstm_train.h"
 
 enum { V = 9, H = 6, L = 2, T = 5, B = 3 };
 

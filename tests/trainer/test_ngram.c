@@ -9,7 +9,7 @@
 
 #include <cmocka.h>
 
-#include "ngram.h"
+#include "learn/ngram.h"
 
 static void sums_to_one_over_v(void **state)
 {

@@ -8,7 +8,7 @@
 
 #include <cmocka.h>
 
-#include "optimizer.h"
+#include "learn/optimizer.h"
 
 static void adam_two_steps_by_hand(void **state)
 {

@@ -14,8 +14,8 @@
 
 #include <cmocka.h>
 
-#include "lstm_train.h"
-#include "optimizer.h"
+#include "learn/lstm_train.h"
+#include "learn/optimizer.h"
 
 static const char *golden_path;
 

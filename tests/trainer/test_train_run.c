@@ -21,10 +21,10 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "corpus.h"
-#include "evaluate.h"
+#include "midi/corpus.h"
+#include "learn/evaluate.h"
 #include "lstm.h"
-#include "lstm_params.h"
+#include "learn/lstm_params.h"
 #include "model.h"
 #include "synth_corpus.h"
 
@@ -210,13 +210,13 @@ static void eval_agrees_with_the_core(void **state)
     EvalResult ev;
     assert_int_equal(evaluate_sequences(&p, &w, seqs, n, &ev), 0);
 
-    CantusState *st = cantus_state_new(m);
+    CantusLstmState *st = cantus_lstm_state_new(m);
     double nll = 0;
     long tokens = 0;
     for (int s = 0; s < n; s++) {
-        cantus_state_reset(st);
+        cantus_lstm_state_reset(st);
         for (int i = 0; i + 1 < seqs[s].length; i++) {
-            const float *logits = cantus_state_step(st, seqs[s].tokens[i]);
+            const float *logits = cantus_lstm_state_step(st, seqs[s].tokens[i]);
             double top = logits[0], sum = 0;
             for (int v = 1; v < info->vocab; v++)
                 top = logits[v] > top ? logits[v] : top;
@@ -232,7 +232,7 @@ static void eval_agrees_with_the_core(void **state)
     assert_float_equal(ev.nll / ev.tokens, nll / tokens, 1e-4 * (nll / tokens) + 1e-6);
     /* and what the trainer recorded as the best validation NLL */
     assert_float_equal(ev.nll / ev.tokens, atof(cantus_model_metadata(m, "cantus.val_nll")), 1e-5);
-    cantus_state_free(st);
+    cantus_lstm_state_free(st);
     lstm_work_free_f(&w);
     lstm_params_free_f(&p);
     corpus_free(&corpus);

@@ -1,7 +1,7 @@
 /* Uniform sampling of training windows (see batch.h). */
 #include <stdlib.h>
 
-#include "batch.h"
+#include "learn/batch.h"
 
 static long windows_of(int length, int steps)
 {

@@ -7,7 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "checkpoint.h"
+#include "learn/checkpoint.h"
 
 #define MAGIC "CANTUS-CKPT-1\n"
 

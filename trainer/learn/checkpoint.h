@@ -8,8 +8,8 @@
 
 #include <stddef.h>
 
-#include "lstm_train.h"
-#include "optimizer.h"
+#include "learn/lstm_train.h"
+#include "learn/optimizer.h"
 #include "rng.h"
 
 typedef struct {

@@ -1,7 +1,7 @@
 /* Batched evaluation of whole sequences (see evaluate.h). */
 #include <stdlib.h>
 
-#include "evaluate.h"
+#include "learn/evaluate.h"
 
 typedef struct {
     int length, index;

@@ -1,12 +1,12 @@
 /* The model's negative log-likelihood and accuracy on whole sequences, each
  * run from a zero state: token k predicts token k+1, as the core's
- * cantus_state_step does one token at a time. Batched: B sequences side by
+ * cantus_lstm_state_step does one token at a time. Batched: B sequences side by
  * side, in chunks of T steps with the state carried between chunks. */
 #ifndef CANTUS_EVALUATE_H
 #define CANTUS_EVALUATE_H
 
-#include "batch.h"
-#include "lstm_train.h"
+#include "learn/batch.h"
+#include "learn/lstm_train.h"
 
 typedef struct {
     double nll;   /* summed, nats */

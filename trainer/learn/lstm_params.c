@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "lstm_params.h"
+#include "learn/lstm_params.h"
 
 void lstm_params_init(LstmParams_f *p, CantusRng *rng)
 {

@@ -6,7 +6,7 @@
 
 #include <stddef.h>
 
-#include "lstm_train.h"
+#include "learn/lstm_train.h"
 #include "model.h"
 #include "rng.h"
 #include "safetensors_write.h"

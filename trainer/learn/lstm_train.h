@@ -23,13 +23,13 @@
 
 #define LSTM_TEMPLATE_REAL   float
 #define LSTM_TEMPLATE_SUFFIX _f
-#include "lstm_train_tmpl.h"
+#include "learn/lstm_train_tmpl.h"
 #undef LSTM_TEMPLATE_REAL
 #undef LSTM_TEMPLATE_SUFFIX
 
 #define LSTM_TEMPLATE_REAL   double
 #define LSTM_TEMPLATE_SUFFIX _d
-#include "lstm_train_tmpl.h"
+#include "learn/lstm_train_tmpl.h"
 #undef LSTM_TEMPLATE_REAL
 #undef LSTM_TEMPLATE_SUFFIX
 

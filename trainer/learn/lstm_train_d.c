@@ -6,8 +6,8 @@
 
 #include <cblas.h>
 
-#include "lstm_train.h"
-#include "slices.h"
+#include "learn/lstm_train.h"
+#include "learn/slices.h"
 
 #define REAL       double
 #define SUFFIX     _d
@@ -17,4 +17,4 @@
 #define TANH(x)    tanh(x)
 #define HOT
 
-#include "lstm_train_kernel.inc"
+#include "learn/lstm_train_kernel.inc"

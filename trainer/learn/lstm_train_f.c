@@ -5,9 +5,9 @@
 
 #include <cblas.h>
 
-#include "fastmath.h"
-#include "lstm_train.h"
-#include "slices.h"
+#include "learn/fastmath.h"
+#include "learn/lstm_train.h"
+#include "learn/slices.h"
 
 #define REAL       float
 #define SUFFIX     _f
@@ -17,4 +17,4 @@
 #define TANH(x)    fast_tanhf(x)
 #define HOT        CANTUS_VECTOR_CLONES
 
-#include "lstm_train_kernel.inc"
+#include "learn/lstm_train_kernel.inc"

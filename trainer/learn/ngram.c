@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ngram.h"
+#include "learn/ngram.h"
 
 /* 10 bits per token: V real tokens and the start mark V fit while V < 1023. */
 #define BITS 10

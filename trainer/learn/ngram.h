@@ -12,7 +12,7 @@
 #ifndef CANTUS_NGRAM_H
 #define CANTUS_NGRAM_H
 
-#include "batch.h"
+#include "learn/batch.h"
 
 #define NGRAM_MAX_ORDER 4
 #define NGRAM_MAX_VOCAB 1000

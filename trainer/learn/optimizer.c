@@ -2,8 +2,8 @@
 #include <math.h>
 #include <stdlib.h>
 
-#include "fastmath.h"
-#include "optimizer.h"
+#include "learn/fastmath.h"
+#include "learn/optimizer.h"
 
 int adam_init(Adam *adam, size_t count, double lr)
 {

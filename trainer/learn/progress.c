@@ -4,7 +4,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "progress.h"
+#include "learn/progress.h"
 
 static double now(void)
 {

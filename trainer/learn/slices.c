@@ -3,7 +3,7 @@
 
 #include <cblas.h>
 
-#include "slices.h"
+#include "learn/slices.h"
 
 enum { MAX_SLICES = 64 };
 

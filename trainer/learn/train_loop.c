@@ -6,11 +6,11 @@
 
 #include <cblas.h>
 
-#include "evaluate.h"
-#include "lstm_params.h"
-#include "optimizer.h"
-#include "progress.h"
-#include "train_loop.h"
+#include "learn/evaluate.h"
+#include "learn/lstm_params.h"
+#include "learn/optimizer.h"
+#include "learn/progress.h"
+#include "learn/train_loop.h"
 
 volatile sig_atomic_t train_stop_requested = 0;
 

@@ -8,9 +8,9 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "batch.h"
-#include "checkpoint.h"
-#include "lstm_train.h"
+#include "learn/batch.h"
+#include "learn/checkpoint.h"
+#include "learn/lstm_train.h"
 
 typedef struct {
     int layers, hidden;

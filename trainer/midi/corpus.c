@@ -7,16 +7,16 @@
  * to at least an octave, so that any pitch can be folded into it by octaves.
  * Pitches outside the range (validation files, or a range given by hand) are
  * folded by octaves into it. */
-#include "corpus.h"
+#include "midi/corpus.h"
 
 #include <errno.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "corpus_files.h"
-#include "melody.h"
-#include "midi_read.h"
+#include "midi/corpus_files.h"
+#include "midi/melody.h"
+#include "midi/midi_read.h"
 
 #define MAX_STEPS_PER_BEAT 96
 #define MAX_TRANSPOSE      24

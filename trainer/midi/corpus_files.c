@@ -1,4 +1,4 @@
-#include "corpus_files.h"
+#include "midi/corpus_files.h"
 
 #include <dirent.h>
 #include <errno.h>

@@ -5,7 +5,7 @@
  * chord tones ring above the tune. Here each (track, channel) part is scored
  * instead, and the skyline is taken within the winning part only. The score
  * and the numbers measured with it are in docs/midi.md. */
-#include "melody.h"
+#include "midi/melody.h"
 
 #include <ctype.h>
 #include <stdint.h>

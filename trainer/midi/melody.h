@@ -10,7 +10,7 @@
 
 #include <stddef.h>
 
-#include "midi_read.h"
+#include "midi/midi_read.h"
 
 #define MELODY_REST (-1)
 #define MELODY_HOLD (-2)

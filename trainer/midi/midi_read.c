@@ -3,7 +3,7 @@
  * with velocity 0) of the same channel and pitch in the same track; a second
  * note-on of a sounding pitch ends the first one there (a re-attack), and a
  * note still sounding at the end of its track ends there. */
-#include "midi_read.h"
+#include "midi/midi_read.h"
 
 #include <errno.h>
 #include <smf.h>
@@ -12,7 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "smf_check.h"
+#include "midi/smf_check.h"
 
 #define DRUM_CHANNEL 9
 

@@ -1,4 +1,4 @@
-#include "midi_write.h"
+#include "midi/midi_write.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -9,7 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "midi_read.h"
+#include "midi/midi_read.h"
 
 typedef struct {
     int64_t tick;

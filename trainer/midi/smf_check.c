@@ -2,7 +2,7 @@
  * every length is compared with what is left before it is used. Whatever
  * passes is written again in a canonical form, so libsmf only ever parses
  * byte sequences whose shape this file has decided. */
-#include "smf_check.h"
+#include "midi/smf_check.h"
 
 #include <stdarg.h>
 #include <stdbool.h>

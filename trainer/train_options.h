@@ -4,8 +4,8 @@
 
 #include <stdio.h>
 
-#include "corpus.h"
-#include "train_loop.h"
+#include "midi/corpus.h"
+#include "learn/train_loop.h"
 
 typedef struct {
     const char **dirs; /* --corpus DIR [DIR...] */

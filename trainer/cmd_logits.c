@@ -143,19 +143,19 @@ int cmd_logits(int argc, char **argv)
     }
     const CantusModelInfo *info = cantus_model_info(model);
     int *tokens = NULL, n = 0;
-    CantusState *state = NULL;
+    CantusLstmState *state = NULL;
     double *probs = malloc((size_t)info->vocab * sizeof *probs);
     int *order = malloc((size_t)info->vocab * sizeof *order);
     int status = 1;
     if (parse_tokens(info, token_list, &tokens, &n) != 0) goto done;
-    state = cantus_state_new(model);
+    state = cantus_lstm_state_new(model);
     if (!state || !probs || !order) {
         fprintf(stderr, "cantus-train logits: out of memory\n");
         goto done;
     }
-    cantus_state_reset(state);
+    cantus_lstm_state_reset(state);
     for (int step = 0; step < n; step++) {
-        const float *logits = cantus_state_step(state, tokens[step]);
+        const float *logits = cantus_lstm_state_step(state, tokens[step]);
         if (json) {
             printf("{\"step\": %d, \"input\": %d, \"logits\": [", step, tokens[step]);
             for (int v = 0; v < info->vocab; v++)
@@ -187,7 +187,7 @@ done:
     free(tokens);
     free(probs);
     free(order);
-    cantus_state_free(state);
+    cantus_lstm_state_free(state);
     cantus_model_free(model);
     return status;
 }

@@ -12,8 +12,8 @@
 #include <unistd.h>
 
 #include "commands.h"
-#include "corpus.h"
-#include "lstm_params.h"
+#include "midi/corpus.h"
+#include "learn/lstm_params.h"
 #include "train_options.h"
 
 /* What the model file's metadata needs besides the training progress. */

@@ -11,7 +11,7 @@
 #include "cli_args.h"
 #include "commands.h"
 #include "lstm.h"
-#include "midi_write.h"
+#include "midi/midi_write.h"
 #include "model.h"
 #include "rng.h"
 #include "sampler.h"
@@ -210,7 +210,7 @@ int cmd_generate(int argc, char **argv)
                                  .scale = (CantusScale)a.scale,
                                  .rests = a.rests != 0,
                                  .transpose = (int)a.transpose};
-    CantusState *state = cantus_state_new(model);
+    CantusLstmState *state = cantus_lstm_state_new(model);
     uint8_t *mask = malloc((size_t)info->vocab);
     uint8_t *opening_mask = malloc((size_t)info->vocab);
     int16_t *pitch_of = malloc((size_t)info->vocab * sizeof *pitch_of);
@@ -227,14 +227,14 @@ int cmd_generate(int argc, char **argv)
     cantus_mask_build_opening_mapped(info, &spec, pitch_of, opening_mask);
 
     CantusRng rng;
-    cantus_state_reset(state);
+    cantus_lstm_state_reset(state);
     cantus_rng_seed(&rng, (uint64_t)a.seed, 0);
-    cantus_state_step(state, -1); /* the start symbol: a zero input vector */
+    cantus_lstm_state_step(state, -1); /* the start symbol: a zero input vector */
     for (long k = 0; k < steps; k++) {
-        int token = cantus_sample(cantus_state_logits(state), k == 0 ? opening_mask : mask,
+        int token = cantus_sample(cantus_lstm_state_logits(state), k == 0 ? opening_mask : mask,
                                   info->vocab, (float)a.temperature, &rng, scratch);
         tokens[k] = token;
-        if (k + 1 < steps) cantus_state_step(state, token);
+        if (k + 1 < steps) cantus_lstm_state_step(state, token);
     }
 
     int n_notes = tokens_to_notes(info, pitch_of, tokens, (int)steps, step_ticks, &a, notes);
@@ -253,7 +253,7 @@ done:
     free(scratch);
     free(tokens);
     free(notes);
-    cantus_state_free(state);
+    cantus_lstm_state_free(state);
     cantus_model_free(model);
     return status;
 }

@@ -13,10 +13,10 @@
 #include <jansson.h>
 
 #include "commands.h"
-#include "corpus.h"
-#include "evaluate.h"
-#include "lstm_params.h"
-#include "ngram.h"
+#include "midi/corpus.h"
+#include "learn/evaluate.h"
+#include "learn/lstm_params.h"
+#include "learn/ngram.h"
 
 enum { SPLIT_VAL, SPLIT_TRAIN, SPLIT_ALL };
 

@@ -7,7 +7,7 @@
 
 #include "cli_args.h"
 #include "commands.h"
-#include "corpus.h"
+#include "midi/corpus.h"
 
 static void usage(FILE *out)
 {
