@@ -4,7 +4,8 @@
 #   ./cantus.sh demo   install what is missing, build, install cantus.lv2 to ~/.lv2,
 #                      render 8 bars of every shipped preset through the plugin
 #   ./cantus.sh test   install what is missing, build, run the whole test suite
-#                      (release build, then the ASan+UBSan build, then two real hosts,
+#                      (release build, a plugin-only build that may see nothing but the
+#                      LV2 headers and libm, the ASan+UBSan build, then two real hosts,
 #                      jalv and Ardour, then a minute of each fuzz harness)
 #
 # Debian 12, as root (or with sudo). Everything it needs comes from Debian's archive.
@@ -41,11 +42,13 @@ install_missing() {
 }
 
 # build DIR [meson options...]: configure once, then build incrementally.
+# Every part is `enabled`, so that a library gone missing is an error here,
+# never a part (or its tests) quietly left out.
 build() {
     local dir=$1
     shift
     if [ ! -f "$dir/build.ninja" ]; then
-        meson setup "$dir" "$@"
+        meson setup "$dir" -Dauto_features=enabled "$@"
     fi
     ninja -C "$dir"
 }
@@ -83,6 +86,8 @@ test_all() {
     log "release build and tests (build/)"
     build build
     meson test -C build --print-errorlogs --num-processes 2
+    log "plugin-only build (build-plugin/): the LV2 headers and libm, nothing else"
+    bash tests/plugin_only_build.sh build-plugin
     log "ASan + UBSan build and tests (build-asan/)"
     build build-asan -Db_sanitize=address,undefined -Db_lundef=false -Dbuildtype=debugoptimized
     ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
@@ -93,7 +98,7 @@ test_all() {
     LV2_PATH="$top/build/lv2" bash tests/host/ardour_session.sh
     log "fuzzing: every libFuzzer harness for 60 s from its committed corpus"
     bash fuzz/run.sh 60
-    summary build build-asan
+    summary build build-plugin build-asan
 }
 
 case "${1:-}" in

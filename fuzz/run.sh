@@ -17,7 +17,7 @@ build=${FUZZ_BUILD:-build-fuzz}
 
 if [ ! -f "$build/build.ninja" ]; then
     CC=clang meson setup "$build" -Dfuzz=true -Db_sanitize=address,undefined -Db_lundef=false \
-        -Dtests=false
+        -Dtests=disabled
 fi
 ninja -C "$build"
 

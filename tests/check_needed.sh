@@ -3,7 +3,8 @@
 # its NEEDED entries are libc.so.6 and libm.so.6 and nothing else (lv2lint's
 # "binary links to non-whitelisted shared libraries"; libjansson.so.4 was one
 # until core read its JSON itself). A sanitized build may add the sanitizer
-# runtimes, and nothing more.
+# runtimes, and nothing more. ldd, which follows libc and libm down, must
+# then list nothing but them, the kernel's vDSO and the loader.
 #
 #   tests/check_needed.sh PLUGIN.so [--sanitized]
 set -euo pipefail
@@ -34,5 +35,21 @@ for lib in $needed; do
         status=1
     fi
 done
-echo "$so needs:" $needed
+echo "$so needs: $(echo "$needed" | tr "\n" " ")"
+
+# What the loader brings in for libc and libm: only itself and the vDSO.
+# (A sanitized build's runtimes bring in more; NEEDED above already checks those.)
+if [ "${2:-}" != --sanitized ] && command -v ldd >/dev/null; then
+    loaded=$(LC_ALL=C ldd "$so" | awk '{ print $1 }')
+    for lib in $loaded; do
+        case "$(basename "$lib")" in
+        libc.so.6 | libm.so.6 | linux-vdso.so.* | linux-gate.so.* | ld-linux*.so.*) ;;
+        *)
+            echo "ldd $so loads $lib, which is neither libc, libm nor the loader" >&2
+            status=1
+            ;;
+        esac
+    done
+    echo "ldd $so: $(echo "$loaded" | tr "\n" " ")"
+fi
 exit $status

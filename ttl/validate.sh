@@ -5,6 +5,10 @@
 # Usage: validate.sh BUNDLE_DIR
 set -u
 bundle=${1:?usage: validate.sh BUNDLE_DIR}
+# The tools come with Debian's sordi and lv2-dev; without them the test skips.
+for tool in sordi lv2_validate; do
+    command -v "$tool" >/dev/null || { echo "$tool is not installed: cannot validate"; exit 77; }
+done
 status=0
 ttls=$(find "$bundle" -name '*.ttl' | sort)
 [ -n "$ttls" ] || { echo "no .ttl files in $bundle"; exit 1; }
