@@ -4,7 +4,9 @@
 # -Dplugin=enabled where pkg-config sees lv2.pc alone, fails if Meson looked up
 # any other library (by pkg-config, CMake or the compiler), builds it, and runs
 # its tests: the binary needs only libc and libm, the bundle's Turtle is valid
-# and every file it names is there. Seconds, on two cores.
+# and every file it names is there. The installed bundle is made by other rules
+# than the build tree's, so it is installed to a scratch folder and checked too.
+# Seconds, on two cores.
 #
 #   tests/plugin_only_build.sh BUILD_DIR      (from the source tree; BUILD_DIR is wiped)
 set -euo pipefail
@@ -17,7 +19,8 @@ lv2_pc="$(pkg-config --variable=pcfiledir lv2)/lv2.pc"
     exit 1
 }
 pc_dir=$(mktemp -d)
-trap 'rm -rf "$pc_dir"' EXIT
+dest_dir=$(mktemp -d)
+trap 'rm -rf "$pc_dir" "$dest_dir"' EXIT
 cp "$lv2_pc" "$pc_dir/"
 
 rm -rf "$dir"
@@ -43,3 +46,12 @@ echo "plugin-only build looked up: $(echo "$looked_up" | tr "\n" " ")"
 
 ninja -C "$dir"
 meson test -C "$dir" --print-errorlogs --num-processes 2
+
+meson install -C "$dir" --destdir "$dest_dir" --quiet
+installed=$(find "$dest_dir" -type d -name cantus.lv2)
+[ -n "$installed" ] || {
+    echo "meson install put no cantus.lv2 under $dest_dir" >&2
+    exit 1
+}
+tests/check_bundle_files.sh "$installed"
+tests/check_needed.sh "$installed/cantus.so"
