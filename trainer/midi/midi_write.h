@@ -42,7 +42,7 @@ typedef struct {
     const MidiWriteTempo *tempos;
     int n_tempos; /* at least one; the first at tick 0, ticks rising */
     const MidiWriteEvent *events;
-    int n_events; /* any order: written by tick, events of one tick in the order given */
+    int n_events;     /* any order: written by tick, events of one tick in the order given */
     int64_t end_tick; /* the track's end; the last event's tick when later */
 } MidiWriteSong;
 
