@@ -55,7 +55,8 @@ int midi_in_load(const char *path, const TempoMap *map, RenderEvent **out, char 
 int render_notes(const RenderEvent *events, int count, const TempoMap *map, RenderNote **out);
 
 /* Writes a format-0 file with the tempo map and time signature, every event
- * at round(beat(frame) * ppqn). Returns false with a sentence in err. */
+ * at round(beat(frame) * ppqn), through the trainer's writer (synced,
+ * renamed into place, mode 0644). Returns false with a sentence in err. */
 bool midi_write(const char *path, const RenderEvent *events, int count, const TempoMap *map,
                 double end_beat, char *err, size_t err_size);
 

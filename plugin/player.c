@@ -5,6 +5,7 @@
 
 #include "dynamics.h"
 #include "model.h"
+#include "token.h"
 
 CantusControls player_default_controls(void)
 {
@@ -324,20 +325,18 @@ void player_work_ahead(CantusPlayer *player, uint32_t cycle_frames)
     generator_work(&player->gen, (int)(cycle_frames / 64));
 }
 
-/* The frames a note of step `step` (starting at `frame`) lasts. */
+/* Where a note ends whose last step (its own or its last HOLD) is `step`,
+ * starting at `frame`: the vocabulary's rule (core/token.h). */
 static int64_t gate_end(const CantusPlayer *player, int64_t step, int64_t frame)
 {
     const int64_t next = step_frame(player, step + 1);
     if (next == INT64_MAX) return INT64_MAX;
-    const double gate = player->controls.gate;
-    if (gate >= 100.0) return next;
-    int64_t length = (int64_t)llround((double)(next - frame) * gate / 100.0);
-    if (length < 1) length = 1;
-    return frame + length;
+    return cantus_note_end(frame, next, player->controls.gate);
 }
 
 /* The gate of the last note ends: if the next step is a HOLD it is tied
- * over instead (held until that step sets its own gate). */
+ * over instead (held until that step sets its own gate), so a note with h
+ * HOLDs ends where token.h says. */
 static void tie_if_held(CantusPlayer *player)
 {
     const CantusEngine *engine = player->engine;
@@ -348,7 +347,7 @@ static void tie_if_held(CantusPlayer *player)
     if (off < 0 || off > player->now) return;
     int token;
     if (generator_peek(&player->gen, player->next_step, &token) &&
-        token == engine->info->hold_token)
+        cantus_token_kind(engine->info, token) == CANTUS_TOKEN_HOLD)
         note_table_extend(&player->notes, player->tied_channel, player->tied_pitch, INT64_MAX);
 }
 
@@ -376,7 +375,7 @@ static void play_step(CantusPlayer *player, int64_t frame)
     const CantusModelInfo *info = player->engine->info;
     const uint8_t channel = (uint8_t)((player->controls.channel - 1) & 0x0F);
 
-    if (token >= 0 && token == info->hold_token && player->tied_valid &&
+    if (cantus_token_kind(info, token) == CANTUS_TOKEN_HOLD && player->tied_valid &&
         note_table_is_sounding(&player->notes, player->tied_channel, player->tied_pitch)) {
         note_table_extend(&player->notes, player->tied_channel, player->tied_pitch,
                           gate_end(player, step, frame));

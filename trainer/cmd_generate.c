@@ -1,7 +1,8 @@
-/* cantus-train generate: N beats sampled from a model into a MIDI file, so a
- * person can hear a model without a plugin host. The sequence starts as the
- * plugin's does (a zero state fed the zero input, token -1, the RNG seeded
- * with (seed, 0)), so the same model, seed and mask give the same notes. */
+/* cantus-train generate: N beats of a model into a MIDI file, so a person
+ * can hear a model without a plugin host. The model plays through the
+ * plugin's own player (trainer/play/play_model.h), so the same model,
+ * controls, seed and tempo give the notes cantus-render gives; the file is
+ * written by the one MIDI writer both programs share. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,13 +11,13 @@
 
 #include "cli_args.h"
 #include "commands.h"
-#include "lstm.h"
+#include "controls.h"
+#include "engine.h"
 #include "midi/midi_write.h"
 #include "model.h"
-#include "rng.h"
+#include "play/play_model.h"
+#include "player.h"
 #include "sampler.h"
-
-#define TICKS_PER_QUARTER 480
 
 static void usage(FILE *out)
 {
@@ -40,7 +41,12 @@ static void usage(FILE *out)
             "  --gate G           share of each note's length it sounds, 0.05..1 (default 0.8)\n"
             "  --velocity V       1..127 (default 100)\n"
             "  --channel C        MIDI channel 1..16 (default 1)\n"
-            "  --help             this text\n");
+            "  --set SYMBOL=V     any control of the plugin by its symbol, as cantus-render's\n"
+            "                     --set (rate=2, swing=60, accent=40, gate=85 ...); it wins over\n"
+            "                     the option of the same meaning. fallback_bpm is the tempo\n"
+            "  --help             this text\n"
+            "\n"
+            "The rate (steps per beat) is the model's unless --set rate=N says otherwise.\n");
 }
 
 static int parse_key(const char *text)
@@ -69,7 +75,28 @@ typedef struct {
     double temperature, bpm, gate;
     int key, scale, rests, low, high;
     long transpose;
+    bool set[CANTUS_PORT_COUNT]; /* --set SYMBOL=VALUE, by port */
+    float set_value[CANTUS_PORT_COUNT];
 } GenerateArgs;
+
+/* --set SYMBOL=VALUE: a control port the plugin reads (not an output). */
+static bool parse_set(const char *text, GenerateArgs *a)
+{
+    const char *equals = strchr(text, '=');
+    double value;
+    if (!equals || !cli_parse_double(equals + 1, -1e9, 1e9, &value)) return false;
+    const size_t length = (size_t)(equals - text);
+    for (int port = 0; port < CANTUS_PORT_COUNT; port++) {
+        const CantusControlSpec *spec = &cantus_control_specs[port];
+        if (!spec->symbol || spec->output || strlen(spec->symbol) != length ||
+            strncmp(spec->symbol, text, length))
+            continue;
+        a->set[port] = true;
+        a->set_value[port] = (float)value;
+        return true;
+    }
+    return false;
+}
 
 /* Returns 0, or the exit status of a usage error (or -1 after --help). */
 static int parse_args(int argc, char **argv, GenerateArgs *a)
@@ -123,6 +150,8 @@ static int parse_args(int argc, char **argv, GenerateArgs *a)
             ok = cli_parse_int(v, 1, 127, &a->velocity);
         else if (!strcmp(arg, "--channel"))
             ok = cli_parse_int(v, 1, 16, &a->channel);
+        else if (!strcmp(arg, "--set"))
+            ok = parse_set(v, a);
         else {
             fprintf(stderr, "cantus-train generate: unknown option '%s' (see --help)\n", arg);
             return 2;
@@ -140,31 +169,73 @@ static int parse_args(int argc, char **argv, GenerateArgs *a)
     return 0;
 }
 
-/* Tokens -> notes: a pitch starts a note (at the pitch it sounds at, in
- * pitch_of), HOLD lengthens the sounding one, REST (or HOLD with nothing
- * sounding) is silence. */
-static int tokens_to_notes(const CantusModelInfo *info, const int16_t *pitch_of, const int *tokens,
-                           int n, int step_ticks, const GenerateArgs *a, MidiWriteNote *notes)
+/* The player's controls: what --set names, as the plugin reads its ports
+ * (clamped to their ranges); the rest from generate's own options, which
+ * keep their wider ranges (a seed up to 2^32 - 1, temperature 0), and the
+ * plugin's defaults. Returns 0, or 2 after a usage error. */
+static int generate_controls(const GenerateArgs *a, const CantusModelInfo *info,
+                             CantusControls *controls)
 {
-    int count = 0, start = -1, pitch = -1;
-    for (int k = 0; k <= n; k++) {
-        int token = k < n ? tokens[k] : -1;
-        if (k < n && token == info->hold_token && start >= 0) continue;
-        if (start >= 0) {
-            int64_t length = (int64_t)(k - start) * step_ticks;
-            int64_t sounding = llround((double)length * a->gate);
-            notes[count++] =
-                (MidiWriteNote){pitch, (int)a->velocity, (int64_t)start * step_ticks,
-                                (int64_t)start * step_ticks + (sounding < 1 ? 1 : sounding)};
-            start = -1;
-        }
-        int p = k < n && token >= 0 && token < info->vocab ? pitch_of[token] : -1;
-        if (p >= 0) {
-            start = k;
-            pitch = p;
-        }
+    const float *ports[CANTUS_PORT_COUNT] = {0};
+    for (int port = 0; port < CANTUS_PORT_COUNT; port++)
+        if (a->set[port]) ports[port] = &a->set_value[port];
+    CantusControls c = player_controls_from_ports(ports);
+#define OWN(port, field, value)                                                                    \
+    if (!a->set[port]) c.field = (value)
+    OWN(CANTUS_TEMPERATURE, temperature, (float)a->temperature);
+    OWN(CANTUS_SEED, seed, (uint32_t)a->seed);
+    OWN(CANTUS_GATE, gate, (float)(a->gate * 100.0));
+    OWN(CANTUS_VELOCITY, velocity, (int)a->velocity);
+    OWN(CANTUS_CHANNEL, channel, (int)a->channel);
+    OWN(CANTUS_KEY, key, a->key);
+    OWN(CANTUS_SCALE, scale, a->scale);
+    OWN(CANTUS_RESTS, rests, a->rests != 0);
+    OWN(CANTUS_TRANSPOSE, transpose, (int)a->transpose);
+    OWN(CANTUS_FALLBACK_BPM, fallback_bpm, a->bpm);
+    /* The model's own steps per beat, as far as the player's rate goes. */
+    const int spb = info->steps_per_beat;
+    OWN(CANTUS_RATE, rate, spb < 1 ? 1 : spb > 4 ? 4 : spb);
+#undef OWN
+
+    /* An end not given is the model's, unless that would put the ends the
+     * wrong way round: then it is MIDI's own (0 or 127). */
+    const int low_given = a->set[CANTUS_NOTE_LOW] ? c.note_low : a->low;
+    const int high_given = a->set[CANTUS_NOTE_HIGH] ? c.note_high : a->high;
+    if (low_given >= 0 && high_given >= 0 && low_given > high_given) {
+        fprintf(stderr, "cantus-train generate: the low note %d is above the high note %d\n",
+                low_given, high_given);
+        return 2;
     }
-    return count;
+    int low = low_given >= 0 ? low_given : info->note_low;
+    int high = high_given >= 0 ? high_given : info->note_high;
+    if (low > high) {
+        if (low_given < 0) low = 0;
+        if (high_given < 0) high = 127;
+    }
+    c.note_low = low;
+    c.note_high = high;
+    *controls = c;
+    return 0;
+}
+
+/* The player's frames as ticks (cantus-render's sums, play_model.h). */
+static MidiWriteEvent *events_in_ticks(const PlayedMidi *played, double bpm)
+{
+    MidiWriteEvent *events = malloc(((size_t)played->count + 1) * sizeof *events);
+    if (!events) return NULL;
+    for (int i = 0; i < played->count; i++) {
+        events[i].tick = midi_write_tick(play_beat_of_frame(played->events[i].frame, bpm));
+        memcpy(events[i].bytes, played->events[i].bytes, 3);
+    }
+    return events;
+}
+
+static int count_notes(const PlayedMidi *played)
+{
+    int notes = 0;
+    for (int i = 0; i < played->count; i++)
+        notes += (played->events[i].bytes[0] & 0xF0) == 0x90 && played->events[i].bytes[2] > 0;
+    return notes;
 }
 
 int cmd_generate(int argc, char **argv)
@@ -174,86 +245,52 @@ int cmd_generate(int argc, char **argv)
     if (usage_status) return usage_status < 0 ? 0 : usage_status;
 
     char err[CANTUS_ERROR_SIZE];
-    CantusModel *model = cantus_model_load(a.model, err, sizeof err);
-    if (!model) {
+    CantusEngine *engine = engine_load(a.model, err, sizeof err);
+    if (!engine) {
         fprintf(stderr, "cantus-train generate: %s\n", err);
         return 1;
     }
-    const CantusModelInfo *info = cantus_model_info(model);
-    int spb = info->steps_per_beat > 0 ? info->steps_per_beat : 1;
-    int ppqn = TICKS_PER_QUARTER % spb == 0 ? TICKS_PER_QUARTER : 120 * spb;
-    int step_ticks = ppqn / spb;
-    long steps = a.beats * spb;
-    if (steps > (1L << 24)) {
+    CantusControls controls;
+    if (generate_controls(&a, engine->info, &controls) != 0) {
+        engine_free(engine);
+        return 2;
+    }
+    const double bpm = controls.fallback_bpm;
+    if (midi_write_tick(a.beats) >= MIDI_WRITE_MAX_TICK) {
         fprintf(stderr, "cantus-train generate: %ld beats is too long\n", a.beats);
-        cantus_model_free(model);
+        engine_free(engine);
         return 2;
     }
 
-    /* An end not given is the model's, unless that would put the ends the
-     * wrong way round: then it is MIDI's own (0 or 127). */
-    int low = a.low >= 0 ? a.low : info->note_low;
-    int high = a.high >= 0 ? a.high : info->note_high;
-    if (a.low >= 0 && a.high >= 0 && a.low > a.high) {
-        fprintf(stderr, "cantus-train generate: --low %d is above --high %d\n", a.low, a.high);
-        cantus_model_free(model);
-        return 2;
+    PlayedMidi played;
+    if (play_model(engine, &controls, (double)a.beats, &played) != 0) {
+        fprintf(stderr, "cantus-train generate: out of memory\n");
+        return 1;
     }
-    if (low > high) {
-        if (a.low < 0) low = 0;
-        if (a.high < 0) high = 127;
-    }
-    /* The plugin's mask and register, from the same core code. */
-    const CantusMaskSpec spec = {.note_low = low,
-                                 .note_high = high,
-                                 .key = a.key,
-                                 .scale = (CantusScale)a.scale,
-                                 .rests = a.rests != 0,
-                                 .transpose = (int)a.transpose};
-    CantusLstmState *state = cantus_lstm_state_new(model);
-    uint8_t *mask = malloc((size_t)info->vocab);
-    uint8_t *opening_mask = malloc((size_t)info->vocab);
-    int16_t *pitch_of = malloc((size_t)info->vocab * sizeof *pitch_of);
-    double *scratch = malloc((size_t)info->vocab * sizeof *scratch);
-    int *tokens = malloc((size_t)steps * sizeof *tokens);
-    MidiWriteNote *notes = malloc((size_t)steps * sizeof *notes);
+    MidiWriteEvent *events = events_in_ticks(&played, bpm);
     int status = 1;
-    if (!state || !mask || !opening_mask || !pitch_of || !scratch || !tokens || !notes) {
+    if (!events) {
         fprintf(stderr, "cantus-train generate: out of memory\n");
         goto done;
     }
-    cantus_pitch_map_build(info, &spec, pitch_of);
-    cantus_mask_build_mapped(info, &spec, pitch_of, mask);
-    cantus_mask_build_opening_mapped(info, &spec, pitch_of, opening_mask);
-
-    CantusRng rng;
-    cantus_lstm_state_reset(state);
-    cantus_rng_seed(&rng, (uint64_t)a.seed, 0);
-    cantus_lstm_state_step(state, -1); /* the start symbol: a zero input vector */
-    for (long k = 0; k < steps; k++) {
-        int token = cantus_sample(cantus_lstm_state_logits(state), k == 0 ? opening_mask : mask,
-                                  info->vocab, (float)a.temperature, &rng, scratch);
-        tokens[k] = token;
-        if (k + 1 < steps) cantus_lstm_state_step(state, token);
-    }
-
-    int n_notes = tokens_to_notes(info, pitch_of, tokens, (int)steps, step_ticks, &a, notes);
-    if (midi_write_file(a.output, notes, n_notes, ppqn, a.bpm, (int)a.channel - 1, err,
-                        sizeof err) != 0) {
+    const MidiWriteTempo tempo = {0, bpm};
+    const MidiWriteSong song = {
+        .beats_per_bar = 4, /* the player's own when no host says otherwise */
+        .tempos = &tempo,
+        .n_tempos = 1,
+        .events = events,
+        .n_events = played.count,
+        .end_tick = midi_write_tick((double)a.beats),
+    };
+    if (midi_write_file(a.output, &song, err, sizeof err) != 0) {
         fprintf(stderr, "cantus-train generate: %s\n", err);
         goto done;
     }
     fprintf(stderr, "cantus-train generate: wrote %s: %ld beats, %d notes\n", a.output, a.beats,
-            n_notes);
+            count_notes(&played));
     status = 0;
 done:
-    free(mask);
-    free(opening_mask);
-    free(pitch_of);
-    free(scratch);
-    free(tokens);
-    free(notes);
-    cantus_lstm_state_free(state);
-    cantus_model_free(model);
+    free(events);
+    played_midi_free(&played);
     return status;
 }

@@ -17,6 +17,7 @@
 #include "midi/corpus_files.h"
 #include "midi/melody.h"
 #include "midi/midi_read.h"
+#include "token.h"
 
 #define MAX_STEPS_PER_BEAT 96
 #define MAX_TRANSPOSE      24
@@ -285,9 +286,9 @@ int corpus_load(Corpus *corpus, const char *const *dirs, int n_dirs, const Corpu
 
     choose_range(&raw, options, &corpus->note_low, &corpus->note_high);
     int pitches = corpus->note_high - corpus->note_low + 1;
-    corpus->rest_token = pitches;
-    corpus->hold_token = pitches + 1;
-    corpus->vocab = pitches + 2;
+    corpus->rest_token = cantus_vocab_rest_token(pitches);
+    corpus->hold_token = cantus_vocab_hold_token(pitches);
+    corpus->vocab = cantus_vocab_size(pitches);
     corpus->steps_per_beat = options->steps_per_beat;
     corpus->files_read = raw.n;
     corpus->files_skipped = skipped[SKIP_UNREADABLE] + skipped[SKIP_NO_NOTES] + skipped[SKIP_SHORT];

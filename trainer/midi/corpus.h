@@ -2,11 +2,11 @@
  * sequence (a melody, one token per step), split into training and
  * validation by a hash of the file's path relative to the folder given.
  *
- * Token vocabulary (the same as the model file's, DESIGN.md):
+ * Token vocabulary (core/token.h says what each token means):
  *   0 .. note_high-note_low   pitch tokens (MIDI pitch = note_low + token)
  *   rest_token = P            REST: nothing sounding at the step
  *   hold_token = P + 1        HOLD: the previous note still sounds
- * where P = note_high - note_low + 1; vocab = P + 2.
+ * where P = note_high - note_low + 1; vocab = P + 2 (cantus_vocab_*).
  */
 #ifndef CANTUS_CORPUS_H
 #define CANTUS_CORPUS_H

@@ -13,6 +13,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "token.h"
+
 /* Weights of the part score (docs/midi.md says how they were chosen). */
 #define WEIGHT_NAME     3.0 /* a name saying melody, or accompaniment */
 #define WEIGHT_MONO     2.0 /* share of notes that start alone */
@@ -180,7 +182,7 @@ int melody_tokens(const MidiSong *song, int track, int channel, int steps_per_be
         const MidiNote *note = &song->notes[i];
         if (!selected(note, track, channel)) continue;
         int64_t onset_step = (2 * note->start * spb + ppqn) / (2 * ppqn);
-        int64_t end_steps = (note->end * spb + ppqn - 1) / ppqn; /* steps k with k*ppqn < end*spb */
+        int64_t end_steps = cantus_note_steps_end(note->end * spb, ppqn);
         if (onset_step + 1 > steps) steps = onset_step + 1;
         if (end_steps > steps) steps = end_steps;
     }
@@ -212,8 +214,9 @@ int melody_tokens(const MidiSong *song, int track, int channel, int steps_per_be
             best[k] = distance;
             tokens[k] = note->pitch;
         }
-        /* It sounds (as HOLD) at the steps after its own, up to its end. */
-        int64_t end_steps = (note->end * spb + ppqn - 1) / ppqn;
+        /* It sounds (as HOLD) at the steps after its own that start before
+         * its end: the vocabulary's rule (core/token.h). */
+        int64_t end_steps = cantus_note_steps_end(note->end * spb, ppqn);
         if (end_steps > k + 1) {
             sounding[k + 1]++;
             sounding[end_steps]--;

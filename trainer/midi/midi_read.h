@@ -40,7 +40,7 @@ int midi_read_memory(const uint8_t *bytes, size_t size, MidiSong *song, char *re
 void midi_song_free(MidiSong *song);
 
 /* Sends libsmf's glib messages to a quiet handler that keeps the last one
- * (midi_read_* call this themselves; the writer calls it too). */
+ * (midi_read_* call this themselves). */
 void midi_quiet_libsmf(void);
 /* The last message libsmf logged since the previous call, or "" . */
 const char *midi_libsmf_last_message(void);

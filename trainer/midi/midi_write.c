@@ -1,142 +1,265 @@
+/* The Standard MIDI File writer; see midi_write.h. */
 #include "midi/midi_write.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <math.h>
-#include <smf.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
-#include "midi/midi_read.h"
+/* The largest tempo a file can say is 0xFFFFFF microseconds per quarter. */
+#define MAX_USEC_PER_QUARTER 0xFFFFFF
+
+typedef struct {
+    uint8_t *bytes;
+    size_t length, capacity;
+    bool failed; /* out of memory */
+} Buffer;
+
+static void put(Buffer *b, const void *bytes, size_t n)
+{
+    if (b->failed) return;
+    if (b->length + n > b->capacity) {
+        size_t capacity = b->capacity ? b->capacity : 256;
+        while (capacity < b->length + n)
+            capacity *= 2;
+        uint8_t *grown = realloc(b->bytes, capacity);
+        if (!grown) {
+            b->failed = true;
+            return;
+        }
+        b->bytes = grown;
+        b->capacity = capacity;
+    }
+    memcpy(b->bytes + b->length, bytes, n);
+    b->length += n;
+}
+
+static void put_u32(Buffer *b, uint32_t v)
+{
+    const uint8_t bytes[4] = {(uint8_t)(v >> 24), (uint8_t)(v >> 16), (uint8_t)(v >> 8),
+                              (uint8_t)v};
+    put(b, bytes, 4);
+}
+
+/* A variable-length quantity: 7 bits a byte, most significant first. */
+static void put_delta(Buffer *b, int64_t delta)
+{
+    uint8_t bytes[5];
+    int n = 0;
+    uint32_t v = (uint32_t)delta;
+    bytes[4 - n++] = v & 0x7F;
+    while ((v >>= 7) != 0)
+        bytes[4 - n++] = (uint8_t)(0x80 | (v & 0x7F));
+    put(b, bytes + 5 - n, (size_t)n);
+}
+
+/* Bytes of a channel message: two for program change and channel pressure,
+ * three for the others; 0 when it is not a well-formed channel message. */
+static int message_length(const uint8_t bytes[3])
+{
+    if (bytes[0] < 0x80 || bytes[0] >= 0xF0) return 0;
+    const int type = bytes[0] & 0xF0;
+    const int length = type == 0xC0 || type == 0xD0 ? 2 : 3;
+    for (int i = 1; i < length; i++)
+        if (bytes[i] & 0x80) return 0;
+    return length;
+}
 
 typedef struct {
     int64_t tick;
-    int order; /* at one tick: note-offs (0) before note-ons (1) */
-    unsigned char bytes[3];
+    int order; /* the caller's index: events of one tick keep their order */
+    int kind;  /* at one tick: tempos (0) before channel messages (1) */
 } Timed;
 
 static int compare_timed(const void *a, const void *b)
 {
     const Timed *x = a, *y = b;
     if (x->tick != y->tick) return x->tick < y->tick ? -1 : 1;
-    if (x->order != y->order) return x->order - y->order;
-    return memcmp(x->bytes, y->bytes, 3);
+    if (x->kind != y->kind) return x->kind - y->kind;
+    return x->order - y->order;
 }
 
-static int add_bytes(smf_track_t *track, const void *bytes, int length, int64_t tick)
+static long usec_per_quarter(double bpm)
 {
-    /* libsmf copies the bytes into an event of its own. */
-    smf_event_t *event = smf_event_new_from_pointer((void *)bytes, length);
-    if (!event) return -1;
-    smf_track_add_event_pulses(track, event, (int)tick);
-    return 0;
+    return lround(60e6 / bpm);
 }
 
-static smf_t *build(const MidiWriteNote *notes, int n_notes, int ppqn, double bpm, int channel)
+/* One sentence on what is wrong with the song, or NULL. */
+static const char *check(const MidiWriteSong *song, char *what, size_t what_size)
 {
-    smf_t *smf = smf_new();
-    if (!smf) return NULL;
-    smf_track_t *track = smf_track_new();
-    Timed *timed = malloc(((size_t)n_notes * 2 + 1) * sizeof *timed);
-    if (!track || !timed || smf_set_format(smf, 0) != 0 || smf_set_ppqn(smf, ppqn) != 0) {
-        if (track) smf_track_delete(track);
-        free(timed);
-        smf_delete(smf);
-        return NULL;
-    }
-    smf_add_track(smf, track);
-
-    long tempo = lround(60e6 / bpm); /* microseconds per quarter note */
-    unsigned char tempo_event[6] = {0xff,
-                                    0x51,
-                                    0x03,
-                                    (unsigned char)(tempo >> 16),
-                                    (unsigned char)(tempo >> 8),
-                                    (unsigned char)tempo};
-    /* 4/4, 24 MIDI clocks per click, 8 32nds per quarter */
-    unsigned char meter_event[7] = {0xff, 0x58, 0x04, 4, 2, 24, 8};
-    int failed = add_bytes(track, tempo_event, 6, 0) || add_bytes(track, meter_event, 7, 0);
-
-    int n = 0;
-    int64_t last = 0;
-    for (int i = 0; i < n_notes; i++) {
-        const MidiWriteNote *note = &notes[i];
-        timed[n++] = (Timed){note->start,
-                             1,
-                             {(unsigned char)(0x90 | channel), (unsigned char)note->pitch,
-                              (unsigned char)note->velocity}};
-        timed[n++] =
-            (Timed){note->end, 0, {(unsigned char)(0x80 | channel), (unsigned char)note->pitch, 0}};
-        if (note->end > last) last = note->end;
-    }
-    qsort(timed, (size_t)n, sizeof *timed, compare_timed);
-    for (int i = 0; i < n && !failed; i++)
-        failed = add_bytes(track, timed[i].bytes, 3, timed[i].tick);
-    free(timed);
-    if (failed || smf_track_add_eot_pulses(track, (int)last) != 0) {
-        smf_delete(smf);
-        return NULL;
-    }
-    return smf;
-}
-
-int midi_write_file(const char *path, const MidiWriteNote *notes, int n_notes, int ppqn, double bpm,
-                    int channel, char *err, size_t err_size)
-{
-    midi_quiet_libsmf();
-    for (int i = 0; i < n_notes; i++)
-        if (notes[i].pitch < 0 || notes[i].pitch > 127 || notes[i].velocity < 1 ||
-            notes[i].velocity > 127 || notes[i].start < 0 || notes[i].end <= notes[i].start ||
-            notes[i].end > (1 << 30)) {
-            snprintf(err, err_size, "cannot write %s: note %d is malformed", path, i);
-            return -1;
+    if (song->beats_per_bar < 1 || song->beats_per_bar > 255)
+        return "the time signature needs 1..255 beats a bar";
+    if (song->n_tempos < 1 || song->tempos[0].tick != 0) return "the first tempo must be at tick 0";
+    for (int i = 0; i < song->n_tempos; i++) {
+        const MidiWriteTempo *t = &song->tempos[i];
+        if (i > 0 && t->tick <= song->tempos[i - 1].tick) return "tempo changes must come in order";
+        if (t->tick >= MIDI_WRITE_MAX_TICK) return "a tempo change lies beyond 2^30 ticks";
+        if (!(t->bpm > 0 && isfinite(t->bpm)) || usec_per_quarter(t->bpm) < 1 ||
+            usec_per_quarter(t->bpm) > MAX_USEC_PER_QUARTER) {
+            snprintf(what, what_size, "a tempo of %g BPM does not fit a MIDI file (3.6..60000000)",
+                     t->bpm);
+            return what;
         }
-    if (ppqn < 1 || ppqn > 0x7fff || !(bpm > 0 && bpm < 10000) || channel < 0 || channel > 15) {
-        snprintf(err, err_size, "cannot write %s: bad ticks per quarter, tempo or channel", path);
-        return -1;
     }
-    smf_t *smf = build(notes, n_notes, ppqn, bpm, channel);
-    if (!smf) {
-        snprintf(err, err_size, "cannot write %s: libsmf could not build the file: %s", path,
-                 midi_libsmf_last_message());
-        return -1;
+    if (song->n_events < 0 || (song->n_events > 0 && !song->events)) return "no events";
+    for (int i = 0; i < song->n_events; i++) {
+        const MidiWriteEvent *e = &song->events[i];
+        if (e->tick < 0 || e->tick >= MIDI_WRITE_MAX_TICK || !message_length(e->bytes)) {
+            snprintf(what, what_size, "event %d is not a channel message at 0..2^30 ticks", i);
+            return what;
+        }
     }
+    if (song->end_tick >= MIDI_WRITE_MAX_TICK) return "the end lies beyond 2^30 ticks";
+    return NULL;
+}
 
-    size_t length = strlen(path);
-    char *temp = malloc(length + 16);
-    if (!temp) {
-        smf_delete(smf);
+/* The whole file in memory; false when memory ran out. */
+static bool build(const MidiWriteSong *song, Buffer *file)
+{
+    const int n = song->n_tempos + song->n_events;
+    Timed *timed = malloc((size_t)n * sizeof *timed);
+    if (!timed) return false;
+    for (int i = 0; i < song->n_tempos; i++)
+        timed[i] = (Timed){song->tempos[i].tick, i, 0};
+    for (int i = 0; i < song->n_events; i++)
+        timed[song->n_tempos + i] = (Timed){song->events[i].tick, i, 1};
+    qsort(timed, (size_t)n, sizeof *timed, compare_timed);
+
+    Buffer track = {0};
+    /* beats_per_bar / 4, 24 MIDI clocks a click, 8 32nds a quarter */
+    const uint8_t signature[] = {0x00, 0xFF, 0x58, 0x04, (uint8_t)song->beats_per_bar, 2, 24, 8};
+    put(&track, signature, sizeof signature);
+    int64_t now = 0;
+    for (int i = 0; i < n; i++) {
+        put_delta(&track, timed[i].tick - now);
+        now = timed[i].tick;
+        if (timed[i].kind == 0) {
+            const long usec = usec_per_quarter(song->tempos[timed[i].order].bpm);
+            const uint8_t tempo[] = {
+                0xFF, 0x51, 0x03, (uint8_t)(usec >> 16), (uint8_t)(usec >> 8), (uint8_t)usec};
+            put(&track, tempo, sizeof tempo);
+        } else {
+            const uint8_t *bytes = song->events[timed[i].order].bytes;
+            put(&track, bytes, (size_t)message_length(bytes));
+        }
+    }
+    free(timed);
+    put_delta(&track, song->end_tick > now ? song->end_tick - now : 0);
+    const uint8_t end_of_track[] = {0xFF, 0x2F, 0x00};
+    put(&track, end_of_track, sizeof end_of_track);
+
+    const uint8_t header[] = {'M',
+                              'T',
+                              'h',
+                              'd',
+                              0,
+                              0,
+                              0,
+                              6,
+                              0,
+                              0,
+                              0,
+                              1,
+                              (uint8_t)(MIDI_WRITE_PPQN >> 8),
+                              (uint8_t)MIDI_WRITE_PPQN};
+    put(file, header, sizeof header);
+    put(file, "MTrk", 4);
+    put_u32(file, (uint32_t)track.length);
+    if (!track.failed) put(file, track.bytes, track.length);
+    free(track.bytes);
+    return !track.failed && !file->failed;
+}
+
+static bool write_all(int fd, const uint8_t *bytes, size_t n)
+{
+    while (n > 0) {
+        ssize_t done = write(fd, bytes, n);
+        if (done < 0 && errno == EINTR) continue;
+        if (done < 0) return false;
+        if (done == 0) {
+            errno = EIO;
+            return false;
+        }
+        bytes += done;
+        n -= (size_t)done;
+    }
+    return true;
+}
+
+/* The folder's entry of the new name reaches the disk too; a file system
+ * that cannot sync folders loses nothing by the attempt. */
+static void sync_folder(const char *path)
+{
+    const char *slash = strrchr(path, '/');
+    char *folder = slash ? strndup(path, slash == path ? 1 : (size_t)(slash - path)) : strdup(".");
+    if (!folder) return;
+    int fd = open(folder, O_RDONLY | O_DIRECTORY);
+    if (fd >= 0) {
+        fsync(fd);
+        close(fd);
+    }
+    free(folder);
+}
+
+int midi_write_file(const char *path, const MidiWriteSong *song, char *err, size_t err_size)
+{
+    char what[128];
+    const char *problem = check(song, what, sizeof what);
+    if (problem) {
+        snprintf(err, err_size, "cannot write %s: %s", path, problem);
+        return -1;
+    }
+    Buffer file = {0};
+    if (!build(song, &file)) {
+        free(file.bytes);
         snprintf(err, err_size, "cannot write %s: out of memory", path);
         return -1;
     }
-    snprintf(temp, length + 16, "%s.tmp.XXXXXX", path);
+
+    const size_t length = strlen(path) + 16;
+    char *temp = malloc(length);
+    if (!temp) {
+        free(file.bytes);
+        snprintf(err, err_size, "cannot write %s: out of memory", path);
+        return -1;
+    }
+    snprintf(temp, length, "%s.tmp.XXXXXX", path);
     int fd = mkstemp(temp);
     if (fd < 0) {
-        snprintf(err, err_size, "cannot write %s: cannot create a temporary file: %s", path,
-                 strerror(errno));
+        snprintf(err, err_size, "cannot write %s: cannot create a temporary file beside it: %s",
+                 path, strerror(errno));
         free(temp);
-        smf_delete(smf);
+        free(file.bytes);
         return -1;
     }
-    close(fd);
-    int saved = smf_save(smf, temp);
-    smf_delete(smf);
-    /* smf_save closes its stream without syncing; sync before the rename so
-     * that a crash cannot leave the new name pointing at an empty file. */
-    if (saved == 0) {
-        fd = open(temp, O_RDONLY);
-        saved = fd < 0 || fsync(fd) != 0;
-        if (fd >= 0) close(fd);
-    }
-    if (saved != 0 || rename(temp, path) != 0) {
-        snprintf(err, err_size, "cannot write %s: %s", path,
-                 saved ? "libsmf could not save it" : strerror(errno));
+    /* mkstemp makes 0600; the file is the user's music, for any program to read. */
+    const char *failed = NULL;
+    int error = 0;
+    if (fchmod(fd, 0644) != 0)
+        failed = "cannot set its mode", error = errno;
+    else if (!write_all(fd, file.bytes, file.length))
+        failed = "cannot write it", error = errno;
+    else if (fsync(fd) != 0)
+        failed = "cannot sync it", error = errno;
+    if (close(fd) != 0 && !failed) failed = "cannot close it", error = errno;
+    if (!failed && rename(temp, path) != 0) failed = "cannot rename it into place", error = errno;
+    if (failed) {
+        snprintf(err, err_size, "cannot write %s: %s: %s", path, failed, strerror(error));
         unlink(temp);
-        free(temp);
-        return -1;
+    } else {
+        sync_folder(path);
     }
     free(temp);
-    return 0;
+    free(file.bytes);
+    return failed ? -1 : 0;
+}
+
+int64_t midi_write_tick(double beat)
+{
+    return (int64_t)llround(beat * MIDI_WRITE_PPQN);
 }
