@@ -244,6 +244,10 @@ int train_options_parse(TrainOptions *o, int argc, char **argv)
         cli_usage_error("needs --corpus DIR and -o MODEL");
         return 2;
     }
+    if (!o->output[0]) {
+        cli_usage_error("-o: needs a file name");
+        return 2;
+    }
     if (o->corpus.note_low >= 0 && o->corpus.note_high >= 0 &&
         o->corpus.note_low > o->corpus.note_high) {
         cli_usage_error("--low %d is above --high %d", o->corpus.note_low, o->corpus.note_high);
