@@ -5,6 +5,7 @@
  * writes goes into a .mid at the exact tick of each frame, and optionally
  * into a piano-roll PNG. */
 #define _GNU_SOURCE
+#include <errno.h>
 #include <getopt.h>
 #include <math.h>
 #include <stdio.h>
@@ -13,6 +14,7 @@
 #include <strings.h>
 
 #include "cantus_host.h"
+#include "cli.h"
 #include "render.h"
 
 #define MODEL_URI "urn:cantus:model"
@@ -45,10 +47,12 @@ static void usage(FILE *f)
           "                     [--block 256] [--set SYMBOL=VALUE ...] [--png roll.png]\n"
           "                     [--midi-in FILE] [--display face.png [--display-width 160]]\n"
           "                     [--quiet] -o out.mid\n"
-          "       cantus-render --list-presets\n"
+          "       cantus-render --list-presets | --help | --version\n"
           "Renders the Cantus LV2 plugin (found on LV2_PATH) to a MIDI file.\n"
           "--midi-in plays a MIDI file's notes into the plugin's input, its beats on the\n"
-          "render's (a chord track for the harmony control; it passes through to out.mid).\n",
+          "render's (a chord track for the harmony control; it passes through to out.mid).\n"
+          "Options take their value as --bars 8 or --bars=8. Errors are one line on stderr;\n"
+          "the exit status is 0 on success, 1 on a failure, 2 on a usage error.\n",
           f);
 }
 
@@ -77,7 +81,7 @@ static int parse_options(int argc, char **argv, Options *o)
         {"midi-in", required_argument, 0, 'i'},
         {"display", required_argument, 0, 'd'},
         {"display-width", required_argument, 0, 'w'},
-        {"help", no_argument, 0, 'h'},
+        CLI_STANDARD_OPTIONS,
         {0, 0, 0, 0},
     };
     *o = (Options){.bars = 8,
@@ -90,7 +94,9 @@ static int parse_options(int argc, char **argv, Options *o)
     int n_tempos = 0;
     int c;
     double v;
-    while ((c = getopt_long(argc, argv, "o:h", longs, NULL)) != -1) {
+    long n;
+    cli_getopt_begin();
+    while ((c = cli_getopt(argc, argv, "o:h", longs)) != -1) {
         switch (c) {
         case 'p':
             o->preset = optarg;
@@ -111,8 +117,8 @@ static int parse_options(int argc, char **argv, Options *o)
             o->display = optarg;
             break;
         case 'w':
-            if (!parse_number(optarg, &v) || v < 16 || v > 4096) goto bad;
-            o->display_width = (int)v;
+            if (!cli_int_option("--display-width", optarg, 16, 4096, &n)) return -1;
+            o->display_width = (int)n;
             break;
         case 'l':
             o->list_presets = true;
@@ -121,68 +127,69 @@ static int parse_options(int argc, char **argv, Options *o)
             o->quiet = true;
             break;
         case 'n':
-            if (!parse_number(optarg, &v) || v < 1 || v > 10000) goto bad;
-            o->bars = (int)v;
+            if (!cli_int_option("--bars", optarg, 1, 10000, &n)) return -1;
+            o->bars = (int)n;
             break;
         case 't':
-            if (!parse_number(optarg, &v) || v < 1 || v > 999) goto bad;
+            if (!cli_double_option("--bpm", optarg, 1, 999, &v)) return -1;
             o->bpm = v;
             break;
         case 'T':
-            if (n_tempos == RENDER_MAX_TEMPOS - 1) goto bad;
+            if (n_tempos == RENDER_MAX_TEMPOS - 1) {
+                cli_bad_value("--tempo", optarg, "one tempo change too many");
+                return -1;
+            }
             tempos[n_tempos++] = optarg;
             break;
         case 'B':
-            if (!parse_number(optarg, &v) || v < 1 || v > 64) goto bad;
+            if (!cli_double_option("--beats-per-bar", optarg, 1, 64, &v)) return -1;
             o->beats_per_bar = v;
             break;
         case 'r':
-            if (!parse_number(optarg, &v) || v < 8000 || v > 384000) goto bad;
+            if (!cli_double_option("--rate", optarg, 8000, 384000, &v)) return -1;
             o->sample_rate = v;
             break;
         case 'k':
-            if (!parse_number(optarg, &v) || v < 1 || v > 8192) goto bad;
-            o->block = (uint32_t)v;
+            if (!cli_int_option("--block", optarg, 1, 8192, &n)) return -1;
+            o->block = (uint32_t)n;
             break;
         case 's':
-            if (o->n_sets == MAX_SETS || !strchr(optarg, '=')) goto bad;
+            if (o->n_sets == MAX_SETS || !strchr(optarg, '=')) {
+                cli_bad_value("--set", optarg, "wants SYMBOL=VALUE");
+                return -1;
+            }
             o->sets[o->n_sets++] = optarg;
             break;
-        case 'h':
+        case CLI_OPTION_HELP:
             usage(stdout);
             exit(0);
+        case CLI_OPTION_VERSION:
+            cli_print_version();
+            exit(0);
         default:
-            usage(stderr);
             return -1;
         }
     }
-    if (optind != argc) goto bad_arg;
+    if (cli_no_operands(argc, argv)) return -1;
     tempo_map_init(&o->tempo, o->sample_rate, o->beats_per_bar, o->bpm);
     for (int i = 0; i < n_tempos; ++i) {
         int bar;
         double bpm;
         if (sscanf(tempos[i], "%d=%lf", &bar, &bpm) != 2 || bar < 1 || bpm < 1 || bpm > 999 ||
             !tempo_map_add(&o->tempo, bar, bpm)) {
-            fprintf(stderr, "cantus-render: --tempo wants BAR=BPM with bars rising, not \"%s\"\n",
-                    tempos[i]);
+            cli_bad_value("--tempo", tempos[i], "wants BAR=BPM, the bars rising");
             return -1;
         }
     }
     if (!o->list_presets && !o->out) {
-        fputs("cantus-render: no output file (-o out.mid)\n", stderr);
+        cli_usage_error("needs an output file (-o out.mid)");
         return -1;
     }
     if (o->preset && o->model) {
-        fputs("cantus-render: --preset and --model exclude each other\n", stderr);
+        cli_usage_error("--preset and --model exclude each other");
         return -1;
     }
     return 0;
-bad:
-    fprintf(stderr, "cantus-render: bad value \"%s\" for an option\n", optarg);
-    return -1;
-bad_arg:
-    fprintf(stderr, "cantus-render: unexpected argument \"%s\"\n", argv[optind]);
-    return -1;
 }
 
 static int list_presets(CantusHost *host)
@@ -203,13 +210,13 @@ static bool apply_sets(CantusHost *host, const Options *o)
         size_t len = (size_t)(eq - o->sets[i]);
         double v;
         if (len >= sizeof(symbol) || !parse_number(eq + 1, &v)) {
-            fprintf(stderr, "cantus-render: --set wants SYMBOL=NUMBER, not \"%s\"\n", o->sets[i]);
+            cli_bad_value("--set", o->sets[i], "wants SYMBOL=NUMBER");
             return false;
         }
         memcpy(symbol, o->sets[i], len);
         symbol[len] = '\0';
         if (!cantus_host_set_control(host, symbol, (float)v)) {
-            fprintf(stderr, "cantus-render: the plugin has no control \"%s\"\n", symbol);
+            cli_error("--set %s: the plugin has no control %s", o->sets[i], symbol);
             return false;
         }
     }
@@ -230,7 +237,7 @@ static bool load_model(CantusHost *host, const char *file)
 {
     char *path = realpath(file, NULL);
     if (!path) {
-        fprintf(stderr, "cantus-render: cannot find model file %s\n", file);
+        cli_error("%s: cannot find the model file: %s", file, strerror(errno));
         return false;
     }
     LV2_URID model = cantus_host_map(host, MODEL_URI);
@@ -251,7 +258,7 @@ static bool load_model(CantusHost *host, const char *file)
         if (cantus_host_log_count(host) > logged) break;
     }
     free(path);
-    if (!swapped) fprintf(stderr, "cantus-render: the plugin did not take the model %s\n", file);
+    if (!swapped) cli_error("%s: the plugin did not take the model", file);
     return swapped;
 }
 
@@ -347,13 +354,14 @@ static const char *preset_label(CantusHost *host, const char *name, char *buf, s
 
 int main(int argc, char **argv)
 {
+    cli_set_program("cantus-render");
     Options o;
     if (parse_options(argc, argv, &o)) return 2;
     char err[512];
     CantusHostConfig config = {.sample_rate = o.sample_rate, .block_length = o.block};
     CantusHost *host = cantus_host_new(&config, err, sizeof(err));
     if (!host) {
-        fprintf(stderr, "cantus-render: %s\n", err);
+        cli_error("%s", err);
         return 1;
     }
     if (o.list_presets) {
@@ -371,7 +379,7 @@ int main(int argc, char **argv)
     /* A preset is restored before activate, as a host restores a session. */
     if (o.preset) {
         if (!cantus_host_load_preset(host, o.preset, err, sizeof(err))) {
-            fprintf(stderr, "cantus-render: %s\n", err);
+            cli_error("%s", err);
             goto done;
         }
         preset_label(host, o.preset, label, sizeof(label));
@@ -390,7 +398,7 @@ int main(int argc, char **argv)
     if (o.midi_in) {
         n_input = midi_in_load(o.midi_in, &o.tempo, &input, err, sizeof(err));
         if (n_input < 0) {
-            fprintf(stderr, "cantus-render: %s\n", err);
+            cli_error("%s", err);
             goto done;
         }
     }
@@ -399,13 +407,13 @@ int main(int argc, char **argv)
     print_new_log(host, &logged);
     if (!events) goto done;
     if (!midi_write(o.out, events, count, &o.tempo, o.bars * o.beats_per_bar, err, sizeof(err))) {
-        fprintf(stderr, "cantus-render: %s\n", err);
+        cli_error("%s", err);
         goto done;
     }
     int n_notes = render_notes(events, count, &o.tempo, &notes);
 #ifndef CANTUS_PIANO_ROLL
     if (o.png || o.display) {
-        fprintf(stderr, "cantus-render: built without cairo, no --png or --display\n");
+        cli_error("--png, --display: built without cairo");
         goto done;
     }
 #else
@@ -414,11 +422,11 @@ int main(int argc, char **argv)
         CantusDisplayImage image;
         if (!cantus_host_render_display(host, (uint32_t)o.display_width, (uint32_t)o.display_width,
                                         &image)) {
-            fprintf(stderr, "cantus-render: the plugin has no inline display\n");
+            cli_error("--display: the plugin has no inline display");
             goto done;
         }
         if (!display_png_write(o.display, &image, err, sizeof(err))) {
-            fprintf(stderr, "cantus-render: %s\n", err);
+            cli_error("%s", err);
             goto done;
         }
     }
@@ -428,7 +436,7 @@ int main(int argc, char **argv)
                  o.bpm, n_notes);
         if (!piano_roll_write(o.png, notes, n_notes, o.bars, o.beats_per_bar, title, err,
                               sizeof(err))) {
-            fprintf(stderr, "cantus-render: %s\n", err);
+            cli_error("%s", err);
             goto done;
         }
     }

@@ -203,8 +203,13 @@ def fmt(x, digits=3):
     return f"{x:.{digits}f}"
 
 
-def evaluation_rows(cantus, name, model, meta):
-    folders = json.loads(meta["cantus.trained_on"])
+def trained_on(meta, corpus_root):
+    """The model's corpus folders: it records them by name, found under the corpus root."""
+    return [os.path.join(corpus_root, name) for name in json.loads(meta["cantus.trained_on"])]
+
+
+def evaluation_rows(cantus, name, model, meta, corpus_root):
+    folders = trained_on(meta, corpus_root)
     as_seen = cantus.eval(model, folders)
     plain = cantus.eval(model, folders, ngram_corpus=folders)
     rows = []
@@ -260,7 +265,8 @@ def main():
     evals = []
     for g in presets:
         print(f"quality.py: evaluating {g}", file=sys.stderr)
-        evals.append(evaluation_rows(cantus, g, os.path.join(PRESETS_DIR, g + ".safetensors"), metas[g]))
+        evals.append(evaluation_rows(cantus, g, os.path.join(PRESETS_DIR, g + ".safetensors"), metas[g],
+                                     corpus_root))
     out.append("### Validation split: model against the best n-gram\n")
     out.append("NLL in nats per note (token), lower is better; accuracy: the likeliest token was the one that came. "
                "The baseline is the best of eight interpolated modified Kneser-Ney n-grams (n = 1..4, fit on the "
@@ -332,7 +338,7 @@ def main():
     out.append("|---|---|---:|---:|---:|")
     for g in presets:
         meta = metas[g]
-        folders = json.loads(meta["cantus.trained_on"])
+        folders = trained_on(meta, corpus_root)
         extra = melody_args(meta) + ["--low", meta["cantus.note_low"], "--high", meta["cantus.note_high"],
                                      "--val-fraction", meta.get("cantus.val_fraction", "0.1"),
                                      "--min-length", meta.get("cantus.min_length", "16")]

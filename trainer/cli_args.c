@@ -1,33 +1,10 @@
 #include "cli_args.h"
 
 #include <ctype.h>
-#include <errno.h>
-#include <math.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
-bool cli_parse_int(const char *text, long lo, long hi, long *value)
-{
-    if (!text || !*text) return false;
-    char *end;
-    errno = 0;
-    long v = strtol(text, &end, 10);
-    if (errno || *end || v < lo || v > hi) return false;
-    *value = v;
-    return true;
-}
-
-bool cli_parse_double(const char *text, double lo, double hi, double *value)
-{
-    if (!text || !*text) return false;
-    char *end;
-    errno = 0;
-    double v = strtod(text, &end);
-    if (errno || *end || !isfinite(v) || v < lo || v > hi) return false;
-    *value = v;
-    return true;
-}
+#include "sampler.h"
 
 static const char *const names[12] = {"C",  "C#", "D",  "D#", "E",  "F",
                                       "F#", "G",  "G#", "A",  "A#", "B"};
@@ -69,11 +46,36 @@ bool cli_parse_pitch(const char *text, int *pitch)
     return true;
 }
 
-const char *cli_value(const char *command, int argc, char **argv, int *i)
+bool cli_pitch_option(const char *option, const char *text, int *pitch)
 {
-    if (*i + 1 >= argc) {
-        fprintf(stderr, "cantus-train %s: %s needs a value (see --help)\n", command, argv[*i]);
-        return NULL;
+    if (cli_parse_pitch(text, pitch)) return true;
+    cli_bad_value(option, text, "wants a MIDI pitch, 0..127 or a name such as C4 = 60");
+    return false;
+}
+
+const char *cli_scale_names(void)
+{
+    static char list[256];
+    if (!list[0]) {
+        size_t used = 0;
+        for (int s = 0; s < CANTUS_SCALE_COUNT && used < sizeof list; s++)
+            used += (size_t)snprintf(list + used, sizeof list - used, "%s%s", s ? ", " : "",
+                                     cantus_scale_name((CantusScale)s));
     }
-    return argv[++*i];
+    return list;
+}
+
+void cli_print_scale_names(FILE *out, int indent)
+{
+    int column = fprintf(out, "%*s", indent, "");
+    for (int s = 0; s < CANTUS_SCALE_COUNT; s++) {
+        const char *name = cantus_scale_name((CantusScale)s);
+        int width = (int)strlen(name) + (s + 1 < CANTUS_SCALE_COUNT ? 1 : 0);
+        if (column + 1 + width > 80 && column > indent) {
+            fprintf(out, "\n");
+            column = fprintf(out, "%*s", indent, "");
+        }
+        column += fprintf(out, "%s%s%s", column > indent ? " " : "", name,
+                          s + 1 < CANTUS_SCALE_COUNT ? "," : "\n");
+    }
 }

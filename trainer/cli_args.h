@@ -1,21 +1,26 @@
-/* Small helpers shared by the tokens, logits and generate commands: numbers
- * and pitch names on the command line. */
+/* Command-line values of the trainer's commands: numbers (cli/cli.h) and
+ * pitch names. */
 #ifndef CANTUS_CLI_ARGS_H
 #define CANTUS_CLI_ARGS_H
 
 #include <stdbool.h>
+#include <stdio.h>
 
-/* A whole decimal number within lo..hi. */
-bool cli_parse_int(const char *text, long lo, long hi, long *value);
-/* A finite number within lo..hi. */
-bool cli_parse_double(const char *text, double lo, double hi, double *value);
+#include "cli.h"
+
 /* A MIDI pitch: 0..127, or a name such as C4, F#3, Bb5 (C4 = 60). */
 bool cli_parse_pitch(const char *text, int *pitch);
 /* "C4", "F#3"..., into name (at least 8 bytes). */
 void cli_pitch_name(int pitch, char *name);
 
-/* Reads the value of option argv[*i] (advancing *i); prints a usage error
- * naming the command and option and returns NULL when it is missing. */
-const char *cli_value(const char *command, int argc, char **argv, int *i);
+/* The same as cli_parse_pitch, with the usage error printed when it is not
+ * one: "--low X9: wants a MIDI pitch, 0..127 or a name such as C4 = 60". */
+bool cli_pitch_option(const char *option, const char *text, int *pitch);
+
+/* The scale names core accepts, "chromatic, major, minor, ...", for errors;
+ * and the same list for a help text, wrapped at 80 columns, each line
+ * indented by `indent` spaces. */
+const char *cli_scale_names(void);
+void cli_print_scale_names(FILE *out, int indent);
 
 #endif

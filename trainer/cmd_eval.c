@@ -7,16 +7,19 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cblas.h>
 #include <jansson.h>
 
+#include "cli.h"
 #include "commands.h"
 #include "midi/corpus.h"
 #include "learn/evaluate.h"
 #include "learn/lstm_params.h"
 #include "learn/ngram.h"
+#include "provenance.h"
 
 enum { SPLIT_VAL, SPLIT_TRAIN, SPLIT_ALL };
 
@@ -44,62 +47,102 @@ static void help(FILE *out)
             "  --corpus DIR...        the folders to score, tokenised as the model was trained\n"
             "  --split val|train|all  which files of them (val: the model's validation split)\n"
             "  --ngram-corpus DIR...  fit the n-grams on these folders' training split\n"
-            "                         (default: the folders the model was trained on)\n"
+            "                         (default: the folders the model was trained on, which\n"
+            "                         it records by name: the --corpus folder of that name)\n"
             "  --threads N            threads (all cores)\n"
-            "  --json                 print one JSON object\n");
+            "  --json                 print one JSON object\n"
+            "  --help, --version\n");
 }
+
+enum {
+    OPT_MODEL = CLI_FIRST_OWN_OPTION,
+    OPT_CORPUS,
+    OPT_NGRAM_CORPUS,
+    OPT_SPLIT,
+    OPT_THREADS,
+    OPT_JSON
+};
+
+static const struct option long_options[] = {
+    {"model", required_argument, NULL, OPT_MODEL},
+    {"corpus", required_argument, NULL, OPT_CORPUS},
+    {"ngram-corpus", required_argument, NULL, OPT_NGRAM_CORPUS},
+    {"split", required_argument, NULL, OPT_SPLIT},
+    {"threads", required_argument, NULL, OPT_THREADS},
+    {"json", no_argument, NULL, OPT_JSON},
+    CLI_STANDARD_OPTIONS,
+    {NULL, 0, NULL, 0},
+};
 
 static int parse(EvalOptions *o, int argc, char **argv)
 {
     memset(o, 0, sizeof *o);
-    long cores = sysconf(_SC_NPROCESSORS_ONLN);
+    long cores = sysconf(_SC_NPROCESSORS_ONLN), threads;
     o->threads = cores > 0 ? (int)cores : 1;
-    o->dirs = calloc((size_t)argc, sizeof *o->dirs);
-    o->ngram_dirs = calloc((size_t)argc, sizeof *o->ngram_dirs);
+    o->dirs = calloc((size_t)argc + 1, sizeof *o->dirs);
+    o->ngram_dirs = calloc((size_t)argc + 1, sizeof *o->ngram_dirs);
     if (!o->dirs || !o->ngram_dirs) return 2;
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
+    cli_getopt_begin();
+    int c;
+    while ((c = cli_getopt(argc, argv, "h", long_options)) != -1) {
+        switch (c) {
+        case CLI_OPTION_HELP:
             help(stdout);
             return 1;
-        } else if (!strcmp(a, "--json")) {
+        case CLI_OPTION_VERSION:
+            cli_print_version();
+            return 1;
+        case OPT_JSON:
             o->json = 1;
-        } else if (!strcmp(a, "--corpus")) {
-            while (i + 1 < argc && argv[i + 1][0] != '-')
-                o->dirs[o->n_dirs++] = argv[++i];
-        } else if (!strcmp(a, "--ngram-corpus")) {
-            while (i + 1 < argc && argv[i + 1][0] != '-')
-                o->ngram_dirs[o->n_ngram_dirs++] = argv[++i];
-        } else if (i + 1 < argc && !strcmp(a, "--model")) {
-            o->model = argv[++i];
-        } else if (i + 1 < argc && !strcmp(a, "--threads")) {
-            o->threads = atoi(argv[++i]);
-            if (o->threads < 1 || o->threads > 256) {
-                fprintf(stderr, "cantus-train eval: --threads wants 1..256\n");
-                return 2;
-            }
-        } else if (i + 1 < argc && !strcmp(a, "--split")) {
-            const char *v = argv[++i];
-            if (!strcmp(v, "val"))
+            break;
+        case OPT_CORPUS:
+            o->dirs[o->n_dirs++] = optarg;
+            cli_take_more_values(argc, argv, o->dirs, &o->n_dirs);
+            break;
+        case OPT_NGRAM_CORPUS:
+            o->ngram_dirs[o->n_ngram_dirs++] = optarg;
+            cli_take_more_values(argc, argv, o->ngram_dirs, &o->n_ngram_dirs);
+            break;
+        case OPT_MODEL:
+            o->model = optarg;
+            break;
+        case OPT_THREADS:
+            if (!cli_int_option("--threads", optarg, 1, 256, &threads)) return 2;
+            o->threads = (int)threads;
+            break;
+        case OPT_SPLIT:
+            if (!strcmp(optarg, "val"))
                 o->split = SPLIT_VAL;
-            else if (!strcmp(v, "train"))
+            else if (!strcmp(optarg, "train"))
                 o->split = SPLIT_TRAIN;
-            else if (!strcmp(v, "all"))
+            else if (!strcmp(optarg, "all"))
                 o->split = SPLIT_ALL;
-            else {
-                fprintf(stderr, "cantus-train eval: --split wants val, train or all\n");
-                return 2;
-            }
-        } else {
-            fprintf(stderr, "cantus-train eval: unknown option or missing value: %s\n", a);
+            else
+                return cli_bad_value("--split", optarg, "wants val, train or all");
+            break;
+        default:
             return 2;
         }
     }
-    if (!o->model || o->n_dirs == 0) {
-        fprintf(stderr, "cantus-train eval: needs --model FILE and --corpus DIR (see --help)\n");
-        return 2;
-    }
+    if (cli_no_operands(argc, argv)) return 2;
+    if (!o->model || o->n_dirs == 0) return cli_usage_error("needs --model FILE and --corpus DIR");
     return 0;
+}
+
+/* The folder a model's cantus.trained_on entry names: one of the --corpus
+ * folders of that name (models record folders by name, provenance.h), or
+ * the entry itself where it is a folder here (a relative one, or an older
+ * model's absolute path). NULL when neither. */
+static const char *find_trained_on(const char *entry, const EvalOptions *o)
+{
+    char name[4096];
+    for (int i = 0; i < o->n_dirs; i++) {
+        provenance_name(o->dirs[i], name, sizeof name);
+        if (!strcmp(name, entry)) return o->dirs[i];
+    }
+    struct stat st;
+    if (stat(entry, &st) == 0 && S_ISDIR(st.st_mode)) return entry;
+    return NULL;
 }
 
 static int meta_int(const CantusModel *m, const char *key, int fallback)
@@ -128,10 +171,9 @@ static int load_corpus(Corpus *corpus, const char **dirs, int n_dirs, const Corp
 {
     if (corpus_load(corpus, dirs, n_dirs, opt, report) != 0) return -1;
     if (corpus->vocab != info->vocab) {
-        fprintf(stderr,
-                "cantus-train eval: the corpus has %d tokens (pitches, REST, HOLD) but the model "
-                "%d; this model's vocabulary is not the trainer's\n",
-                corpus->vocab, info->vocab);
+        cli_error("the corpus has %d tokens (pitches, REST, HOLD) but the model %d; this "
+                  "model's vocabulary is not the trainer's",
+                  corpus->vocab, info->vocab);
         corpus_free(corpus);
         return -1;
     }
@@ -174,7 +216,7 @@ int cmd_eval(int argc, char **argv)
 
     CantusModel *model = cantus_model_load(o.model, err, sizeof err);
     if (!model) {
-        fprintf(stderr, "cantus-train eval: %s\n", err);
+        cli_error("%s", err);
         goto done;
     }
     const CantusModelInfo *info = cantus_model_info(model);
@@ -197,10 +239,10 @@ int cmd_eval(int argc, char **argv)
         }
     }
     if (tokens == 0) {
-        fprintf(stderr, "cantus-train eval: no file of the corpus falls in the %s split\n",
-                o.split == SPLIT_VAL     ? "validation"
-                : o.split == SPLIT_TRAIN ? "training"
-                                         : "");
+        cli_error("no file of the corpus falls in the %s split", o.split == SPLIT_VAL ? "validation"
+                                                                 : o.split == SPLIT_TRAIN
+                                                                     ? "training"
+                                                                     : "");
         goto done;
     }
 
@@ -211,15 +253,22 @@ int cmd_eval(int argc, char **argv)
         json_error_t jerr;
         trained_on = text ? json_loads(text, 0, &jerr) : NULL;
         if (!json_is_array(trained_on) || json_array_size(trained_on) == 0) {
-            fprintf(stderr, "cantus-train eval: the model does not record its training corpus "
-                            "(cantus.trained_on); give --ngram-corpus DIR\n");
+            cli_error("the model does not record its training corpus (cantus.trained_on); give "
+                      "--ngram-corpus DIR");
             goto done;
         }
         n_fit_dirs = (int)json_array_size(trained_on);
         fit_dirs = calloc((size_t)n_fit_dirs, sizeof *fit_dirs);
         if (!fit_dirs) goto done;
-        for (int i = 0; i < n_fit_dirs; i++)
-            fit_dirs[i] = json_string_value(json_array_get(trained_on, (size_t)i));
+        for (int i = 0; i < n_fit_dirs; i++) {
+            const char *entry = json_string_value(json_array_get(trained_on, (size_t)i));
+            if (!entry || !(fit_dirs[i] = find_trained_on(entry, &o))) {
+                cli_error("the model was trained on a folder named %s, which is none of the "
+                          "--corpus folders; give --ngram-corpus DIR",
+                          entry ? entry : "(not a string)");
+                goto done;
+            }
+        }
         const char *tr = cantus_model_metadata(model, "cantus.transpose");
         if (tr) sscanf(tr, "%d..%d", &copt.transpose_lo, &copt.transpose_hi);
     }
@@ -234,7 +283,7 @@ int cmd_eval(int argc, char **argv)
     /* The model, batched; it agrees with stepping each sequence through
      * the core from a zero state (test_eval checks). */
     if (lstm_params_from_model(&params, model, err, sizeof err) != 0) {
-        fprintf(stderr, "cantus-train eval: %s\n", err);
+        cli_error("%s", err);
         goto done;
     }
     if (lstm_work_alloc_f(&work, info->vocab, info->hidden, info->layers, 64, 64) != 0) goto done;
@@ -247,7 +296,7 @@ int cmd_eval(int argc, char **argv)
     for (int order = 1; order <= NGRAM_MAX_ORDER; order++) {
         NgramModel *m = ngram_fit(order, info->vocab, fit_seqs, n_fit);
         if (!m) {
-            fprintf(stderr, "cantus-train eval: out of memory for the n-grams\n");
+            cli_error("out of memory for the n-grams");
             goto done;
         }
         ngram_score(m, seqs, n_seqs, &ngram[order].nll, &ngram[order].tokens,

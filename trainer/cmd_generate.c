@@ -33,7 +33,10 @@ static void usage(FILE *out)
             "  --temperature T    sampling temperature; 0 = always the likeliest (default 1)\n"
             "  --bpm B            tempo written into the file (default 120)\n"
             "  --key K            key of the scale mask: C, C#, Db ... B, or 0..11 (default C)\n"
-            "  --scale S          chromatic (default), major, natural_minor, ... or its index\n"
+            "  --scale S          the scale mask, by name or index 0..%d (default chromatic):\n",
+            CANTUS_SCALE_COUNT - 1);
+    cli_print_scale_names(out, 21);
+    fprintf(out,
             "  --low P, --high P  note range (MIDI number or name; default the model's). Every\n"
             "                     note is carried by octaves into it, keeping its pitch class\n"
             "  --transpose N      semitones added to every note before the range, -24..24\n"
@@ -44,7 +47,7 @@ static void usage(FILE *out)
             "  --set SYMBOL=V     any control of the plugin by its symbol, as cantus-render's\n"
             "                     --set (rate=2, swing=60, accent=40, gate=85 ...); it wins over\n"
             "                     the option of the same meaning. fallback_bpm is the tempo\n"
-            "  --help             this text\n"
+            "  --help, --version\n"
             "\n"
             "The rate (steps per beat) is the model's unless --set rate=N says otherwise.\n");
 }
@@ -79,6 +82,45 @@ typedef struct {
     float set_value[CANTUS_PORT_COUNT];
 } GenerateArgs;
 
+enum {
+    OPT_MODEL = CLI_FIRST_OWN_OPTION,
+    OPT_BEATS,
+    OPT_SEED,
+    OPT_TEMPERATURE,
+    OPT_BPM,
+    OPT_KEY,
+    OPT_SCALE,
+    OPT_LOW,
+    OPT_HIGH,
+    OPT_TRANSPOSE,
+    OPT_RESTS,
+    OPT_GATE,
+    OPT_VELOCITY,
+    OPT_CHANNEL,
+    OPT_SET,
+};
+
+static const struct option long_options[] = {
+    {"model", required_argument, NULL, OPT_MODEL},
+    {"output", required_argument, NULL, 'o'},
+    {"beats", required_argument, NULL, OPT_BEATS},
+    {"seed", required_argument, NULL, OPT_SEED},
+    {"temperature", required_argument, NULL, OPT_TEMPERATURE},
+    {"bpm", required_argument, NULL, OPT_BPM},
+    {"key", required_argument, NULL, OPT_KEY},
+    {"scale", required_argument, NULL, OPT_SCALE},
+    {"low", required_argument, NULL, OPT_LOW},
+    {"high", required_argument, NULL, OPT_HIGH},
+    {"transpose", required_argument, NULL, OPT_TRANSPOSE},
+    {"rests", required_argument, NULL, OPT_RESTS},
+    {"gate", required_argument, NULL, OPT_GATE},
+    {"velocity", required_argument, NULL, OPT_VELOCITY},
+    {"channel", required_argument, NULL, OPT_CHANNEL},
+    {"set", required_argument, NULL, OPT_SET},
+    CLI_STANDARD_OPTIONS,
+    {NULL, 0, NULL, 0},
+};
+
 /* --set SYMBOL=VALUE: a control port the plugin reads (not an output). */
 static bool parse_set(const char *text, GenerateArgs *a)
 {
@@ -98,7 +140,62 @@ static bool parse_set(const char *text, GenerateArgs *a)
     return false;
 }
 
-/* Returns 0, or the exit status of a usage error (or -1 after --help). */
+/* One option into a; false after a usage error. */
+static bool take_option(int c, const char *v, GenerateArgs *a)
+{
+    switch (c) {
+    case OPT_MODEL:
+        a->model = v;
+        return true;
+    case 'o':
+        a->output = v;
+        return true;
+    case OPT_BEATS:
+        return cli_int_option("--beats", v, 1, 1000000, &a->beats);
+    case OPT_SEED:
+        return cli_int_option("--seed", v, 0, 4294967295L, &a->seed);
+    case OPT_TEMPERATURE:
+        return cli_double_option("--temperature", v, 0.0, 100.0, &a->temperature);
+    case OPT_BPM:
+        return cli_double_option("--bpm", v, 1.0, 1000.0, &a->bpm);
+    case OPT_KEY:
+        if ((a->key = parse_key(v)) >= 0) return true;
+        cli_bad_value("--key", v, "wants C, C#, Db ... B, or 0..11");
+        return false;
+    case OPT_SCALE:
+        if ((a->scale = parse_scale(v)) >= 0) return true;
+        char want[320];
+        snprintf(want, sizeof want, "wants one of %s, or its index 0..%d", cli_scale_names(),
+                 CANTUS_SCALE_COUNT - 1);
+        cli_bad_value("--scale", v, want);
+        return false;
+    case OPT_LOW:
+        return cli_pitch_option("--low", v, &a->low);
+    case OPT_HIGH:
+        return cli_pitch_option("--high", v, &a->high);
+    case OPT_TRANSPOSE:
+        return cli_int_option("--transpose", v, -24, 24, &a->transpose);
+    case OPT_RESTS:
+        if ((a->rests = !strcmp(v, "on") ? 1 : !strcmp(v, "off") ? 0 : -1) >= 0) return true;
+        cli_bad_value("--rests", v, "wants on or off");
+        return false;
+    case OPT_GATE:
+        return cli_double_option("--gate", v, 0.05, 1.0, &a->gate);
+    case OPT_VELOCITY:
+        return cli_int_option("--velocity", v, 1, 127, &a->velocity);
+    case OPT_CHANNEL:
+        return cli_int_option("--channel", v, 1, 16, &a->channel);
+    case OPT_SET:
+        if (parse_set(v, a)) return true;
+        cli_bad_value("--set", v, "wants SYMBOL=VALUE for a control input of the plugin");
+        return false;
+    default:
+        return false;
+    }
+}
+
+/* Returns 0, or the exit status of a usage error (or -1 after --help or
+ * --version). */
 static int parse_args(int argc, char **argv, GenerateArgs *a)
 {
     *a = (GenerateArgs){.seed = 1,
@@ -112,60 +209,22 @@ static int parse_args(int argc, char **argv, GenerateArgs *a)
                         .rests = 1,
                         .low = -1,
                         .high = -1};
-    for (int i = 1; i < argc; i++) {
-        const char *arg = argv[i], *v;
-        bool ok = true;
-        if (!strcmp(arg, "--help") || !strcmp(arg, "-h")) {
+    cli_getopt_begin();
+    int c;
+    while ((c = cli_getopt(argc, argv, "o:h", long_options)) != -1) {
+        if (c == CLI_OPTION_HELP) {
             usage(stdout);
             return -1;
         }
-        if (!(v = cli_value("generate", argc, argv, &i))) return 2;
-        if (!strcmp(arg, "--model"))
-            a->model = v;
-        else if (!strcmp(arg, "-o") || !strcmp(arg, "--output"))
-            a->output = v;
-        else if (!strcmp(arg, "--beats"))
-            ok = cli_parse_int(v, 1, 1000000, &a->beats);
-        else if (!strcmp(arg, "--seed"))
-            ok = cli_parse_int(v, 0, 4294967295L, &a->seed);
-        else if (!strcmp(arg, "--temperature"))
-            ok = cli_parse_double(v, 0.0, 100.0, &a->temperature);
-        else if (!strcmp(arg, "--bpm"))
-            ok = cli_parse_double(v, 1.0, 1000.0, &a->bpm);
-        else if (!strcmp(arg, "--key"))
-            ok = (a->key = parse_key(v)) >= 0;
-        else if (!strcmp(arg, "--scale"))
-            ok = (a->scale = parse_scale(v)) >= 0;
-        else if (!strcmp(arg, "--low"))
-            ok = cli_parse_pitch(v, &a->low);
-        else if (!strcmp(arg, "--high"))
-            ok = cli_parse_pitch(v, &a->high);
-        else if (!strcmp(arg, "--transpose"))
-            ok = cli_parse_int(v, -24, 24, &a->transpose);
-        else if (!strcmp(arg, "--rests"))
-            ok = (a->rests = !strcmp(v, "on") ? 1 : !strcmp(v, "off") ? 0 : -1) >= 0;
-        else if (!strcmp(arg, "--gate"))
-            ok = cli_parse_double(v, 0.05, 1.0, &a->gate);
-        else if (!strcmp(arg, "--velocity"))
-            ok = cli_parse_int(v, 1, 127, &a->velocity);
-        else if (!strcmp(arg, "--channel"))
-            ok = cli_parse_int(v, 1, 16, &a->channel);
-        else if (!strcmp(arg, "--set"))
-            ok = parse_set(v, a);
-        else {
-            fprintf(stderr, "cantus-train generate: unknown option '%s' (see --help)\n", arg);
-            return 2;
+        if (c == CLI_OPTION_VERSION) {
+            cli_print_version();
+            return -1;
         }
-        if (!ok) {
-            fprintf(stderr, "cantus-train generate: bad value '%s' for %s (see --help)\n", v, arg);
-            return 2;
-        }
+        if (c == '?' || !take_option(c, optarg, a)) return 2;
     }
-    if (!a->model || !a->output || a->beats == 0) {
-        fprintf(stderr,
-                "cantus-train generate: --model, --beats and -o are required (see --help)\n");
-        return 2;
-    }
+    if (cli_no_operands(argc, argv)) return 2;
+    if (!a->model || !a->output || a->beats == 0)
+        return cli_usage_error("needs --model, --beats and -o");
     return 0;
 }
 

@@ -27,7 +27,7 @@ static void usage(FILE *out)
                  "  --top N         how many tokens to list per step (default 5)\n"
                  "  --json          one JSON object per step and line:\n"
                  "                  {\"step\": i, \"input\": token, \"logits\": [V numbers]}\n"
-                 "  --help          this text\n");
+                 "  --help, --version\n");
 }
 
 static void token_name(const CantusModelInfo *info, int token, char *name)
@@ -48,26 +48,21 @@ static int parse_token(const CantusModelInfo *info, const char *text)
     int pitch;
     if (cli_parse_int(text, -(1L << 30), 1L << 30, &number)) {
         if (number >= 0 && number < info->vocab) return (int)number;
-        fprintf(stderr,
-                "cantus-train logits: token %ld is out of range: this model has tokens 0..%d\n",
-                number, info->vocab - 1);
+        cli_error("token %ld: out of range: this model has tokens 0..%d", number, info->vocab - 1);
         return -1;
     }
     if (!strcmp(text, "REST") || !strcmp(text, "HOLD")) {
         int token = text[0] == 'R' ? info->rest_token : info->hold_token;
-        if (token < 0) fprintf(stderr, "cantus-train logits: this model has no %s token\n", text);
+        if (token < 0) cli_error("%s: this model has no such token", text);
         return token;
     }
     if (cli_parse_pitch(text, &pitch)) {
         if (pitch >= info->note_low && pitch <= info->note_high) return pitch - info->note_low;
-        fprintf(stderr, "cantus-train logits: %s is outside the model's notes %d..%d\n", text,
-                info->note_low, info->note_high);
+        cli_error("%s: outside the model's notes %d..%d", text, info->note_low, info->note_high);
         return -1;
     }
-    fprintf(stderr,
-            "cantus-train logits: '%s' is not a token (an index 0..%d, a note name such "
-            "as C4, REST or HOLD)\n",
-            text, info->vocab - 1);
+    cli_error("%s: not a token (an index 0..%d, a note name such as C4, REST or HOLD)", text,
+              info->vocab - 1);
     return -1;
 }
 
@@ -78,7 +73,7 @@ static int parse_tokens(const CantusModelInfo *info, const char *list, int **tok
     *n = 0;
     if (!copy || !out) {
         free(copy), free(out);
-        fprintf(stderr, "cantus-train logits: out of memory\n");
+        cli_error("out of memory");
         return -1;
     }
     char *save = NULL;
@@ -95,7 +90,7 @@ static int parse_tokens(const CantusModelInfo *info, const char *list, int **tok
     free(copy);
     if (*n == 0) {
         free(out);
-        fprintf(stderr, "cantus-train logits: --tokens lists no token\n");
+        cli_error("--tokens: lists no token");
         return -1;
     }
     *tokens = out;
@@ -104,41 +99,51 @@ static int parse_tokens(const CantusModelInfo *info, const char *list, int **tok
 
 int cmd_logits(int argc, char **argv)
 {
+    enum { OPT_MODEL = CLI_FIRST_OWN_OPTION, OPT_TOKENS, OPT_TOP, OPT_JSON };
+    static const struct option long_options[] = {
+        {"model", required_argument, NULL, OPT_MODEL},
+        {"tokens", required_argument, NULL, OPT_TOKENS},
+        {"top", required_argument, NULL, OPT_TOP},
+        {"json", no_argument, NULL, OPT_JSON},
+        CLI_STANDARD_OPTIONS,
+        {NULL, 0, NULL, 0},
+    };
     const char *model_path = NULL, *token_list = NULL;
     int json = 0;
     long top = TOP_TOKENS;
-    for (int i = 1; i < argc; i++) {
-        const char *arg = argv[i];
-        if (!strcmp(arg, "--help") || !strcmp(arg, "-h")) {
+    cli_getopt_begin();
+    int c;
+    while ((c = cli_getopt(argc, argv, "h", long_options)) != -1) {
+        switch (c) {
+        case CLI_OPTION_HELP:
             usage(stdout);
             return 0;
-        } else if (!strcmp(arg, "--json")) {
+        case CLI_OPTION_VERSION:
+            cli_print_version();
+            return 0;
+        case OPT_JSON:
             json = 1;
-        } else if (!strcmp(arg, "--model")) {
-            if (!(model_path = cli_value("logits", argc, argv, &i))) return 2;
-        } else if (!strcmp(arg, "--tokens")) {
-            if (!(token_list = cli_value("logits", argc, argv, &i))) return 2;
-        } else if (!strcmp(arg, "--top")) {
-            const char *value = cli_value("logits", argc, argv, &i);
-            if (!value) return 2;
-            if (!cli_parse_int(value, 1, CANTUS_MAX_VOCAB, &top)) {
-                fprintf(stderr, "cantus-train logits: bad value '%s' for --top\n", value);
-                return 2;
-            }
-        } else {
-            fprintf(stderr, "cantus-train logits: unknown option '%s' (see --help)\n", arg);
+            break;
+        case OPT_MODEL:
+            model_path = optarg;
+            break;
+        case OPT_TOKENS:
+            token_list = optarg;
+            break;
+        case OPT_TOP:
+            if (!cli_int_option("--top", optarg, 1, CANTUS_MAX_VOCAB, &top)) return 2;
+            break;
+        default:
             return 2;
         }
     }
-    if (!model_path || !token_list) {
-        fprintf(stderr, "cantus-train logits: --model and --tokens are required (see --help)\n");
-        return 2;
-    }
+    if (cli_no_operands(argc, argv)) return 2;
+    if (!model_path || !token_list) return cli_usage_error("needs --model and --tokens");
 
     char err[CANTUS_ERROR_SIZE];
     CantusModel *model = cantus_model_load(model_path, err, sizeof err);
     if (!model) {
-        fprintf(stderr, "cantus-train logits: %s\n", err);
+        cli_error("%s", err);
         return 1;
     }
     const CantusModelInfo *info = cantus_model_info(model);
@@ -150,7 +155,7 @@ int cmd_logits(int argc, char **argv)
     if (parse_tokens(info, token_list, &tokens, &n) != 0) goto done;
     state = cantus_lstm_state_new(model);
     if (!state || !probs || !order) {
-        fprintf(stderr, "cantus-train logits: out of memory\n");
+        cli_error("out of memory");
         goto done;
     }
     cantus_lstm_state_reset(state);

@@ -8,6 +8,7 @@
 #include "cli_args.h"
 #include "commands.h"
 #include "midi/corpus.h"
+#include "provenance.h"
 
 static void usage(FILE *out)
 {
@@ -32,9 +33,9 @@ static void usage(FILE *out)
         "  --json                 one JSON object per sequence and line:\n"
         "                         {\"file\", \"split\", \"tokens\", \"note_low\", \"note_high\",\n"
         "                          \"rest_token\", \"hold_token\", \"steps_per_beat\",\n"
-        "                          \"transpose\", \"corpus\"}; \"corpus\" holds the folders\n"
-        "                         and the options as a model's metadata records them\n"
-        "  --help                 this text\n");
+        "                          \"transpose\", \"corpus\"}; \"corpus\" holds the folders'\n"
+        "                         names and the options as a model's metadata records them\n"
+        "  --help, --version\n");
 }
 
 static void print_json_string(const char *s)
@@ -56,9 +57,11 @@ static void print_json_string(const char *s)
 static void print_corpus_json(const char *const *dirs, int n_dirs, const CorpusOptions *o)
 {
     printf("{\"folders\": [");
+    char name[4096];
     for (int i = 0; i < n_dirs; i++) {
         if (i) printf(", ");
-        print_json_string(dirs[i]);
+        provenance_name(dirs[i], name, sizeof name); /* by name, as a model records them */
+        print_json_string(name);
     }
     printf("], \"min_length\": %d, \"val_fraction\": %.17g, \"transpose\": \"%d..%d\", "
            "\"track\": %d, \"channel\": %d, \"split\": \"fnv1a64\"}",
@@ -101,75 +104,111 @@ static void print_sequence(const Corpus *c, const CorpusSequence *s, int json,
     putchar('\n');
 }
 
+enum {
+    OPT_CORPUS = CLI_FIRST_OWN_OPTION,
+    OPT_STEPS_PER_BEAT,
+    OPT_TRACK,
+    OPT_CHANNEL,
+    OPT_LOW,
+    OPT_HIGH,
+    OPT_MIN_LENGTH,
+    OPT_VAL_FRACTION,
+    OPT_TRANSPOSE,
+    OPT_JSON,
+};
+
+static const struct option long_options[] = {
+    {"corpus", required_argument, NULL, OPT_CORPUS},
+    {"steps-per-beat", required_argument, NULL, OPT_STEPS_PER_BEAT},
+    {"track", required_argument, NULL, OPT_TRACK},
+    {"channel", required_argument, NULL, OPT_CHANNEL},
+    {"low", required_argument, NULL, OPT_LOW},
+    {"high", required_argument, NULL, OPT_HIGH},
+    {"min-length", required_argument, NULL, OPT_MIN_LENGTH},
+    {"val-fraction", required_argument, NULL, OPT_VAL_FRACTION},
+    {"transpose", required_argument, NULL, OPT_TRANSPOSE},
+    {"json", no_argument, NULL, OPT_JSON},
+    CLI_STANDARD_OPTIONS,
+    {NULL, 0, NULL, 0},
+};
+
+/* One option into options; false after a usage error. */
+static bool take_option(int c, const char *value, CorpusOptions *options)
+{
+    long number;
+    switch (c) {
+    case OPT_STEPS_PER_BEAT:
+        if (!cli_int_option("--steps-per-beat", value, 1, 96, &number)) return false;
+        options->steps_per_beat = (int)number;
+        return true;
+    case OPT_TRACK:
+        if (!cli_int_option("--track", value, 0, 65535, &number)) return false;
+        options->track = (int)number;
+        return true;
+    case OPT_CHANNEL:
+        if (!cli_int_option("--channel", value, 1, 16, &number)) return false;
+        options->channel = (int)number - 1;
+        return true;
+    case OPT_LOW:
+        return cli_pitch_option("--low", value, &options->note_low);
+    case OPT_HIGH:
+        return cli_pitch_option("--high", value, &options->note_high);
+    case OPT_MIN_LENGTH:
+        if (!cli_int_option("--min-length", value, 0, 1 << 30, &number)) return false;
+        options->min_length = (int)number;
+        return true;
+    case OPT_VAL_FRACTION:
+        return cli_double_option("--val-fraction", value, 0.0, 1.0, &options->val_fraction);
+    case OPT_TRANSPOSE: {
+        char *end;
+        long a = strtol(value, &end, 10), b;
+        if (end == value || strncmp(end, "..", 2) != 0 || !cli_parse_int(end + 2, -24, 24, &b) ||
+            a < -24 || a > b) {
+            cli_bad_value("--transpose", value, "wants A..B semitones, -24 <= A <= B <= 24");
+            return false;
+        }
+        options->transpose_lo = (int)a;
+        options->transpose_hi = (int)b;
+        return true;
+    }
+    default:
+        return false;
+    }
+}
+
 int cmd_tokens(int argc, char **argv)
 {
     CorpusOptions options;
     corpus_options_default(&options);
-    const char **dirs = calloc((size_t)argc, sizeof *dirs);
+    const char **dirs = calloc((size_t)argc + 1, sizeof *dirs);
     int n_dirs = 0, json = 0;
     if (!dirs) {
-        fprintf(stderr, "cantus-train tokens: out of memory\n");
+        cli_error("out of memory");
         return 1;
     }
-    for (int i = 1; i < argc; i++) {
-        const char *arg = argv[i], *value = NULL;
-        long number;
-        int pitch;
-        if (!strcmp(arg, "--help") || !strcmp(arg, "-h")) {
-            usage(stdout);
+    cli_getopt_begin();
+    int c;
+    while ((c = cli_getopt(argc, argv, "h", long_options)) != -1) {
+        if (c == CLI_OPTION_HELP || c == CLI_OPTION_VERSION) {
+            if (c == CLI_OPTION_HELP)
+                usage(stdout);
+            else
+                cli_print_version();
             free(dirs);
             return 0;
-        } else if (!strcmp(arg, "--json")) {
+        }
+        if (c == OPT_JSON) {
             json = 1;
-        } else if (!strcmp(arg, "--corpus")) {
-            if (i + 1 >= argc || argv[i + 1][0] == '-') goto missing;
-            while (i + 1 < argc && argv[i + 1][0] != '-')
-                dirs[n_dirs++] = argv[++i];
-        } else if (!strcmp(arg, "--steps-per-beat")) {
-            if (!(value = cli_value("tokens", argc, argv, &i))) goto fail;
-            if (!cli_parse_int(value, 1, 96, &number)) goto bad;
-            options.steps_per_beat = (int)number;
-        } else if (!strcmp(arg, "--track")) {
-            if (!(value = cli_value("tokens", argc, argv, &i))) goto fail;
-            if (!cli_parse_int(value, 0, 65535, &number)) goto bad;
-            options.track = (int)number;
-        } else if (!strcmp(arg, "--channel")) {
-            if (!(value = cli_value("tokens", argc, argv, &i))) goto fail;
-            if (!cli_parse_int(value, 1, 16, &number)) goto bad;
-            options.channel = (int)number - 1;
-        } else if (!strcmp(arg, "--low") || !strcmp(arg, "--high")) {
-            if (!(value = cli_value("tokens", argc, argv, &i))) goto fail;
-            if (!cli_parse_pitch(value, &pitch)) goto bad;
-            *(!strcmp(arg, "--low") ? &options.note_low : &options.note_high) = pitch;
-        } else if (!strcmp(arg, "--min-length")) {
-            if (!(value = cli_value("tokens", argc, argv, &i))) goto fail;
-            if (!cli_parse_int(value, 0, 1 << 30, &number)) goto bad;
-            options.min_length = (int)number;
-        } else if (!strcmp(arg, "--val-fraction")) {
-            if (!(value = cli_value("tokens", argc, argv, &i))) goto fail;
-            if (!cli_parse_double(value, 0.0, 1.0, &options.val_fraction)) goto bad;
-        } else if (!strcmp(arg, "--transpose")) {
-            if (!(value = cli_value("tokens", argc, argv, &i))) goto fail;
-            char *end;
-            long a = strtol(value, &end, 10), b;
-            if (end == value || strncmp(end, "..", 2) != 0) goto bad;
-            if (!cli_parse_int(end + 2, -24, 24, &b) || a < -24 || a > b) goto bad;
-            options.transpose_lo = (int)a;
-            options.transpose_hi = (int)b;
-        } else {
-            fprintf(stderr, "cantus-train tokens: unknown option '%s' (see --help)\n", arg);
+        } else if (c == OPT_CORPUS) {
+            dirs[n_dirs++] = optarg;
+            cli_take_more_values(argc, argv, dirs, &n_dirs);
+        } else if (c == '?' || !take_option(c, optarg, &options)) {
             goto fail;
         }
-        continue;
-    bad:
-        fprintf(stderr, "cantus-train tokens: bad value '%s' for %s (see --help)\n", value, arg);
-        goto fail;
-    missing:
-        fprintf(stderr, "cantus-train tokens: %s needs at least one folder\n", arg);
-        goto fail;
     }
+    if (cli_no_operands(argc, argv)) goto fail;
     if (n_dirs == 0) {
-        fprintf(stderr, "cantus-train tokens: --corpus DIR is required (see --help)\n");
+        cli_usage_error("needs --corpus DIR");
         goto fail;
     }
 

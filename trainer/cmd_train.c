@@ -8,64 +8,29 @@
 #include <string.h>
 
 #include <dirent.h>
-#include <jansson.h>
+#include <errno.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
+#include "cli.h"
 #include "commands.h"
 #include "midi/corpus.h"
 #include "learn/lstm_params.h"
+#include "provenance.h"
 #include "train_options.h"
 
 /* What the model file's metadata needs besides the training progress. */
 typedef struct {
     const TrainOptions *options;
     const Corpus *corpus;
-    char *trained_on; /* JSON array of the corpus folders */
-    char *args;       /* the command line */
+    char *trained_on; /* JSON array of the corpus folders' names */
+    char *args;       /* the command line, paths reduced to their names */
 } SaveContext;
 
 static void on_signal(int sig)
 {
     (void)sig;
     train_stop_requested = 1;
-}
-
-/* The command line as one string, arguments with spaces or quotes quoted. */
-static char *join_args(int argc, char **argv)
-{
-    size_t size = 32;
-    for (int i = 0; i < argc; i++)
-        size += 2 * strlen(argv[i]) + 3;
-    char *s = malloc(size), *at = s;
-    if (!s) return NULL;
-    at += sprintf(at, "cantus-train");
-    for (int i = 0; i < argc; i++) {
-        const char *a = argv[i];
-        int quote = !*a || strpbrk(a, " \t\"'\\$") != NULL;
-        *at++ = ' ';
-        if (quote) *at++ = '\'';
-        for (const char *p = a; *p; p++) {
-            if (quote && *p == '\'') {
-                memcpy(at, "'\\''", 4);
-                at += 4;
-            } else {
-                *at++ = *p;
-            }
-        }
-        if (quote) *at++ = '\'';
-    }
-    *at = 0;
-    return s;
-}
-
-static char *dirs_json(const TrainOptions *o)
-{
-    json_t *array = json_array();
-    for (int i = 0; i < o->n_dirs; i++)
-        json_array_append_new(array, json_string(o->dirs[i]));
-    char *s = json_dumps(array, JSON_COMPACT);
-    json_decref(array);
-    return s;
 }
 
 /* A run killed while writing (kill -9, power loss) can leave the temporary
@@ -92,8 +57,7 @@ static void remove_stale_temps(const char *output)
         if (strncmp(rest, ".tmp-", 5) != 0 || strlen(rest + 5) != 6) continue;
         char path[8192];
         snprintf(path, sizeof path, "%s/%s", dir, name);
-        if (unlink(path) == 0)
-            fprintf(stderr, "cantus-train: removed %s, left by an interrupted run\n", path);
+        if (unlink(path) == 0) cli_error("removed %s, left by an interrupted run", path);
     }
     closedir(d);
 }
@@ -146,13 +110,84 @@ static int save_model(void *ctx, const LstmParams_f *best, const TrainProgress *
     return lstm_params_save(best, o->output, meta, n, err, err_size);
 }
 
+/* The output's folder must take a file: found out now, not after the corpus
+ * is read and the first validation is due. The probe is named as the atomic
+ * writes' temporary files are, so one left by a kill -9 is removed as they
+ * are (remove_stale_temps). */
+static int check_output_writable(const char *output)
+{
+    struct stat st;
+    if (stat(output, &st) == 0 && S_ISDIR(st.st_mode)) {
+        cli_error("%s: is a folder; -o wants the model file's name", output);
+        return -1;
+    }
+    size_t size = strlen(output) + 16;
+    char *probe = malloc(size);
+    if (!probe) return -1;
+    snprintf(probe, size, "%s.tmp-XXXXXX", output);
+    int fd = mkstemp(probe);
+    if (fd < 0) {
+        cli_error("%s: cannot write a file in its folder: %s", output, strerror(errno));
+        free(probe);
+        return -1;
+    }
+    close(fd);
+    unlink(probe);
+    free(probe);
+    return 0;
+}
+
+/* Validation picks the weights kept and decides when to stop, so its mean
+ * NLL must be known more closely than the differences it judges. The NLL of
+ * one token spreads by 0.99-1.56 nats (standard deviation, measured on the
+ * four shipped presets' validation splits), so over n tokens the mean has a
+ * standard error of about NLL_SPREAD / sqrt(n). MAX_STANDARD_ERROR is 1 % of
+ * a typical NLL of 2 nats: the gains between the presets' training settings
+ * were 0.03-0.09 nats, and two standard errors must fit well inside them.
+ * Songs differ more than tokens do: over the same presets, the standard
+ * error taken song by song was 1.4-4 times the token one, the most for the
+ * fewest songs (8), hence MIN_FILES too. */
+#define NLL_SPREAD         1.6
+#define MAX_STANDARD_ERROR 0.02
+#define MIN_FILES          20
+
+static void warn_small_validation(const TokenSeq *val, int n_val, double val_fraction)
+{
+    long predicted = 0;
+    for (int i = 0; i < n_val; i++)
+        if (val[i].length > 1) predicted += val[i].length - 1;
+    if (predicted == 0) {
+        if (val_fraction > 0)
+            cli_error("warning: no file fell in the validation split: the model kept is the "
+                      "last one, not the best; raise --val-fraction");
+        return;
+    }
+    double standard_error = NLL_SPREAD / sqrt((double)predicted);
+    if (standard_error <= MAX_STANDARD_ERROR && n_val >= MIN_FILES) return;
+    cli_error("warning: the validation split is too small to judge by: %ld tokens in %d files "
+              "give its mean NLL a standard error of about %.3f nats (wanted: %.2f or less, and "
+              "%d files or more); raise --val-fraction or add files",
+              predicted, n_val, standard_error, MAX_STANDARD_ERROR, MIN_FILES);
+}
+
 int cmd_train(int argc, char **argv)
 {
+    /* getopt reorders its argv: the parser gets a copy, the model records
+     * the command line as it was typed. */
+    char **words = malloc(((size_t)argc + 1) * sizeof *words);
+    if (!words) return 1;
+    memcpy(words, argv, (size_t)argc * sizeof *words);
+    words[argc] = NULL;
     TrainOptions o;
-    int parsed = train_options_parse(&o, argc, argv);
+    int parsed = train_options_parse(&o, argc, words);
+    free(words);
     if (parsed != 0) {
         free(o.dirs);
         return parsed == 1 ? 0 : 2;
+    }
+    if (check_output_writable(o.output) != 0) {
+        free(o.dirs);
+        return 1;
     }
     Corpus corpus;
     if (corpus_load(&corpus, o.dirs, o.n_dirs, &o.corpus, stderr) != 0) {
@@ -164,10 +199,18 @@ int cmd_train(int argc, char **argv)
     TokenSeq *val = calloc((size_t)corpus.n_seqs + 1, sizeof *val);
     size_t ckpt_size = strlen(o.output) + 8;
     char *ckpt = malloc(ckpt_size);
-    SaveContext sc = {&o, &corpus, dirs_json(&o), join_args(argc, argv)};
+    const char **paths = calloc((size_t)o.n_dirs + 1, sizeof *paths);
+    if (paths) {
+        memcpy(paths, o.dirs, (size_t)o.n_dirs * sizeof *paths);
+        paths[o.n_dirs] = o.output;
+    }
+    SaveContext sc = {
+        &o, &corpus, provenance_folders_json(o.dirs, o.n_dirs),
+        paths ? provenance_command_line("cantus-train", argc, argv, paths, o.n_dirs + 1) : NULL};
+    free(paths);
     int status = 1;
     if (!train || !val || !ckpt || !sc.trained_on || !sc.args) {
-        fprintf(stderr, "cantus-train train: out of memory\n");
+        cli_error("out of memory");
         goto done;
     }
     int n_train = 0, n_val = 0;
@@ -180,10 +223,10 @@ int cmd_train(int argc, char **argv)
             train[n_train++] = t;
     }
     if (n_train == 0) {
-        fprintf(stderr, "cantus-train train: every file fell in the validation split; lower "
-                        "--val-fraction\n");
+        cli_error("every file fell in the validation split; lower --val-fraction");
         goto done;
     }
+    warn_small_validation(val, n_val, o.corpus.val_fraction);
     snprintf(ckpt, ckpt_size, "%s.ckpt", o.output);
     remove_stale_temps(o.output);
     o.train.checkpoint = ckpt;
@@ -205,15 +248,16 @@ int cmd_train(int argc, char **argv)
                          stderr, &done);
     if (status == 0 && isfinite(done.best_val_nll))
         fprintf(stderr,
-                "cantus-train: wrote %s (step %ld of %ld; validation NLL %.4f, accuracy %.1f%%; "
-                "training accuracy %.1f%%; %.0f s)\n",
-                o.output, done.best_step, done.step, done.best_val_nll, 100 * done.best_val_acc,
-                100 * done.best_train_acc, done.seconds);
+                "%s: wrote %s (step %ld of %ld; validation NLL %.4f, accuracy %.1f%%; "
+                "training accuracy %.1f%%; %.0f s) and its checkpoint %s\n",
+                cli_program(), o.output, done.best_step, done.step, done.best_val_nll,
+                100 * done.best_val_acc, 100 * done.best_train_acc, done.seconds, ckpt);
     else if (status == 0)
         fprintf(stderr,
-                "cantus-train: wrote %s (step %ld; no validation split; training accuracy "
-                "%.1f%%; %.0f s)\n",
-                o.output, done.best_step, 100 * done.best_train_acc, done.seconds);
+                "%s: wrote %s (step %ld; no validation split; training accuracy %.1f%%; %.0f s) "
+                "and its checkpoint %s\n",
+                cli_program(), o.output, done.best_step, 100 * done.best_train_acc, done.seconds,
+                ckpt);
 done:
     free(train);
     free(val);

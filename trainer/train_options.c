@@ -1,5 +1,4 @@
-/* Parsing `cantus-train train` options. */
-#include <errno.h>
+/* Parsing `cantus-train train` options (getopt_long, cli/cli.h). */
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -13,14 +12,15 @@ void train_options_help(FILE *out)
             "usage: cantus-train train --corpus DIR [DIR...] -o MODEL.safetensors [OPTIONS]\n"
             "\n"
             "Learns an LSTM melody model from every .mid/.midi file under the folders.\n"
+            "Options take their value as --steps 3 or --steps=3.\n"
             "\n"
             "model and training:\n"
             "  --layers N          LSTM layers (1)\n"
             "  --hidden N          hidden units per layer (128)\n"
-            "  --steps N           training steps, one batch each (5000)\n"
+            "  --steps N           training steps, one batch each, at least 1 (5000)\n"
             "  --batch N           snippets per batch (256)\n"
             "  --seq N             steps per snippet, backpropagated in full (64)\n"
-            "  --lr X              Adam learning rate (0.001; betas 0.9/0.999, eps 1e-8)\n"
+            "  --lr X              Adam learning rate, above 0 (0.001; betas 0.9/0.999, eps 1e-8)\n"
             "  --clip X            clip gradients to this global L2 norm; 0: off (1.0)\n"
             "  --seed N            initialisation and batch sampling (1)\n"
             "  --threads N         threads (all cores)\n"
@@ -30,8 +30,8 @@ void train_options_help(FILE *out)
             "\n"
             "corpus and tokens:\n"
             "  --steps-per-beat N  tokens per beat (1)\n"
-            "  --val-fraction X    share of files held out for validation (0.1)\n"
-            "  --min-length N      skip sequences shorter than N tokens\n"
+            "  --val-fraction X    share of files held out for validation, 0 to below 1 (0.1)\n"
+            "  --min-length N      skip sequences shorter than N tokens (16)\n"
             "  --transpose A..B    augment the training split by A..B semitones\n"
             "  --track N           melody track, 0 = the first track chunk (default: the\n"
             "                      heuristic picks it)\n"
@@ -42,45 +42,14 @@ void train_options_help(FILE *out)
             "model file metadata:\n"
             "  --genre NAME        cantus.genre, e.g. folk\n"
             "  --label TEXT        cantus.label, e.g. \"Folk (Nottingham)\"\n"
+            "  The corpus folders and the output are recorded by name (cantus.trained_on,\n"
+            "  cantus.train_args), never by where they are on this machine.\n"
             "\n"
-            "Ctrl-C finishes the step and saves the best model so far; the model is\n"
-            "written to a temporary file and renamed, never half-written.\n");
-}
-
-static int to_long(const char *flag, const char *text, long lo, long hi, long *out)
-{
-    char *end;
-    errno = 0;
-    long v = strtol(text, &end, 10);
-    if (errno || end == text || *end || v < lo || v > hi) {
-        fprintf(stderr, "cantus-train train: %s wants a whole number in %ld..%ld, not '%s'\n", flag,
-                lo, hi, text);
-        return -1;
-    }
-    *out = v;
-    return 0;
-}
-
-static int to_double(const char *flag, const char *text, double lo, double hi, double *out)
-{
-    char *end;
-    errno = 0;
-    double v = strtod(text, &end);
-    if (errno || end == text || *end || !(v >= lo && v <= hi)) {
-        fprintf(stderr, "cantus-train train: %s wants a number in %g..%g, not '%s'\n", flag, lo, hi,
-                text);
-        return -1;
-    }
-    *out = v;
-    return 0;
-}
-
-static int to_int(const char *flag, const char *text, long lo, long hi, int *out)
-{
-    long v;
-    if (to_long(flag, text, lo, hi, &v)) return -1;
-    *out = (int)v;
-    return 0;
+            "  --help, --version\n"
+            "\n"
+            "The output's folder is checked for writing before the corpus is read. Ctrl-C\n"
+            "finishes the step and saves the best model so far; the model is written to a\n"
+            "temporary file and renamed, never half-written.\n");
 }
 
 static int to_range(const char *text, int *lo, int *hi)
@@ -95,9 +64,145 @@ static int to_range(const char *text, int *lo, int *hi)
     *hi = (int)b;
     return 0;
 bad:
-    fprintf(stderr, "cantus-train train: --transpose wants A..B semitones (-24..24), not '%s'\n",
-            text);
+    cli_bad_value("--transpose", text, "wants A..B semitones, -24 <= A <= B <= 24");
     return -1;
+}
+
+enum {
+    OPT_CORPUS = CLI_FIRST_OWN_OPTION,
+    OPT_LAYERS,
+    OPT_HIDDEN,
+    OPT_STEPS,
+    OPT_BATCH,
+    OPT_SEQ,
+    OPT_LR,
+    OPT_CLIP,
+    OPT_SEED,
+    OPT_THREADS,
+    OPT_EVAL_EVERY,
+    OPT_PATIENCE,
+    OPT_RESUME,
+    OPT_STEPS_PER_BEAT,
+    OPT_VAL_FRACTION,
+    OPT_MIN_LENGTH,
+    OPT_TRANSPOSE,
+    OPT_TRACK,
+    OPT_CHANNEL,
+    OPT_LOW,
+    OPT_HIGH,
+    OPT_GENRE,
+    OPT_LABEL,
+};
+
+static const struct option long_options[] = {
+    {"corpus", required_argument, NULL, OPT_CORPUS},
+    {"output", required_argument, NULL, 'o'},
+    {"layers", required_argument, NULL, OPT_LAYERS},
+    {"hidden", required_argument, NULL, OPT_HIDDEN},
+    {"steps", required_argument, NULL, OPT_STEPS},
+    {"batch", required_argument, NULL, OPT_BATCH},
+    {"seq", required_argument, NULL, OPT_SEQ},
+    {"lr", required_argument, NULL, OPT_LR},
+    {"clip", required_argument, NULL, OPT_CLIP},
+    {"seed", required_argument, NULL, OPT_SEED},
+    {"threads", required_argument, NULL, OPT_THREADS},
+    {"eval-every", required_argument, NULL, OPT_EVAL_EVERY},
+    {"patience", required_argument, NULL, OPT_PATIENCE},
+    {"resume", no_argument, NULL, OPT_RESUME},
+    {"steps-per-beat", required_argument, NULL, OPT_STEPS_PER_BEAT},
+    {"val-fraction", required_argument, NULL, OPT_VAL_FRACTION},
+    {"min-length", required_argument, NULL, OPT_MIN_LENGTH},
+    {"transpose", required_argument, NULL, OPT_TRANSPOSE},
+    {"track", required_argument, NULL, OPT_TRACK},
+    {"channel", required_argument, NULL, OPT_CHANNEL},
+    {"low", required_argument, NULL, OPT_LOW},
+    {"high", required_argument, NULL, OPT_HIGH},
+    {"genre", required_argument, NULL, OPT_GENRE},
+    {"label", required_argument, NULL, OPT_LABEL},
+    CLI_STANDARD_OPTIONS,
+    {NULL, 0, NULL, 0},
+};
+
+static bool int_option(const char *option, const char *text, long lo, long hi, int *out)
+{
+    long v;
+    if (!cli_int_option(option, text, lo, hi, &v)) return false;
+    *out = (int)v;
+    return true;
+}
+
+/* One option's value into o; false after a usage error. */
+static bool take_option(TrainOptions *o, int c, const char *v, int argc, char **argv)
+{
+    long lv = 0;
+    switch (c) {
+    case OPT_CORPUS:
+        o->dirs[o->n_dirs++] = v;
+        cli_take_more_values(argc, argv, o->dirs, &o->n_dirs);
+        return true;
+    case 'o':
+        o->output = v;
+        return true;
+    case OPT_LAYERS:
+        return int_option("--layers", v, 1, CANTUS_MAX_LAYERS, &o->train.layers);
+    case OPT_HIDDEN:
+        return int_option("--hidden", v, 1, CANTUS_MAX_HIDDEN, &o->train.hidden);
+    case OPT_STEPS:
+        return cli_int_option("--steps", v, 1, 1000000000L, &o->train.steps);
+    case OPT_BATCH:
+        return int_option("--batch", v, 1, 65536, &o->train.batch);
+    case OPT_SEQ:
+        return int_option("--seq", v, 1, 65536, &o->train.seq);
+    case OPT_LR:
+        if (cli_parse_double(v, 0, 10, &o->train.lr) && o->train.lr > 0) return true;
+        cli_bad_value("--lr", v, "wants a number above 0, at most 10");
+        return false;
+    case OPT_CLIP:
+        return cli_double_option("--clip", v, 0, 1e9, &o->train.clip);
+    case OPT_SEED:
+        if (!cli_int_option("--seed", v, 0, 0x7fffffffffffffffL, &lv)) return false;
+        o->train.seed = (uint64_t)lv;
+        return true;
+    case OPT_THREADS:
+        return int_option("--threads", v, 1, 256, &o->train.threads);
+    case OPT_EVAL_EVERY:
+        return int_option("--eval-every", v, 1, 1000000000, &o->train.eval_every);
+    case OPT_PATIENCE:
+        return int_option("--patience", v, 0, 1000000000, &o->train.patience);
+    case OPT_RESUME:
+        o->train.resume = 1;
+        return true;
+    case OPT_STEPS_PER_BEAT:
+        return int_option("--steps-per-beat", v, 1, 48, &o->corpus.steps_per_beat);
+    case OPT_VAL_FRACTION:
+        /* 1 would leave nothing to train on. */
+        if (cli_parse_double(v, 0, 1, &o->corpus.val_fraction) && o->corpus.val_fraction < 1)
+            return true;
+        cli_bad_value("--val-fraction", v, "wants a share of the files, at least 0 and below 1");
+        return false;
+    case OPT_MIN_LENGTH:
+        return int_option("--min-length", v, 0, 1000000000, &o->corpus.min_length);
+    case OPT_TRANSPOSE:
+        return to_range(v, &o->corpus.transpose_lo, &o->corpus.transpose_hi) == 0;
+    case OPT_TRACK:
+        return int_option("--track", v, 0, 65535, &o->corpus.track);
+    case OPT_CHANNEL:
+        if (!int_option("--channel", v, 1, 16, &o->corpus.channel)) return false;
+        o->corpus.channel -= 1; /* corpus.h counts channels from 0 */
+        return true;
+    case OPT_LOW:
+        return cli_pitch_option("--low", v, &o->corpus.note_low);
+    case OPT_HIGH:
+        return cli_pitch_option("--high", v, &o->corpus.note_high);
+    case OPT_GENRE:
+        o->genre = v;
+        return true;
+    case OPT_LABEL:
+        o->label = v;
+        return true;
+    default:
+        return false;
+    }
 }
 
 int train_options_parse(TrainOptions *o, int argc, char **argv)
@@ -118,87 +223,34 @@ int train_options_parse(TrainOptions *o, int argc, char **argv)
         .clip = 1.0,
         .seed = 1,
     };
-    o->dirs = calloc((size_t)argc, sizeof *o->dirs);
+    o->dirs = calloc((size_t)argc + 1, sizeof *o->dirs);
     if (!o->dirs) return 2;
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
+    cli_getopt_begin();
+    int c;
+    while ((c = cli_getopt(argc, argv, "o:h", long_options)) != -1) {
+        if (c == '?') return 2;
+        if (c == CLI_OPTION_HELP) {
             train_options_help(stdout);
             return 1;
         }
-        if (!strcmp(a, "--resume")) {
-            o->train.resume = 1;
-            continue;
+        if (c == CLI_OPTION_VERSION) {
+            cli_print_version();
+            return 1;
         }
-        if (!strcmp(a, "--corpus")) {
-            while (i + 1 < argc && strncmp(argv[i + 1], "-", 1) != 0)
-                o->dirs[o->n_dirs++] = argv[++i];
-            continue;
-        }
-        if (i + 1 >= argc) {
-            fprintf(stderr, "cantus-train train: unknown option or missing value: %s\n", a);
-            return 2;
-        }
-        const char *v = argv[++i];
-        long lv = 0;
-        int bad = 0;
-        if (!strcmp(a, "-o") || !strcmp(a, "--output"))
-            o->output = v;
-        else if (!strcmp(a, "--layers"))
-            bad = to_int(a, v, 1, CANTUS_MAX_LAYERS, &o->train.layers);
-        else if (!strcmp(a, "--hidden"))
-            bad = to_int(a, v, 1, CANTUS_MAX_HIDDEN, &o->train.hidden);
-        else if (!strcmp(a, "--steps"))
-            bad = to_long(a, v, 0, 1000000000L, &o->train.steps);
-        else if (!strcmp(a, "--batch"))
-            bad = to_int(a, v, 1, 65536, &o->train.batch);
-        else if (!strcmp(a, "--seq"))
-            bad = to_int(a, v, 1, 65536, &o->train.seq);
-        else if (!strcmp(a, "--lr"))
-            bad = to_double(a, v, 0, 10, &o->train.lr);
-        else if (!strcmp(a, "--clip"))
-            bad = to_double(a, v, 0, 1e9, &o->train.clip);
-        else if (!strcmp(a, "--seed")) {
-            bad = to_long(a, v, 0, 0x7fffffffffffffffL, &lv);
-            o->train.seed = (uint64_t)lv;
-        } else if (!strcmp(a, "--threads"))
-            bad = to_int(a, v, 1, 256, &o->train.threads);
-        else if (!strcmp(a, "--eval-every"))
-            bad = to_int(a, v, 1, 1000000000, &o->train.eval_every);
-        else if (!strcmp(a, "--patience"))
-            bad = to_int(a, v, 0, 1000000000, &o->train.patience);
-        else if (!strcmp(a, "--steps-per-beat"))
-            bad = to_int(a, v, 1, 48, &o->corpus.steps_per_beat);
-        else if (!strcmp(a, "--val-fraction"))
-            bad = to_double(a, v, 0, 1, &o->corpus.val_fraction);
-        else if (!strcmp(a, "--min-length"))
-            bad = to_int(a, v, 0, 1000000000, &o->corpus.min_length);
-        else if (!strcmp(a, "--transpose"))
-            bad = to_range(v, &o->corpus.transpose_lo, &o->corpus.transpose_hi);
-        else if (!strcmp(a, "--track"))
-            bad = to_int(a, v, 0, 65535, &o->corpus.track);
-        else if (!strcmp(a, "--channel")) {
-            bad = to_int(a, v, 1, 16, &o->corpus.channel);
-            o->corpus.channel -= 1; /* corpus.h counts channels from 0 */
-        } else if (!strcmp(a, "--low") || !strcmp(a, "--high")) {
-            int *pitch = !strcmp(a, "--low") ? &o->corpus.note_low : &o->corpus.note_high;
-            if ((bad = !cli_parse_pitch(v, pitch)))
-                fprintf(stderr,
-                        "cantus-train train: %s wants a MIDI pitch (0-127 or a name "
-                        "such as C4 = 60), not '%s'\n",
-                        a, v);
-        } else if (!strcmp(a, "--genre"))
-            o->genre = v;
-        else if (!strcmp(a, "--label"))
-            o->label = v;
-        else {
-            fprintf(stderr, "cantus-train train: unknown option %s (see --help)\n", a);
-            return 2;
-        }
-        if (bad) return 2;
+        if (!take_option(o, c, optarg, argc, argv)) return 2;
     }
+    if (cli_no_operands(argc, argv)) return 2;
     if (o->n_dirs == 0 || !o->output) {
-        fprintf(stderr, "cantus-train train: needs --corpus DIR and -o MODEL (see --help)\n");
+        cli_usage_error("needs --corpus DIR and -o MODEL");
+        return 2;
+    }
+    if (!o->output[0]) {
+        cli_usage_error("-o: needs a file name");
+        return 2;
+    }
+    if (o->corpus.note_low >= 0 && o->corpus.note_high >= 0 &&
+        o->corpus.note_low > o->corpus.note_high) {
+        cli_usage_error("--low %d is above --high %d", o->corpus.note_low, o->corpus.note_high);
         return 2;
     }
     return 0;

@@ -24,6 +24,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "cli.h"
 #include "fma_peak.h"
 #include "lstm.h"
 #include "lstm_internal.h"
@@ -248,17 +249,33 @@ int main(int argc, char **argv)
 {
     int warm_steps = 20000, cold_steps = 400;
     const char *json_path = NULL;
-    for (int i = 1; i < argc; i++) {
-        if (!strcmp(argv[i], "--json") && i + 1 < argc)
-            json_path = argv[++i];
-        else if (!strcmp(argv[i], "--quick")) {
+    enum { OPT_JSON = CLI_FIRST_OWN_OPTION, OPT_QUICK };
+    static const struct option long_options[] = {
+        {"json", required_argument, NULL, OPT_JSON},
+        {"quick", no_argument, NULL, OPT_QUICK},
+        CLI_STANDARD_OPTIONS,
+        {NULL, 0, NULL, 0},
+    };
+    cli_set_program("cantus-bench-step");
+    int c;
+    while ((c = cli_getopt(argc, argv, "h", long_options)) != -1) {
+        if (c == OPT_JSON) {
+            json_path = optarg;
+        } else if (c == OPT_QUICK) {
             warm_steps = 2000;
             cold_steps = 50;
+        } else if (c == CLI_OPTION_HELP) {
+            printf("usage: cantus-bench-step [--json FILE] [--quick]\n"
+                   "The LSTM step's time per token, warm and cold, beside the FMA peak.\n");
+            return CLI_SUCCESS;
+        } else if (c == CLI_OPTION_VERSION) {
+            cli_print_version();
+            return CLI_SUCCESS;
         } else {
-            fprintf(stderr, "usage: %s [--json FILE] [--quick]\n", argv[0]);
-            return 2;
+            return CLI_USAGE;
         }
     }
+    if (cli_no_operands(argc, argv)) return CLI_USAGE;
 
     double peak = bench_fma_peak_gflops(0.5);
     printf("cantus-bench-step: one-core FMA peak (measured now, 12 chains of _mm256_fmadd_ps): "

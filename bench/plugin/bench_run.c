@@ -24,6 +24,8 @@
 #include <string.h>
 #include <time.h>
 
+#include "cli.h"
+
 #include <sched.h>
 #include <sys/mman.h>
 
@@ -198,19 +200,35 @@ int main(int argc, char **argv)
 {
     const char *preset = NULL, *model = NULL;
     long cycles = 100000;
-    for (int i = 1; i < argc; ++i) {
-        if (!strcmp(argv[i], "--preset") && i + 1 < argc)
-            preset = argv[++i];
-        else if (!strcmp(argv[i], "--model") && i + 1 < argc)
-            model = argv[++i];
-        else if (!strcmp(argv[i], "--cycles") && i + 1 < argc)
-            cycles = atol(argv[++i]);
-        else {
-            fprintf(stderr,
-                    "usage: cantus-bench-run [--preset NAME | --model FILE] [--cycles N]\n");
-            return 0;
+    enum { OPT_PRESET = CLI_FIRST_OWN_OPTION, OPT_MODEL, OPT_CYCLES };
+    static const struct option long_options[] = {
+        {"preset", required_argument, NULL, OPT_PRESET},
+        {"model", required_argument, NULL, OPT_MODEL},
+        {"cycles", required_argument, NULL, OPT_CYCLES},
+        CLI_STANDARD_OPTIONS,
+        {NULL, 0, NULL, 0},
+    };
+    cli_set_program("cantus-bench-run");
+    int c;
+    while ((c = cli_getopt(argc, argv, "h", long_options)) != -1) {
+        if (c == OPT_PRESET) {
+            preset = optarg;
+        } else if (c == OPT_MODEL) {
+            model = optarg;
+        } else if (c == OPT_CYCLES) {
+            if (!cli_int_option("--cycles", optarg, 1000, 100000000L, &cycles)) return CLI_USAGE;
+        } else if (c == CLI_OPTION_HELP) {
+            printf("usage: cantus-bench-run [--preset NAME | --model FILE] [--cycles N]\n"
+                   "The plugin's run() per cycle through lilv, as a share of the cycle's time.\n");
+            return CLI_SUCCESS;
+        } else if (c == CLI_OPTION_VERSION) {
+            cli_print_version();
+            return CLI_SUCCESS;
+        } else {
+            return CLI_USAGE;
         }
     }
+    if (cli_no_operands(argc, argv)) return CLI_USAGE;
     if (cycles < 1000) cycles = 1000;
     /* What an audio host does for its process thread (JACK, Ardour): real-
      * time priority and locked memory, so the figures are the plugin's and

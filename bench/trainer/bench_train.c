@@ -12,6 +12,7 @@
 #include <cblas.h>
 
 #include "learn/batch.h"
+#include "cli.h"
 #include "fma_peak.h"
 #include "learn/lstm_params.h"
 #include "learn/optimizer.h"
@@ -112,17 +113,32 @@ static void run(const Shape *s, int steps, int threads, double peak)
 
 int main(int argc, char **argv)
 {
-    int steps = argc > 1 ? atoi(argv[1]) : 20;
     long cores = sysconf(_SC_NPROCESSORS_ONLN);
-    int threads = argc > 2 ? atoi(argv[2]) : (int)(cores > 0 ? cores : 1);
-    if (steps < 1 || threads < 1) {
-        fprintf(stderr, "usage: cantus-bench-train [STEPS [THREADS]]\n");
-        return 2;
+    long steps = 20, threads = cores > 0 ? cores : 1;
+    static const struct option long_options[] = {CLI_STANDARD_OPTIONS, {NULL, 0, NULL, 0}};
+    cli_set_program("cantus-bench-train");
+    int c;
+    while ((c = cli_getopt(argc, argv, "h", long_options)) != -1) {
+        if (c == CLI_OPTION_HELP) {
+            printf("usage: cantus-bench-train [STEPS [THREADS]]\n"
+                   "Milliseconds per training step (20 steps, all cores by default).\n");
+            return CLI_SUCCESS;
+        }
+        if (c == CLI_OPTION_VERSION) {
+            cli_print_version();
+            return CLI_SUCCESS;
+        }
+        return CLI_USAGE;
     }
+    if (optind < argc && !cli_int_option("STEPS", argv[optind++], 1, 1000000, &steps))
+        return CLI_USAGE;
+    if (optind < argc && !cli_int_option("THREADS", argv[optind++], 1, 256, &threads))
+        return CLI_USAGE;
+    if (cli_no_operands(argc, argv)) return CLI_USAGE;
     openblas_set_num_threads(1); /* the kernel makes its own threads */
     double peak = bench_fma_peak_gflops(0.5);
     const Shape shapes[] = {{78, 128, 1, 256, 64}, {80, 256, 2, 256, 64}};
     for (size_t i = 0; i < sizeof shapes / sizeof shapes[0]; i++)
-        run(&shapes[i], steps, threads, peak);
+        run(&shapes[i], (int)steps, (int)threads, peak);
     return 0;
 }

@@ -186,7 +186,8 @@ static void test_tokens_json_matches_corpus(void **state)
         assert_int_equal(json_integer_value(json_object_get(obj, "steps_per_beat")), 2);
         assert_int_equal(json_integer_value(json_object_get(obj, "transpose")), 0);
         json_t *folders = json_object_get(json_object_get(obj, "corpus"), "folders");
-        assert_string_equal(json_string_value(json_array_get(folders, 0)), dir);
+        /* By name, as a model records it: no path of this machine. */
+        assert_string_equal(json_string_value(json_array_get(folders, 0)), strrchr(dir, '/') + 1);
         json_t *tokens = json_object_get(obj, "tokens");
         assert_int_equal(json_array_size(tokens), s->length);
         for (int k = 0; k < s->length; k++)

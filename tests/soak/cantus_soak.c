@@ -41,6 +41,7 @@
 #include <string.h>
 
 #include "cantus_host.h"
+#include "cli.h"
 #include "midi_ledger.h"
 #include "rng.h"
 
@@ -428,27 +429,66 @@ int main(int argc, char **argv)
     unsigned long seed = 1;
     const char *bundle = NULL, *models = NULL;
     bool quiet = false, phrase = false, dynamics = false;
-    for (int i = 1; i < argc; i++) {
-        if (!strcmp(argv[i], "--cycles") && i + 1 < argc)
-            cycles = atol(argv[++i]);
-        else if (!strcmp(argv[i], "--seed") && i + 1 < argc)
-            seed = strtoul(argv[++i], NULL, 10);
-        else if (!strcmp(argv[i], "--bundle") && i + 1 < argc)
-            bundle = argv[++i];
-        else if (!strcmp(argv[i], "--models") && i + 1 < argc)
-            models = argv[++i];
-        else if (!strcmp(argv[i], "--quiet"))
+    enum {
+        OPT_CYCLES = CLI_FIRST_OWN_OPTION,
+        OPT_SEED,
+        OPT_BUNDLE,
+        OPT_MODELS,
+        OPT_QUIET,
+        OPT_PHRASE,
+        OPT_SWING,
+    };
+    static const struct option long_options[] = {
+        {"cycles", required_argument, NULL, OPT_CYCLES},
+        {"seed", required_argument, NULL, OPT_SEED},
+        {"bundle", required_argument, NULL, OPT_BUNDLE},
+        {"models", required_argument, NULL, OPT_MODELS},
+        {"quiet", no_argument, NULL, OPT_QUIET},
+        {"phrase", no_argument, NULL, OPT_PHRASE},
+        {"swing", no_argument, NULL, OPT_SWING},
+        CLI_STANDARD_OPTIONS,
+        {NULL, 0, NULL, 0},
+    };
+    cli_set_program("cantus-soak");
+    int c;
+    long number;
+    while ((c = cli_getopt(argc, argv, "h", long_options)) != -1) {
+        switch (c) {
+        case OPT_CYCLES:
+            if (!cli_int_option("--cycles", optarg, 1, 1L << 40, &cycles)) return CLI_USAGE;
+            break;
+        case OPT_SEED:
+            if (!cli_int_option("--seed", optarg, 0, 4294967295L, &number)) return CLI_USAGE;
+            seed = (unsigned long)number;
+            break;
+        case OPT_BUNDLE:
+            bundle = optarg;
+            break;
+        case OPT_MODELS:
+            models = optarg;
+            break;
+        case OPT_QUIET:
             quiet = true;
-        else if (!strcmp(argv[i], "--phrase"))
+            break;
+        case OPT_PHRASE:
             phrase = true;
-        else if (!strcmp(argv[i], "--swing"))
+            break;
+        case OPT_SWING:
             dynamics = true;
-        else {
-            fprintf(stderr, "usage: cantus-soak --cycles N --seed S [--bundle DIR] [--models DIR] "
-                            "[--phrase] [--swing] [--quiet]\n");
-            return 2;
+            break;
+        case CLI_OPTION_HELP:
+            printf("usage: cantus-soak --cycles N --seed S [--bundle DIR] [--models DIR] "
+                   "[--phrase] [--swing] [--quiet]\n"
+                   "Random transport through the real plugin; fails on the first broken rule.\n");
+            return CLI_SUCCESS;
+        case CLI_OPTION_VERSION:
+            cli_print_version();
+            return CLI_SUCCESS;
+        default:
+            return CLI_USAGE;
         }
     }
+    if (cli_no_operands(argc, argv)) return CLI_USAGE;
     /* CANTUS_SOAK_TRACE=K: trace from cycle K on (0: from the start). */
     const char *trace_env = getenv("CANTUS_SOAK_TRACE");
     long trace_from = trace_env ? atol(trace_env) : -1;

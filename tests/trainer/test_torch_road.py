@@ -120,6 +120,9 @@ def equivalence(tmp, corpus, tokens, shape, tag):
     check(abs(float(cm["cantus.val_nll"]) - float(tm["cantus.val_nll"])) < 1e-4,
           f"recorded validation NLL {cm['cantus.val_nll']} ~ {tm['cantus.val_nll']}")
     check("cantus_torch.py train" in tm["cantus.train_args"], "cantus.train_args recorded")
+    for road, meta in (("cantus-train", cm), ("cantus_torch.py", tm)):
+        held = [k for k, v in meta.items() if tmp in v]
+        check(not held, f"{road}'s metadata holds no path of this machine {held}")
 
     for model, split in ((c_model, "val"), (t_model, "val"), (c_model, "all")):
         c_eval = json.loads(run([TRAIN, "eval", "--model", model, "--corpus", corpus, "--json",

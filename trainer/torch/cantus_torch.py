@@ -456,6 +456,26 @@ def log(text, every_rank=False, rank=None):
 
 # ---------------------------------------------------------------- train
 
+PATH_OPTIONS = ("--tokens", "-o", "--output", "--resume", "--checkpoint", "--state-dict")
+
+
+def without_paths(argv):
+    """The command line as a model records it: each path cut to its last
+    component, as cantus-train does (trainer/provenance.h)."""
+    def name(path):
+        return os.path.basename(path.rstrip("/")) or path
+    out, after_path_option = [], False
+    for word in argv:
+        option, eq, value = word.partition("=")
+        if after_path_option:
+            word = name(word)
+        elif eq and option in PATH_OPTIONS:
+            word = option + "=" + name(value)
+        after_path_option = word in PATH_OPTIONS
+        out.append(word)
+    return out
+
+
 def metadata(vocab, tokens, args, progress, argv):
     """The keys cantus-train's save_model writes, with this trainer's own
     provenance; the corpus options come from the token file."""
@@ -470,9 +490,9 @@ def metadata(vocab, tokens, args, progress, argv):
         meta["cantus.label"] = args.label
     if "folders" in c:
         meta["cantus.trained_on"] = json.dumps(c["folders"], separators=(",", ":"))
-    meta["cantus.train_args"] = " ".join([PROG] + [shlex.quote(a) for a in argv])
+    meta["cantus.train_args"] = " ".join([PROG] + [shlex.quote(a) for a in without_paths(argv)])
     meta["cantus.trainer"] = f"cantus_torch.py (PyTorch {torch.__version__})"
-    meta["cantus.tokens_file"] = tokens.path
+    meta["cantus.tokens_file"] = os.path.basename(tokens.path)
     meta["cantus.steps"] = str(progress["best_step"])
     if math.isfinite(progress["best_val_nll"]):
         meta["cantus.val_nll"] = f"{progress['best_val_nll']:.6f}"

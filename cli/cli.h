@@ -1,0 +1,76 @@
+/* What every Cantus program's command line has in common, so that they all
+ * behave like other tools:
+ *
+ *   - GNU long options through getopt_long: `--steps 3` and `--steps=3`,
+ *     unambiguous abbreviations, `--` ends the options;
+ *   - `--help` prints the usage on stdout and exits 0; `--version` prints
+ *     "PROGRAM VERSION" (the meson project's version) and exits 0;
+ *   - every error is one line on stderr, "PROGRAM: WHAT: WHY"; a usage
+ *     error ends with the hint "(see PROGRAM --help)";
+ *   - exit status 0 on success, 1 on a failure (a file, a model, the disk),
+ *     2 on a usage error.
+ *
+ * Depends on libc only. */
+#ifndef CANTUS_CLI_H
+#define CANTUS_CLI_H
+
+#include <getopt.h>
+#include <stdbool.h>
+
+enum { CLI_SUCCESS = 0, CLI_FAILURE = 1, CLI_USAGE = 2 };
+
+/* The option values every program adds to its getopt_long table, with
+ * CLI_STANDARD_OPTIONS; a program's own long-only options take values from
+ * CLI_FIRST_OWN_OPTION up. */
+enum { CLI_OPTION_HELP = 'h', CLI_OPTION_VERSION = 0x1000, CLI_FIRST_OWN_OPTION = 0x1001 };
+#define CLI_STANDARD_OPTIONS                                                                       \
+    {"help", no_argument, NULL, CLI_OPTION_HELP},                                                  \
+    {                                                                                              \
+        "version", no_argument, NULL, CLI_OPTION_VERSION                                           \
+    }
+
+/* The name errors start with: "cantus-render", "cantus-train train". */
+void cli_set_program(const char *name);
+const char *cli_program(void);
+/* The project's version, e.g. "0.1.0". */
+const char *cli_version(void);
+/* "cantus-train 0.1.0" on stdout: the program's first word and the version. */
+void cli_print_version(void);
+
+/* "PROGRAM: " + the formatted text + newline, on stderr. */
+void cli_error(const char *format, ...) __attribute__((format(printf, 1, 2)));
+/* The same with the hint " (see PROGRAM --help)"; returns CLI_USAGE. */
+int cli_usage_error(const char *format, ...) __attribute__((format(printf, 1, 2)));
+
+/* Starts reading a new argv with cli_getopt (getopt keeps its place in
+ * globals, so a program or test that parses twice calls this first). */
+void cli_getopt_begin(void);
+/* getopt_long with the errors in the house style: returns the option's
+ * value, -1 after the last option, or '?' after printing one line for an
+ * unknown or ambiguous option, a missing value, a value given to an option
+ * that takes none, or an option word where a value should be ("--model
+ * --beats 8": a separate value that starts with "--" is taken as a
+ * forgotten one; "--model=--x" passes). `shorts` lists the short options
+ * as getopt does, without a leading ':' or '+'. */
+int cli_getopt(int argc, char **argv, const char *shorts, const struct option *longs);
+
+/* After an option that takes several values (--corpus A B C): the words
+ * that follow up to the next one starting with '-', appended to values[*n]
+ * (values has room for argc entries). */
+void cli_take_more_values(int argc, char **argv, const char **values, int *n);
+
+/* Usage error for the first word left after the options, if any. */
+int cli_no_operands(int argc, char **argv);
+
+/* Numbers: the whole text must be one, within lo..hi. */
+bool cli_parse_int(const char *text, long lo, long hi, long *value);
+bool cli_parse_double(const char *text, double lo, double hi, double *value);
+
+/* An option's value, the same with the usage error printed when it is not
+ * one: "--steps 0: wants a whole number in 1..1000000000 (see ...)". */
+bool cli_int_option(const char *option, const char *text, long lo, long hi, long *value);
+bool cli_double_option(const char *option, const char *text, double lo, double hi, double *value);
+/* "OPTION VALUE: WANT (see PROGRAM --help)"; returns CLI_USAGE. */
+int cli_bad_value(const char *option, const char *value, const char *want);
+
+#endif

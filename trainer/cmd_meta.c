@@ -1,0 +1,372 @@
+/* cantus-train meta: prints a model's metadata, or rewrites it (--set,
+ * --unset, --strip-paths) with the tensors copied byte for byte: only the
+ * JSON header changes, and the data section after it is the same bytes
+ * (safetensors offsets count from the data section's start, so a header
+ * of another length moves nothing inside it). */
+#include <errno.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <fcntl.h>
+#include <jansson.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "commands.h"
+#include "model.h"
+#include "provenance.h"
+#include "train_options.h"
+
+/* Headers past this are refused by core's loader too. */
+#define MAX_HEADER (1u << 20)
+
+static void usage(FILE *out)
+{
+    fprintf(out,
+            "usage: cantus-train meta MODEL [--json]\n"
+            "       cantus-train meta MODEL [--set KEY=VALUE]... [--unset KEY]... [--strip-paths]\n"
+            "                               [-o OUT]\n"
+            "\n"
+            "Prints a model's metadata (__metadata__), one KEY=VALUE a line, or rewrites it:\n"
+            "the tensors are copied byte for byte and the result is loaded before it replaces\n"
+            "MODEL (or is written to OUT).\n"
+            "\n"
+            "  --json             print the metadata as one JSON object\n"
+            "  --set KEY=VALUE    set a key (repeatable)\n"
+            "  --unset KEY        remove a key (repeatable)\n"
+            "  --strip-paths      record the corpus folders by name (cantus.trained_on) and\n"
+            "                     the paths of the recorded command line (cantus.train_args)\n"
+            "                     by their last component, as cantus-train train does\n"
+            "  -o, --output OUT   write the rewritten model to OUT instead of MODEL\n"
+            "  --help, --version\n");
+}
+
+typedef struct {
+    const char *model, *output;
+    const char **sets, **unsets;
+    int n_sets, n_unsets, strip_paths, json;
+} MetaOptions;
+
+enum { OPT_SET = CLI_FIRST_OWN_OPTION, OPT_UNSET, OPT_STRIP_PATHS, OPT_JSON };
+
+static const struct option long_options[] = {
+    {"set", required_argument, NULL, OPT_SET},
+    {"unset", required_argument, NULL, OPT_UNSET},
+    {"strip-paths", no_argument, NULL, OPT_STRIP_PATHS},
+    {"json", no_argument, NULL, OPT_JSON},
+    {"output", required_argument, NULL, 'o'},
+    CLI_STANDARD_OPTIONS,
+    {NULL, 0, NULL, 0},
+};
+
+/* 0 to go on, 1 after --help or --version, 2 after a usage error. */
+static int parse(MetaOptions *o, int argc, char **argv)
+{
+    memset(o, 0, sizeof *o);
+    o->sets = calloc((size_t)argc + 1, sizeof *o->sets);
+    o->unsets = calloc((size_t)argc + 1, sizeof *o->unsets);
+    if (!o->sets || !o->unsets) return 2;
+    cli_getopt_begin();
+    int c;
+    while ((c = cli_getopt(argc, argv, "o:h", long_options)) != -1) {
+        switch (c) {
+        case CLI_OPTION_HELP:
+            usage(stdout);
+            return 1;
+        case CLI_OPTION_VERSION:
+            cli_print_version();
+            return 1;
+        case OPT_SET:
+            if (!strchr(optarg, '=') || optarg[0] == '=')
+                return cli_bad_value("--set", optarg, "wants KEY=VALUE");
+            o->sets[o->n_sets++] = optarg;
+            break;
+        case OPT_UNSET:
+            o->unsets[o->n_unsets++] = optarg;
+            break;
+        case OPT_STRIP_PATHS:
+            o->strip_paths = 1;
+            break;
+        case OPT_JSON:
+            o->json = 1;
+            break;
+        case 'o':
+            o->output = optarg;
+            break;
+        default:
+            return 2;
+        }
+    }
+    if (optind + 1 != argc)
+        return optind < argc ? cli_usage_error("%s: one model at a time", argv[optind + 1])
+                             : cli_usage_error("needs a MODEL");
+    o->model = argv[optind];
+    if (o->output && !o->n_sets && !o->n_unsets && !o->strip_paths)
+        return cli_usage_error("-o: there is nothing to rewrite (--set, --unset, --strip-paths)");
+    return 0;
+}
+
+typedef struct {
+    unsigned char *bytes;
+    size_t size, header_len;
+    json_t *header;
+    json_t *metadata; /* borrowed from header */
+} ModelFile;
+
+static int read_model(const char *path, ModelFile *m)
+{
+    memset(m, 0, sizeof *m);
+    char err[CANTUS_ERROR_SIZE];
+    CantusModel *model = cantus_model_load(path, err, sizeof err);
+    if (!model) {
+        cli_error("%s", err);
+        return -1;
+    }
+    cantus_model_free(model);
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        cli_error("%s: %s", path, strerror(errno));
+        return -1;
+    }
+    struct stat st;
+    if (fstat(fileno(f), &st) != 0 || st.st_size < 8 || !(m->bytes = malloc((size_t)st.st_size)) ||
+        fread(m->bytes, 1, (size_t)st.st_size, f) != (size_t)st.st_size) {
+        cli_error("%s: cannot read it", path);
+        fclose(f);
+        return -1;
+    }
+    fclose(f);
+    m->size = (size_t)st.st_size;
+    uint64_t n = 0;
+    for (int i = 7; i >= 0; i--)
+        n = n << 8 | m->bytes[i];
+    json_error_t jerr;
+    if (n > MAX_HEADER || n > m->size - 8 ||
+        !(m->header = json_loadb((const char *)m->bytes + 8, (size_t)n, 0, &jerr)) ||
+        !json_is_object(m->header)) {
+        cli_error("%s: its header changed while it was read", path);
+        return -1;
+    }
+    m->header_len = (size_t)n;
+    m->metadata = json_object_get(m->header, "__metadata__");
+    if (!m->metadata) {
+        m->metadata = json_object();
+        json_object_set_new(m->header, "__metadata__", m->metadata);
+    }
+    return 0;
+}
+
+static void free_model(ModelFile *m)
+{
+    free(m->bytes);
+    json_decref(m->header);
+}
+
+/* cantus.train_args of a `cantus-train train` run with its paths reduced,
+ * found by the train command's own parser; NULL (with the reason on stderr)
+ * for another command line. */
+static char *strip_train_args(const char *line)
+{
+    int n;
+    char **words = provenance_split(line, &n);
+    if (!words) return NULL;
+    char *stripped = NULL;
+    const char *program = n > 0 ? strrchr(words[0], '/') : NULL;
+    program = program ? program + 1 : n > 0 ? words[0] : "";
+    if (n < 2 || strcmp(program, "cantus-train") != 0 || strcmp(words[1], "train") != 0) {
+        cli_error("cantus.train_args: not a cantus-train train command; --set it instead");
+        free(words);
+        return NULL;
+    }
+    char **copy = malloc((size_t)n * sizeof *copy);
+    TrainOptions o;
+    memset(&o, 0, sizeof o);
+    if (copy) {
+        memcpy(copy, words + 1, (size_t)(n - 1) * sizeof *copy);
+        copy[n - 1] = NULL;
+        if (train_options_parse(&o, n - 1, copy) == 0) {
+            const char **paths = calloc((size_t)o.n_dirs + 1, sizeof *paths);
+            if (paths) {
+                memcpy(paths, o.dirs, (size_t)o.n_dirs * sizeof *paths);
+                paths[o.n_dirs] = o.output;
+                stripped =
+                    provenance_command_line("cantus-train", n - 1, words + 1, paths, o.n_dirs + 1);
+                free(paths);
+            }
+        } else {
+            cli_error("cantus.train_args: the train command cannot read it; --set it instead");
+        }
+    }
+    free(o.dirs);
+    free(copy);
+    free(words);
+    return stripped;
+}
+
+static int strip_paths(json_t *metadata)
+{
+    json_t *value = json_object_get(metadata, "cantus.trained_on");
+    if (json_is_string(value)) {
+        json_t *folders = json_loads(json_string_value(value), 0, NULL);
+        size_t i;
+        json_t *entry;
+        if (!json_is_array(folders)) {
+            cli_error("cantus.trained_on: not a JSON array of folders");
+            json_decref(folders);
+            return -1;
+        }
+        const char **dirs = calloc(json_array_size(folders) + 1, sizeof *dirs);
+        json_array_foreach(folders, i, entry) dirs[i] = json_string_value(entry);
+        char *names = NULL;
+        for (i = 0; i < json_array_size(folders) && dirs[i]; i++)
+            ;
+        if (i == json_array_size(folders))
+            names = provenance_folders_json(dirs, (int)i);
+        else
+            cli_error("cantus.trained_on: an entry is not a string");
+        free(dirs);
+        json_decref(folders);
+        if (!names) return -1;
+        json_object_set_new(metadata, "cantus.trained_on", json_string(names));
+        free(names);
+    }
+    value = json_object_get(metadata, "cantus.train_args");
+    if (json_is_string(value)) {
+        char *line = strip_train_args(json_string_value(value));
+        if (!line) return -1;
+        json_object_set_new(metadata, "cantus.train_args", json_string(line));
+        free(line);
+    }
+    /* The PyTorch road records the tokens file it read. */
+    value = json_object_get(metadata, "cantus.tokens_file");
+    if (json_is_string(value)) {
+        char name[4096];
+        provenance_name(json_string_value(value), name, sizeof name);
+        json_object_set_new(metadata, "cantus.tokens_file", json_string(name));
+    }
+    return 0;
+}
+
+static int write_all(int fd, const void *data, size_t size)
+{
+    const unsigned char *p = data;
+    while (size > 0) {
+        ssize_t n = write(fd, p, size);
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0) return -1;
+        p += n;
+        size -= (size_t)n;
+    }
+    return 0;
+}
+
+/* The new header (spaces pad it to a multiple of 8, so the data section
+ * stays aligned, as core's writer does) and the old data section, into a
+ * temporary file beside out; loaded by core, then renamed over out. */
+static int write_model(const ModelFile *m, const char *out, mode_t mode)
+{
+    char *text = json_dumps(m->header, JSON_COMPACT);
+    size_t len = text ? strlen(text) : 0, padded = (len + 7) & ~(size_t)7;
+    size_t tmp_size = strlen(out) + 16;
+    char *tmp = malloc(tmp_size);
+    char *header = malloc(padded + 8);
+    int status = -1, fd = -1;
+    if (!text || !tmp || !header || padded > MAX_HEADER) {
+        cli_error("%s: the new header does not fit", out);
+        goto done;
+    }
+    for (int i = 0; i < 8; i++)
+        header[i] = (char)((uint64_t)padded >> (8 * i));
+    memcpy(header + 8, text, len);
+    memset(header + 8 + len, ' ', padded - len);
+    snprintf(tmp, tmp_size, "%s.tmp-XXXXXX", out);
+    if ((fd = mkstemp(tmp)) < 0) {
+        cli_error("%s: cannot write a file in its folder: %s", out, strerror(errno));
+        goto done;
+    }
+    const size_t data_start = 8 + m->header_len;
+    if (write_all(fd, header, padded + 8) != 0 ||
+        write_all(fd, m->bytes + data_start, m->size - data_start) != 0 || fchmod(fd, mode) != 0 ||
+        fsync(fd) != 0) {
+        cli_error("%s: %s", tmp, strerror(errno));
+        goto done;
+    }
+    close(fd);
+    fd = -1;
+    char err[CANTUS_ERROR_SIZE];
+    CantusModel *check = cantus_model_load(tmp, err, sizeof err);
+    if (!check) {
+        cli_error("the rewritten model does not load: %s", err);
+        goto done;
+    }
+    cantus_model_free(check);
+    if (rename(tmp, out) != 0) {
+        cli_error("%s: %s", out, strerror(errno));
+        goto done;
+    }
+    status = 0;
+done:
+    if (fd >= 0) close(fd);
+    if (status != 0 && tmp) unlink(tmp);
+    free(tmp);
+    free(header);
+    free(text);
+    return status;
+}
+
+static void print_metadata(json_t *metadata, int json)
+{
+    if (json) {
+        char *text = json_dumps(metadata, JSON_COMPACT);
+        if (text) printf("%s\n", text);
+        free(text);
+        return;
+    }
+    const char *key;
+    json_t *value;
+    json_object_foreach(metadata, key, value)
+    {
+        printf("%s=%s\n", key, json_is_string(value) ? json_string_value(value) : "(not a string)");
+    }
+}
+
+int cmd_meta(int argc, char **argv)
+{
+    MetaOptions o;
+    int parsed = parse(&o, argc, argv);
+    int status = parsed == 1 ? 0 : 2;
+    ModelFile m;
+    memset(&m, 0, sizeof m);
+    if (parsed != 0) goto done;
+    status = 1;
+    if (read_model(o.model, &m) != 0) goto done;
+    if (!o.n_sets && !o.n_unsets && !o.strip_paths) {
+        print_metadata(m.metadata, o.json);
+        status = fflush(stdout) == 0 ? 0 : 1;
+        goto done;
+    }
+    for (int i = 0; i < o.n_unsets; i++)
+        json_object_del(m.metadata, o.unsets[i]);
+    for (int i = 0; i < o.n_sets; i++) {
+        const char *eq = strchr(o.sets[i], '=');
+        char *key = strndup(o.sets[i], (size_t)(eq - o.sets[i]));
+        if (!key) goto done;
+        json_object_set_new(m.metadata, key, json_string(eq + 1));
+        free(key);
+    }
+    if (o.strip_paths && strip_paths(m.metadata) != 0) goto done;
+    struct stat st;
+    mode_t mode = stat(o.model, &st) == 0 ? st.st_mode & 07777 : 0644;
+    const char *out = o.output ? o.output : o.model;
+    if (write_model(&m, out, mode) != 0) goto done;
+    fprintf(stderr, "%s: wrote %s, its tensors unchanged\n", cli_program(), out);
+    status = 0;
+done:
+    free_model(&m);
+    free(o.sets);
+    free(o.unsets);
+    return status;
+}
