@@ -1,4 +1,4 @@
-/* Command-line values of the trainer's commands: numbers (cli/cli.h) and
+/* Command-line values of the trainer's commands: numbers (core/cli/cli.h) and
  * pitch names. */
 #ifndef CANTUS_CLI_ARGS_H
 #define CANTUS_CLI_ARGS_H

@@ -1,7 +1,7 @@
 /* The subcommands of cantus-train. Each takes the arguments after its own
  * name (argv[0] is the subcommand) and returns the process exit status:
  * 0 on success, 1 on a failure it has explained on stderr, 2 on bad usage
- * (cli/cli.h: one line, "cantus-train COMMAND: what: why"). */
+ * (core/cli/cli.h: one line, "cantus-train COMMAND: what: why"). */
 #ifndef CANTUS_TRAINER_COMMANDS_H
 #define CANTUS_TRAINER_COMMANDS_H
 

@@ -1,4 +1,4 @@
-/* Parsing `cantus-train train` options (getopt_long, cli/cli.h). */
+/* Parsing `cantus-train train` options (getopt_long, core/cli/cli.h). */
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>

@@ -1,4 +1,4 @@
-/* The command line every Cantus program shares (cli/cli.h), run as a person
+/* The command line every Cantus program shares (core/cli/cli.h), run as a person
  * runs it: --version, --opt=value beside --opt value, one-line errors and
  * their exit statuses; train's checks before the first step and its final
  * line; models without the paths of the machine that trained them; and
