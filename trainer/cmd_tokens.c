@@ -8,6 +8,7 @@
 #include "cli_args.h"
 #include "commands.h"
 #include "midi/corpus.h"
+#include "model.h"
 
 static void usage(FILE *out)
 {
@@ -20,6 +21,9 @@ static void usage(FILE *out)
         "\n"
         "  --corpus DIR...        folders to read, recursively (repeatable)\n"
         "  --steps-per-beat N     tokens per beat (default 1)\n"
+        "  --bar-steps P          give each step its position in the bar, 0..P-1, from\n"
+        "                         the time signatures; bars longer than P steps are cut\n"
+        "                         out and counted (default 0: no positions)\n"
         "  --track N              take the melody from track N (0 = first track chunk)\n"
         "                         instead of the melody heuristic (docs/midi.md)\n"
         "  --channel N            take the melody from MIDI channel N (1..16)\n"
@@ -32,7 +36,8 @@ static void usage(FILE *out)
         "  --json                 one JSON object per sequence and line:\n"
         "                         {\"file\", \"split\", \"tokens\", \"note_low\", \"note_high\",\n"
         "                          \"rest_token\", \"hold_token\", \"steps_per_beat\",\n"
-        "                          \"transpose\", \"corpus\"}; \"corpus\" holds the folders\n"
+        "                          \"transpose\", \"corpus\"}, and with --bar-steps\n"
+        "                         \"bar_steps\" and \"positions\"; \"corpus\" holds the folders\n"
         "                         and the options as a model's metadata records them\n"
         "  --help                 this text\n");
 }
@@ -75,6 +80,11 @@ static void print_sequence(const Corpus *c, const CorpusSequence *s, int json,
         printf(", \"split\": \"%s\", \"tokens\": [", split);
         for (int k = 0; k < s->length; k++)
             printf(k ? ", %d" : "%d", s->tokens[k]);
+        if (s->positions) {
+            printf("], \"bar_steps\": %d, \"positions\": [", c->bar_steps);
+            for (int k = 0; k < s->length; k++)
+                printf(k ? ", %d" : "%d", s->positions[k]);
+        }
         printf("], \"note_low\": %d, \"note_high\": %d, \"rest_token\": %d, \"hold_token\": %d, "
                "\"steps_per_beat\": %d, \"transpose\": %d, \"corpus\": ",
                c->note_low, c->note_high, c->rest_token, c->hold_token, c->steps_per_beat,
@@ -129,6 +139,10 @@ int cmd_tokens(int argc, char **argv)
             if (!(value = cli_value("tokens", argc, argv, &i))) goto fail;
             if (!cli_parse_int(value, 1, 96, &number)) goto bad;
             options.steps_per_beat = (int)number;
+        } else if (!strcmp(arg, "--bar-steps")) {
+            if (!(value = cli_value("tokens", argc, argv, &i))) goto fail;
+            if (!cli_parse_int(value, 0, CANTUS_MAX_BAR_STEPS, &number)) goto bad;
+            options.bar_steps = (int)number;
         } else if (!strcmp(arg, "--track")) {
             if (!(value = cli_value("tokens", argc, argv, &i))) goto fail;
             if (!cli_parse_int(value, 0, 65535, &number)) goto bad;
