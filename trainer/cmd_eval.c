@@ -192,7 +192,7 @@ int cmd_eval(int argc, char **argv)
         const CorpusSequence *s = &corpus.seqs[i];
         int want = o.split == SPLIT_ALL || (o.split == SPLIT_VAL) == (s->split == CORPUS_VAL);
         if (want && s->transpose == 0 && s->length >= 2) {
-            seqs[n_seqs++] = (TokenSeq){s->tokens, s->length};
+            seqs[n_seqs++] = (TokenSeq){s->tokens, s->length, s->positions};
             tokens += s->length - 1;
         }
     }
@@ -229,7 +229,8 @@ int cmd_eval(int argc, char **argv)
     int n_fit = 0;
     for (int i = 0; i < fit.n_seqs; i++)
         if (fit.seqs[i].split == CORPUS_TRAIN)
-            fit_seqs[n_fit++] = (TokenSeq){fit.seqs[i].tokens, fit.seqs[i].length};
+            fit_seqs[n_fit++] =
+                (TokenSeq){fit.seqs[i].tokens, fit.seqs[i].length, fit.seqs[i].positions};
 
     /* The model, batched; it agrees with stepping each sequence through
      * the core from a zero state (test_eval checks). */

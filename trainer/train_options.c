@@ -30,6 +30,9 @@ void train_options_help(FILE *out)
             "\n"
             "corpus and tokens:\n"
             "  --steps-per-beat N  tokens per beat (1)\n"
+            "  --bar-steps P       the metre as an input: each step's position in its bar,\n"
+            "                      0..P-1, from the time signatures; bars longer than P steps\n"
+            "                      are cut out and counted (0: no metre input)\n"
             "  --val-fraction X    share of files held out for validation (0.1)\n"
             "  --min-length N      skip sequences shorter than N tokens\n"
             "  --transpose A..B    augment the training split by A..B semitones\n"
@@ -167,6 +170,8 @@ int train_options_parse(TrainOptions *o, int argc, char **argv)
             bad = to_int(a, v, 1, 1000000000, &o->train.eval_every);
         else if (!strcmp(a, "--patience"))
             bad = to_int(a, v, 0, 1000000000, &o->train.patience);
+        else if (!strcmp(a, "--bar-steps"))
+            bad = to_int(a, v, 0, CANTUS_MAX_BAR_STEPS, &o->corpus.bar_steps);
         else if (!strcmp(a, "--steps-per-beat"))
             bad = to_int(a, v, 1, 48, &o->corpus.steps_per_beat);
         else if (!strcmp(a, "--val-fraction"))

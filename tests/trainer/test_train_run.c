@@ -199,7 +199,8 @@ static void eval_agrees_with_the_core(void **state)
     int n = 0;
     for (int i = 0; i < corpus.n_seqs && n < 64; i++)
         if (corpus.seqs[i].split == CORPUS_VAL)
-            seqs[n++] = (TokenSeq){corpus.seqs[i].tokens, corpus.seqs[i].length};
+            seqs[n++] =
+                (TokenSeq){corpus.seqs[i].tokens, corpus.seqs[i].length, corpus.seqs[i].positions};
     assert_true(n > 0);
 
     LstmParams_f p;
