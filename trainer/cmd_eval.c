@@ -114,6 +114,7 @@ static void options_of_model(const CantusModel *m, CorpusOptions *c)
     const CantusModelInfo *info = cantus_model_info(m);
     corpus_options_default(c);
     c->steps_per_beat = info->steps_per_beat;
+    c->bar_steps = info->bar_steps; /* positions from the files' time signatures */
     c->note_low = info->note_low;
     c->note_high = info->note_high;
     c->min_length = meta_int(m, "cantus.min_length", c->min_length);
