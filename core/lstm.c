@@ -5,7 +5,9 @@
  *   logits = W_fc h'_top + b_fc
  *
  * Layer 0's input is one-hot, so W_ih x is one column of W_ih; the loader
- * stored that column (with both biases added) as a contiguous row. Deeper
+ * stored that column (with both biases added) as a contiguous row. A metre
+ * model's input also has a one-hot bar position: one more stored column,
+ * added to the token's row (a gather, never a dense product). Deeper
  * layers multiply [W_ih | W_hh] by [h_below | h] in one pass, which is why
  * each layer keeps its input and its own h side by side in one buffer.
  *
@@ -27,10 +29,11 @@ struct CantusLstmState {
     const CantusModel *model;
     const CantusPacked *packed;
     const CantusKernels *kernels;
-    int H, L, V;
+    int H, L, V, P;
     float *xh[CANTUS_MAX_LAYERS]; /* layer 0: [h0]; layer k: [h_{k-1} | h_k] */
     float *c[CANTUS_MAX_LAYERS];
     float *gates;
+    float *input; /* layer 0's token row plus position row, when there is a position */
     float *logits;
     float *block;
     size_t block_floats;
@@ -94,11 +97,13 @@ CantusLstmState *cantus_lstm_state_new_with_kernels(const CantusModel *model,
     s->H = info->hidden;
     s->L = info->layers;
     s->V = info->vocab;
+    s->P = info->bar_steps;
 
     size_t total = 0;
     for (int k = 0; k < s->L; k++)
         total += line_floats((size_t)s->packed->layer[k].cols) + line_floats((size_t)s->H);
-    total += line_floats((size_t)s->packed->gate_rows) + line_floats((size_t)s->packed->logit_rows);
+    total +=
+        2 * line_floats((size_t)s->packed->gate_rows) + line_floats((size_t)s->packed->logit_rows);
     if (posix_memalign((void **)&s->block, CANTUS_ALIGNMENT, total * sizeof(float)) != 0) {
         free(s);
         return NULL;
@@ -112,6 +117,8 @@ CantusLstmState *cantus_lstm_state_new_with_kernels(const CantusModel *model,
         cursor += line_floats((size_t)s->H);
     }
     s->gates = cursor;
+    cursor += line_floats((size_t)s->packed->gate_rows);
+    s->input = cursor;
     cursor += line_floats((size_t)s->packed->gate_rows);
     s->logits = cursor;
     if (precision == CANTUS_PRECISION_F16 && make_half_weights(s) != 0) {
@@ -188,7 +195,27 @@ static void fp_leave(FpMode saved)
 #endif
 }
 
+/* Layer 0's pre-activation before the recurrence: W_ih x + b_ih + b_hh for
+ * x = [one_hot(token) | one_hot(position)], each part zero when out of range. */
+static const float *layer0_input(CantusLstmState *s, int token, int position)
+{
+    const CantusPacked *p = s->packed;
+    const CantusPackedLayer *pl = &p->layer[0];
+    const float *row = pl->bias;
+    if (token >= 0 && token < s->V) row = pl->input_rows + (size_t)token * p->gate_rows;
+    if (position < 0 || position >= s->P) return row;
+    const float *column = pl->position_rows + (size_t)position * p->gate_rows;
+    for (int r = 0; r < p->gate_rows; r++)
+        s->input[r] = row[r] + column[r];
+    return s->input;
+}
+
 const float *cantus_lstm_state_step(CantusLstmState *s, int token)
+{
+    return cantus_lstm_state_step_at(s, token, -1);
+}
+
+const float *cantus_lstm_state_step_at(CantusLstmState *s, int token, int position)
 {
     FpMode mode = fp_enter();
     const CantusPacked *p = s->packed;
@@ -198,9 +225,9 @@ const float *cantus_lstm_state_step(CantusLstmState *s, int token)
     for (int k = 0; k < s->L; k++) {
         const CantusPackedLayer *pl = &p->layer[k];
         const float *init = pl->bias;
-        if (k == 0 && token >= 0 && token < s->V)
-            init = pl->input_rows + (size_t)token * p->gate_rows;
-        else if (k > 0)
+        if (k == 0)
+            init = layer0_input(s, token, position);
+        else
             memcpy(s->xh[k], layer_h(s, k - 1), (size_t)H * sizeof(float));
         if (s->half)
             kern->matvec_f16(s->half_panels[k], p->gate_rows, pl->cols, s->xh[k], init, s->gates);

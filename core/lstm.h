@@ -4,7 +4,7 @@
  * Real-time class:
  *   cantus_lstm_state_new, cantus_lstm_state_free      - allocate/free: any thread but
  *                                             the audio thread.
- *   cantus_lstm_state_step, _reset, _prefetch,
+ *   cantus_lstm_state_step, _step_at, _reset, _prefetch,
  *   _logits, _h, _c                          - real-time safe: no allocation,
  *                                             no lock, no I/O, bounded time.
  */
@@ -50,6 +50,15 @@ void cantus_lstm_state_reset(CantusLstmState *state);
  * of range is treated as a zero input vector (only the biases and the
  * recurrence act), so a bad token can never read outside the weights. */
 const float *cantus_lstm_state_step(CantusLstmState *state, int token);
+
+/* The same with the step's position in the bar, for a model with a metre
+ * input (cantus.bar_steps = P > 0): layer 0 then sees one_hot(token) and
+ * one_hot(position) side by side, as PyTorch does with the concatenation.
+ * A position outside [0, P) is a zero position vector, as an out-of-range
+ * token is a zero token vector: so with P = 0 (every model without the
+ * key) the position is ignored and this is exactly cantus_lstm_state_step,
+ * and cantus_lstm_state_step is this with position -1. */
+const float *cantus_lstm_state_step_at(CantusLstmState *state, int token, int position);
 
 /* The logits of the last step (zeros after new/reset). */
 const float *cantus_lstm_state_logits(const CantusLstmState *state);

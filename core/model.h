@@ -17,12 +17,13 @@ extern "C" {
 #endif
 
 /* Caps that keep a hostile or corrupt file from asking for absurd memory. */
-#define CANTUS_MAX_LAYERS 8
-#define CANTUS_MAX_HIDDEN 2048
-#define CANTUS_MAX_VOCAB  512
-#define CANTUS_MAX_HEADER (1u << 20)   /* bytes of JSON header */
-#define CANTUS_MAX_FILE   (256u << 20) /* bytes of the whole file */
-#define CANTUS_ERROR_SIZE 512          /* enough for any error sentence */
+#define CANTUS_MAX_LAYERS    8
+#define CANTUS_MAX_HIDDEN    2048
+#define CANTUS_MAX_VOCAB     512
+#define CANTUS_MAX_BAR_STEPS 256          /* positions in a bar: 16 beats of 16 steps */
+#define CANTUS_MAX_HEADER    (1u << 20)   /* bytes of JSON header */
+#define CANTUS_MAX_FILE      (256u << 20) /* bytes of the whole file */
+#define CANTUS_ERROR_SIZE    512          /* enough for any error sentence */
 /* Largest weight magnitude accepted (binary16's largest finite value). A
  * finite weight is not enough: 3e38 * 1 + 3e38 is infinite. With every
  * |w| <= 65504 and |h| <= 1, every gate and logit stays below ~1e9 for any
@@ -42,6 +43,10 @@ typedef struct {
     int rest_token;     /* token index of REST, or -1 */
     int hold_token;     /* token index of HOLD, or -1 */
     int steps_per_beat; /* tokens per beat the model was trained on */
+    /* P, from cantus.bar_steps: the model takes each step's position in the
+     * bar as P more one-hot inputs (lstm.weight_ih_l0 is [4H, V + P]); 0
+     * when the key is absent or "0": no metre input. */
+    int bar_steps;
 } CantusModelInfo;
 
 /* Reads and validates a model file. On any failure returns NULL and writes

@@ -61,6 +61,12 @@ int cantus_check_metadata(const CantusSafetensorsReadFile *f, const char *name,
                      err_size) ||
         metadata_int(f, name, "cantus.steps_per_beat", 1, 16, &info->steps_per_beat, err, err_size))
         return -1;
+    /* Optional: every model written before the metre input loads as it did. */
+    info->bar_steps = 0;
+    if (cantus_safetensors_read_metadata(f, "cantus.bar_steps") &&
+        metadata_int(f, name, "cantus.bar_steps", 0, CANTUS_MAX_BAR_STEPS, &info->bar_steps, err,
+                     err_size))
+        return -1;
     if (info->note_low > info->note_high) {
         cantus_model_error(err, err_size, name,
                            "metadata key 'cantus.note_low' (%d) is above 'cantus.note_high' (%d)",
@@ -223,6 +229,21 @@ static void vote_gate_rows(Votes *h, const CantusSafetensorsReadTensor *t)
     if (t->shape[0] % 4 == 0) vote(h, t->shape[0] / 4);
 }
 
+/* Layer 0's input is V token columns and then P position columns. A
+ * column count that fits the gate rows but not V + P is a metre mismatch,
+ * said as such (the other shapes agree on V, so cantus.bar_steps is what
+ * disagrees). */
+static int check_input_columns(const CantusSafetensorsReadTensor *ih, const char *name, int64_t H,
+                               int64_t V, int P, char *err, size_t err_size)
+{
+    if (ih->ndim != 2 || ih->shape[0] != 4 * H || ih->shape[1] == V + P) return 0;
+    cantus_model_error(err, err_size, name,
+                       "tensor 'lstm.weight_ih_l0' has %lld columns, but 'cantus.bar_steps' is %d: "
+                       "expected %lld tokens + %d bar positions = %lld",
+                       (long long)ih->shape[1], P, (long long)V, P, (long long)(V + P));
+    return -1;
+}
+
 int cantus_check_shapes(const CantusSafetensorsReadFile *f, const char *name, CantusModelInfo *info,
                         char *err, size_t err_size)
 {
@@ -240,7 +261,7 @@ int cantus_check_shapes(const CantusSafetensorsReadFile *f, const char *name, Ca
         vote_gate_rows(&hv, layer_tensor(f, "bias_ih", k));
         vote_gate_rows(&hv, layer_tensor(f, "bias_hh", k));
         if (hh->ndim == 2) vote(&hv, hh->shape[1]);
-        if (ih->ndim == 2) vote(k == 0 ? &vv : &hv, ih->shape[1]);
+        if (ih->ndim == 2) vote(k == 0 ? &vv : &hv, ih->shape[1] - (k == 0 ? info->bar_steps : 0));
     }
     if (fcw->ndim == 2) {
         vote(&vv, fcw->shape[0]);
@@ -262,9 +283,12 @@ int cantus_check_shapes(const CantusSafetensorsReadFile *f, const char *name, Ca
                            (long long)V, CANTUS_MAX_VOCAB);
         return -1;
     }
+    if (check_input_columns(layer_tensor(f, "weight_ih", 0), name, H, V, info->bar_steps, err,
+                            err_size))
+        return -1;
     for (int k = 0; k < info->layers; k++) {
         char tname[64];
-        int64_t in = k == 0 ? V : H;
+        int64_t in = k == 0 ? V + info->bar_steps : H;
         snprintf(tname, sizeof tname, "lstm.weight_ih_l%d", k);
         if (expect_shape(cantus_safetensors_read_find(f, tname), name, 2, 4 * H, in, err, err_size))
             return -1;

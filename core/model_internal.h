@@ -22,6 +22,9 @@ typedef struct {
      * the one-hot input is a contiguous read of one row and the biases are
      * already in it. NULL for deeper layers. */
     const float *input_rows;
+    /* Layer 0 of a metre model only: for each bar position p, the row
+     * W_ih[:, V + p] (no biases: the token row has them). NULL otherwise. */
+    const float *position_rows;
     const float *panels; /* [W_ih | W_hh] (deeper layers) or W_hh (layer 0) */
     const float *bias;   /* b_ih + b_hh; layer 0 uses it for an out-of-range token */
     int cols;            /* H for layer 0, 2H for deeper layers */

@@ -51,15 +51,17 @@ static size_t aligned_floats(size_t n)
 int cantus_model_pack(CantusModel *m)
 {
     const CantusModelInfo *info = &m->info;
-    int H = info->hidden, V = info->vocab, L = info->layers;
+    int H = info->hidden, V = info->vocab, L = info->layers, P = info->bar_steps;
+    int I = V + P; /* columns of W_ih_l0: tokens, then bar positions */
     int R = cantus_round_up(4 * H, CANTUS_ROW_ALIGN);
     int VR = cantus_round_up(V, CANTUS_ROW_ALIGN);
 
     /* Sizes first, then one block: fewer allocations, and prefetching walks
      * a single range. */
     size_t input_rows = aligned_floats((size_t)V * R);
+    size_t position_rows = aligned_floats((size_t)P * R);
     size_t layer_bias = aligned_floats((size_t)R);
-    size_t total = input_rows;
+    size_t total = input_rows + position_rows;
     for (int k = 0; k < L; k++)
         total += aligned_floats((size_t)R * (k == 0 ? H : 2 * H)) + layer_bias;
     total += aligned_floats((size_t)VR * H) + aligned_floats((size_t)VR);
@@ -88,8 +90,14 @@ int cantus_model_pack(CantusModel *m)
             cursor += input_rows;
             for (int t = 0; t < V; t++)
                 for (int r = 0; r < 4 * H; r++)
-                    rows[(size_t)t * R + r] = w_ih[(size_t)r * V + t] + b_ih[r] + b_hh[r];
+                    rows[(size_t)t * R + r] = w_ih[(size_t)r * I + t] + b_ih[r] + b_hh[r];
             pl->input_rows = rows;
+            float *positions = cursor;
+            cursor += position_rows;
+            for (int q = 0; q < P; q++)
+                for (int r = 0; r < 4 * H; r++)
+                    positions[(size_t)q * R + r] = w_ih[(size_t)r * I + V + q];
+            pl->position_rows = P > 0 ? positions : NULL;
             float *panels = cursor;
             cursor += aligned_floats((size_t)R * H);
             pack_panels(panels, w_hh, H, NULL, 0, 4 * H, R);
@@ -100,6 +108,7 @@ int cantus_model_pack(CantusModel *m)
             cursor += aligned_floats((size_t)R * 2 * H);
             pack_panels(panels, w_ih, H, w_hh, H, 4 * H, R);
             pl->input_rows = NULL;
+            pl->position_rows = NULL;
             pl->panels = panels;
             pl->cols = 2 * H;
         }

@@ -1,6 +1,8 @@
 /* The token generator; see generator.h for the schedule and determinism. */
 #include "generator.h"
 
+#include <limits.h>
+
 #include "beat_grid.h"
 #include "lstm.h"
 
@@ -13,14 +15,37 @@ static int64_t sequence_start(const CantusGenerator *gen, int64_t step)
     return gen->origin;
 }
 
-/* A sequence opens by resetting the state, reseeding the RNG and feeding a
- * zero vector (token -1), the start symbol, so it depends on nothing before
- * it. The phrase's sequence draws from stream 0, the interim's from 1. */
-static void open_sequence(CantusLstmState *state, CantusRng *rng, uint32_t seed, uint64_t stream)
+/* Where step `step` sits in its bar, on the grid that places its note (the
+ * host's beatsPerBar, bars counted from beat 0 as the player counts them):
+ * what a model with a metre input is fed beside the step's token. A bar
+ * longer than the model's cantus.bar_steps gives positions the core takes
+ * as no position; a model without metre input ignores them all. */
+static int bar_position(const CantusGenerator *gen, int64_t step)
+{
+    const CantusGrid grid = {gen->rate > 0 ? gen->rate : 1, gen->beats_per_bar,
+                             CANTUS_GRID_STRAIGHT};
+    const int64_t position = cantus_grid_step_in_bar(&grid, step);
+    return position >= 0 && position <= INT_MAX ? (int)position : -1;
+}
+
+/* The LSTM step that gives step `step`'s logits: the token of the step
+ * before, at that step's position in the bar (as the trainer feeds token k
+ * at position k to predict token k + 1). */
+static void feed(const CantusGenerator *gen, CantusLstmState *state, int token, int64_t step)
+{
+    cantus_lstm_state_step_at(state, token, bar_position(gen, step - 1));
+}
+
+/* A sequence opens at `step` by resetting the state, reseeding the RNG and
+ * feeding a zero token (-1), the start symbol, so it depends on nothing
+ * before it (but where it starts in the bar). The phrase's sequence draws
+ * from stream 0, the interim's from 1. */
+static void open_sequence(const CantusGenerator *gen, CantusLstmState *state, CantusRng *rng,
+                          uint32_t seed, uint64_t stream, int64_t step)
 {
     cantus_lstm_state_reset(state);
     cantus_rng_seed(rng, seed, stream);
-    cantus_lstm_state_step(state, -1);
+    feed(gen, state, -1, step);
 }
 
 /* Whether the held chord decides step `step`: while notes are held, on
@@ -73,7 +98,7 @@ static void compute_logits(CantusGenerator *gen)
 {
     CantusLstmState *state = gen->engine->state;
     if (gen->next_step == sequence_start(gen, gen->next_step)) {
-        open_sequence(state, &gen->rng, gen->seed, 0);
+        open_sequence(gen, state, &gen->rng, gen->seed, 0, gen->next_step);
         gen->reseed_pending = false;
         gen->follow_token = -1;
         gen->opening = true;
@@ -84,7 +109,7 @@ static void compute_logits(CantusGenerator *gen)
             input = gen->follow_token;
             gen->follow_token = -1;
         }
-        cantus_lstm_state_step(state, input);
+        feed(gen, state, input, gen->next_step);
     }
     gen->logits_ready = true;
     gen->lstm_steps++;
@@ -261,9 +286,9 @@ static int interim_take(CantusGenerator *gen, int64_t step)
     CantusLstmState *state = gen->engine->interim_state;
     const bool opening = !gen->interim.active || gen->interim.next_step != step;
     if (opening)
-        open_sequence(state, &gen->interim.rng, gen->seed, 1);
+        open_sequence(gen, state, &gen->interim.rng, gen->seed, 1, step);
     else
-        cantus_lstm_state_step(state, gen->interim.input_token);
+        feed(gen, state, gen->interim.input_token, step);
     gen->lstm_steps++;
     gen->interim.active = true;
     gen->interim.next_step = step + 1;

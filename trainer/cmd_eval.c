@@ -157,6 +157,7 @@ static void options_of_model(const CantusModel *m, CorpusOptions *c)
     const CantusModelInfo *info = cantus_model_info(m);
     corpus_options_default(c);
     c->steps_per_beat = info->steps_per_beat;
+    c->bar_steps = info->bar_steps; /* positions from the files' time signatures */
     c->note_low = info->note_low;
     c->note_high = info->note_high;
     c->min_length = meta_int(m, "cantus.min_length", c->min_length);
@@ -234,7 +235,7 @@ int cmd_eval(int argc, char **argv)
         const CorpusSequence *s = &corpus.seqs[i];
         int want = o.split == SPLIT_ALL || (o.split == SPLIT_VAL) == (s->split == CORPUS_VAL);
         if (want && s->transpose == 0 && s->length >= 2) {
-            seqs[n_seqs++] = (TokenSeq){s->tokens, s->length};
+            seqs[n_seqs++] = (TokenSeq){s->tokens, s->length, s->positions};
             tokens += s->length - 1;
         }
     }
@@ -278,7 +279,8 @@ int cmd_eval(int argc, char **argv)
     int n_fit = 0;
     for (int i = 0; i < fit.n_seqs; i++)
         if (fit.seqs[i].split == CORPUS_TRAIN)
-            fit_seqs[n_fit++] = (TokenSeq){fit.seqs[i].tokens, fit.seqs[i].length};
+            fit_seqs[n_fit++] =
+                (TokenSeq){fit.seqs[i].tokens, fit.seqs[i].length, fit.seqs[i].positions};
 
     /* The model, batched; it agrees with stepping each sequence through
      * the core from a zero state (test_eval checks). */

@@ -9,6 +9,7 @@
 #include "cli_args.h"
 #include "commands.h"
 #include "lstm.h"
+#include "meter_arg.h"
 #include "model.h"
 #include "sampler.h"
 
@@ -16,7 +17,7 @@
 
 static void usage(FILE *out)
 {
-    fprintf(out, "usage: cantus-train logits --model M --tokens T,T,... [--json]\n"
+    fprintf(out, "usage: cantus-train logits --model M --tokens T,T,... [--meter N/D] [--json]\n"
                  "\n"
                  "Feeds the tokens one by one to the model, from a zero state, and prints after\n"
                  "each one the most likely next tokens and their probabilities.\n"
@@ -25,8 +26,12 @@ static void usage(FILE *out)
                  "  --tokens LIST   comma-separated token indices 0..V-1, or names: C4, F#3,\n"
                  "                  REST, HOLD\n"
                  "  --top N         how many tokens to list per step (default 5)\n"
+                 "  --meter N/D     for a model with a metre input (cantus.bar_steps): the\n"
+                 "                  first token starts a bar of N/D, each token one step\n"
+                 "                  on (default 4/4)\n"
                  "  --json          one JSON object per step and line:\n"
-                 "                  {\"step\": i, \"input\": token, \"logits\": [V numbers]}\n"
+                 "                  {\"step\": i, \"input\": token, \"logits\": [V numbers]},\n"
+                 "                  and \"position\" in the bar for a metre model\n"
                  "  --help, --version\n");
 }
 
@@ -99,16 +104,17 @@ static int parse_tokens(const CantusModelInfo *info, const char *list, int **tok
 
 int cmd_logits(int argc, char **argv)
 {
-    enum { OPT_MODEL = CLI_FIRST_OWN_OPTION, OPT_TOKENS, OPT_TOP, OPT_JSON };
+    enum { OPT_MODEL = CLI_FIRST_OWN_OPTION, OPT_TOKENS, OPT_TOP, OPT_JSON, OPT_METER };
     static const struct option long_options[] = {
         {"model", required_argument, NULL, OPT_MODEL},
         {"tokens", required_argument, NULL, OPT_TOKENS},
         {"top", required_argument, NULL, OPT_TOP},
+        {"meter", required_argument, NULL, OPT_METER},
         {"json", no_argument, NULL, OPT_JSON},
         CLI_STANDARD_OPTIONS,
         {NULL, 0, NULL, 0},
     };
-    const char *model_path = NULL, *token_list = NULL;
+    const char *model_path = NULL, *token_list = NULL, *meter = NULL;
     int json = 0;
     long top = TOP_TOKENS;
     cli_getopt_begin();
@@ -129,6 +135,9 @@ int cmd_logits(int argc, char **argv)
             break;
         case OPT_TOKENS:
             token_list = optarg;
+            break;
+        case OPT_METER:
+            meter = optarg;
             break;
         case OPT_TOP:
             if (!cli_int_option("--top", optarg, 1, CANTUS_MAX_VOCAB, &top)) return 2;
@@ -151,8 +160,20 @@ int cmd_logits(int argc, char **argv)
     CantusLstmState *state = NULL;
     double *probs = malloc((size_t)info->vocab * sizeof *probs);
     int *order = malloc((size_t)info->vocab * sizeof *order);
-    int status = 1;
+    int status = 1, bar = 0;
     if (parse_tokens(info, token_list, &tokens, &n) != 0) goto done;
+    if (meter && info->bar_steps == 0) {
+        cli_usage_error("--meter: %s has no metre input (no cantus.bar_steps)", model_path);
+        status = 2;
+        goto done;
+    }
+    if (info->bar_steps > 0 &&
+        (bar = meter_arg_bar_steps(meter ? meter : "4/4", info->steps_per_beat, info->bar_steps,
+                                   err, sizeof err)) < 0) {
+        cli_usage_error("--meter: %s", err);
+        status = 2;
+        goto done;
+    }
     state = cantus_lstm_state_new(model);
     if (!state || !probs || !order) {
         cli_error("out of memory");
@@ -160,9 +181,12 @@ int cmd_logits(int argc, char **argv)
     }
     cantus_lstm_state_reset(state);
     for (int step = 0; step < n; step++) {
-        const float *logits = cantus_lstm_state_step(state, tokens[step]);
+        int position = bar > 0 ? step % bar : -1;
+        const float *logits = cantus_lstm_state_step_at(state, tokens[step], position);
         if (json) {
-            printf("{\"step\": %d, \"input\": %d, \"logits\": [", step, tokens[step]);
+            printf("{\"step\": %d, \"input\": %d, ", step, tokens[step]);
+            if (bar > 0) printf("\"position\": %d, ", position);
+            printf("\"logits\": [");
             for (int v = 0; v < info->vocab; v++)
                 printf(v ? ", %.9g" : "%.9g", (double)logits[v]);
             printf("]}\n");
@@ -170,7 +194,9 @@ int cmd_logits(int argc, char **argv)
         }
         char name[8];
         token_name(info, tokens[step], name);
-        printf("step %d  input %-4s ->", step, name);
+        printf("step %d  input %-4s", step, name);
+        if (bar > 0) printf(" at %d/%d", position, bar);
+        printf(" ->");
         cantus_softmax(logits, NULL, info->vocab, 1.0f, probs);
         /* The top few by a partial selection sort: V is at most 512. */
         for (int v = 0; v < info->vocab; v++)

@@ -9,6 +9,7 @@
 #include "commands.h"
 #include "midi/corpus.h"
 #include "provenance.h"
+#include "model.h"
 
 static void usage(FILE *out)
 {
@@ -21,6 +22,9 @@ static void usage(FILE *out)
         "\n"
         "  --corpus DIR...        folders to read, recursively (repeatable)\n"
         "  --steps-per-beat N     tokens per beat (default 1)\n"
+        "  --bar-steps P          give each step its position in the bar, 0..P-1, from\n"
+        "                         the time signatures; bars longer than P steps are cut\n"
+        "                         out and counted (default 0: no positions)\n"
         "  --track N              take the melody from track N (0 = first track chunk)\n"
         "                         instead of the melody heuristic (docs/midi.md)\n"
         "  --channel N            take the melody from MIDI channel N (1..16)\n"
@@ -33,7 +37,8 @@ static void usage(FILE *out)
         "  --json                 one JSON object per sequence and line:\n"
         "                         {\"file\", \"split\", \"tokens\", \"note_low\", \"note_high\",\n"
         "                          \"rest_token\", \"hold_token\", \"steps_per_beat\",\n"
-        "                          \"transpose\", \"corpus\"}; \"corpus\" holds the folders'\n"
+        "                          \"transpose\", \"corpus\"}, and with --bar-steps\n"
+        "                         \"bar_steps\" and \"positions\"; \"corpus\" holds the folders'\n"
         "                         names and the options as a model's metadata records them\n"
         "  --help, --version\n");
 }
@@ -78,6 +83,11 @@ static void print_sequence(const Corpus *c, const CorpusSequence *s, int json,
         printf(", \"split\": \"%s\", \"tokens\": [", split);
         for (int k = 0; k < s->length; k++)
             printf(k ? ", %d" : "%d", s->tokens[k]);
+        if (s->positions) {
+            printf("], \"bar_steps\": %d, \"positions\": [", c->bar_steps);
+            for (int k = 0; k < s->length; k++)
+                printf(k ? ", %d" : "%d", s->positions[k]);
+        }
         printf("], \"note_low\": %d, \"note_high\": %d, \"rest_token\": %d, \"hold_token\": %d, "
                "\"steps_per_beat\": %d, \"transpose\": %d, \"corpus\": ",
                c->note_low, c->note_high, c->rest_token, c->hold_token, c->steps_per_beat,
@@ -107,6 +117,7 @@ static void print_sequence(const Corpus *c, const CorpusSequence *s, int json,
 enum {
     OPT_CORPUS = CLI_FIRST_OWN_OPTION,
     OPT_STEPS_PER_BEAT,
+    OPT_BAR_STEPS,
     OPT_TRACK,
     OPT_CHANNEL,
     OPT_LOW,
@@ -120,6 +131,7 @@ enum {
 static const struct option long_options[] = {
     {"corpus", required_argument, NULL, OPT_CORPUS},
     {"steps-per-beat", required_argument, NULL, OPT_STEPS_PER_BEAT},
+    {"bar-steps", required_argument, NULL, OPT_BAR_STEPS},
     {"track", required_argument, NULL, OPT_TRACK},
     {"channel", required_argument, NULL, OPT_CHANNEL},
     {"low", required_argument, NULL, OPT_LOW},
@@ -140,6 +152,10 @@ static bool take_option(int c, const char *value, CorpusOptions *options)
     case OPT_STEPS_PER_BEAT:
         if (!cli_int_option("--steps-per-beat", value, 1, 96, &number)) return false;
         options->steps_per_beat = (int)number;
+        return true;
+    case OPT_BAR_STEPS:
+        if (!cli_int_option("--bar-steps", value, 0, CANTUS_MAX_BAR_STEPS, &number)) return false;
+        options->bar_steps = (int)number;
         return true;
     case OPT_TRACK:
         if (!cli_int_option("--track", value, 0, 65535, &number)) return false;

@@ -82,6 +82,7 @@ static int save_model(void *ctx, const LstmParams_f *best, const TrainProgress *
     META_FMT("cantus.rest_token", "%d", c->rest_token);
     META_FMT("cantus.hold_token", "%d", c->hold_token);
     META_FMT("cantus.steps_per_beat", "%d", c->steps_per_beat);
+    if (c->bar_steps > 0) META_FMT("cantus.bar_steps", "%d", c->bar_steps);
     if (o->genre) META_TEXT("cantus.genre", o->genre);
     if (o->label) META_TEXT("cantus.label", o->label);
     META_TEXT("cantus.trained_on", sc->trained_on);
@@ -216,7 +217,7 @@ int cmd_train(int argc, char **argv)
     int n_train = 0, n_val = 0;
     for (int i = 0; i < corpus.n_seqs; i++) {
         const CorpusSequence *s = &corpus.seqs[i];
-        TokenSeq t = {s->tokens, s->length};
+        TokenSeq t = {s->tokens, s->length, s->positions};
         if (s->split == CORPUS_VAL)
             val[n_val++] = t;
         else
@@ -244,6 +245,7 @@ int cmd_train(int argc, char **argv)
             o.train.hidden, o.train.layers, n_train, n_val, o.train.threads);
 
     TrainProgress done;
+    o.train.bar_steps = corpus.bar_steps;
     status = train_model(&o.train, corpus.vocab, train, n_train, val, n_val, save_model, &sc,
                          stderr, &done);
     if (status == 0 && isfinite(done.best_val_nll))

@@ -30,6 +30,9 @@ void train_options_help(FILE *out)
             "\n"
             "corpus and tokens:\n"
             "  --steps-per-beat N  tokens per beat (1)\n"
+            "  --bar-steps P       the metre as an input: each step's position in its bar,\n"
+            "                      0..P-1, from the time signatures; bars longer than P steps\n"
+            "                      are cut out and counted (0: no metre input)\n"
             "  --val-fraction X    share of files held out for validation, 0 to below 1 (0.1)\n"
             "  --min-length N      skip sequences shorter than N tokens (16)\n"
             "  --transpose A..B    augment the training split by A..B semitones\n"
@@ -83,6 +86,7 @@ enum {
     OPT_PATIENCE,
     OPT_RESUME,
     OPT_STEPS_PER_BEAT,
+    OPT_BAR_STEPS,
     OPT_VAL_FRACTION,
     OPT_MIN_LENGTH,
     OPT_TRANSPOSE,
@@ -110,6 +114,7 @@ static const struct option long_options[] = {
     {"patience", required_argument, NULL, OPT_PATIENCE},
     {"resume", no_argument, NULL, OPT_RESUME},
     {"steps-per-beat", required_argument, NULL, OPT_STEPS_PER_BEAT},
+    {"bar-steps", required_argument, NULL, OPT_BAR_STEPS},
     {"val-fraction", required_argument, NULL, OPT_VAL_FRACTION},
     {"min-length", required_argument, NULL, OPT_MIN_LENGTH},
     {"transpose", required_argument, NULL, OPT_TRANSPOSE},
@@ -174,6 +179,8 @@ static bool take_option(TrainOptions *o, int c, const char *v, int argc, char **
         return true;
     case OPT_STEPS_PER_BEAT:
         return int_option("--steps-per-beat", v, 1, 48, &o->corpus.steps_per_beat);
+    case OPT_BAR_STEPS:
+        return int_option("--bar-steps", v, 0, CANTUS_MAX_BAR_STEPS, &o->corpus.bar_steps);
     case OPT_VAL_FRACTION:
         /* 1 would leave nothing to train on. */
         if (cli_parse_double(v, 0, 1, &o->corpus.val_fraction) && o->corpus.val_fraction < 1)

@@ -71,7 +71,7 @@ static void run(const Shape *s, int steps, int threads, double peak)
     int *stream = malloc((size_t)n * sizeof *stream);
     for (int i = 0; i < n; i++)
         stream[i] = (int)(cantus_rng_u32(&rng) % (unsigned)s->V);
-    TokenSeq seq = {stream, n};
+    TokenSeq seq = {stream, n, NULL};
     BatchSampler sampler;
     batch_sampler_init(&sampler, &seq, 1, s->T);
     int *x = malloc((size_t)s->T * s->B * sizeof *x), *y = malloc((size_t)s->T * s->B * sizeof *y);

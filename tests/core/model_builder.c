@@ -18,7 +18,7 @@ static void add_tensor(TestModel *m, const char *name, int rows, int cols, size_
 }
 
 static TestModel *make(int layers, int hidden, int vocab, int note_low, int note_high, int rest,
-                       int hold)
+                       int hold, int bar_steps)
 {
     TestModel *m = calloc(1, sizeof *m);
     int V = vocab, H = hidden;
@@ -36,11 +36,16 @@ static TestModel *make(int layers, int hidden, int vocab, int note_low, int note
                                   "cantus.note_low", low, "cantus.note_high", high,
                                   "cantus.rest_token", r, "cantus.hold_token", h,
                                   "cantus.steps_per_beat", "1", "cantus.genre", "test"));
+    if (bar_steps > 0) {
+        char p[16];
+        snprintf(p, sizeof p, "%d", bar_steps);
+        json_object_set_new(tm_meta(m), "cantus.bar_steps", json_string(p));
+    }
     size_t offset = 0;
     for (int k = 0; k < layers; k++) {
         char name[64];
         snprintf(name, sizeof name, "lstm.weight_ih_l%d", k);
-        add_tensor(m, name, 4 * H, k == 0 ? V : H, &offset);
+        add_tensor(m, name, 4 * H, k == 0 ? V + bar_steps : H, &offset);
         snprintf(name, sizeof name, "lstm.weight_hh_l%d", k);
         add_tensor(m, name, 4 * H, H, &offset);
         snprintf(name, sizeof name, "lstm.bias_ih_l%d", k);
@@ -61,12 +66,17 @@ TestModel *tm_make(int layers, int hidden, int note_low, int note_high, bool res
 {
     int P = note_high - note_low + 1;
     return make(layers, hidden, P + rest + hold, note_low, note_high, rest ? P : -1,
-                hold ? P + rest : -1);
+                hold ? P + rest : -1, 0);
+}
+
+TestModel *tm_make_metre(int layers, int hidden, int note_low, int note_high, int bar_steps)
+{
+    return make(layers, hidden, note_high - note_low + 1, note_low, note_high, -1, -1, bar_steps);
 }
 
 TestModel *tm_make_vocab(int layers, int hidden, int vocab)
 {
-    return make(layers, hidden, vocab, 0, 127, -1, -1);
+    return make(layers, hidden, vocab, 0, 127, -1, -1, 0);
 }
 
 void tm_free(TestModel *m)

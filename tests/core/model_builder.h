@@ -16,6 +16,8 @@ typedef struct {
 
 /* A valid model with deterministic small weights. rest/hold: -1 or present. */
 TestModel *tm_make(int layers, int hidden, int note_low, int note_high, bool rest, bool hold);
+/* A metre model: cantus.bar_steps = P, lstm.weight_ih_l0 [4H, V + P]. */
+TestModel *tm_make_metre(int layers, int hidden, int note_low, int note_high, int bar_steps);
 /* Any vocabulary size; the metadata claims 128 pitches and no REST/HOLD. */
 TestModel *tm_make_vocab(int layers, int hidden, int vocab);
 void tm_free(TestModel *m);

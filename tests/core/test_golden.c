@@ -7,8 +7,15 @@
  * i.e. 1e-5 relative for |b| >= 1 and 1e-5 absolute below that, so values
  * near zero (where relative error means nothing) are held to an absolute
  * bound of the same size. Both kernel sets (portable, and AVX2+FMA where
- * the CPU has it) are checked. */
+ * the CPU has it) are checked.
+ *
+ * The metre models (cantus.bar_steps = P, 1 to 3 layers) feed a position
+ * with each token; their sequences include positions outside [0, P),
+ * which PyTorch was given as all-zero position inputs, the core's rule.
+ * Steps without a position go through cantus_lstm_state_step, as every
+ * caller did before the metre input existed. */
 #include <math.h>
+#include <stdbool.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -74,7 +81,17 @@ static CantusModel *load_case(json_t *c)
     assert_int_equal(info->vocab, json_integer_value(json_object_get(c, "vocab")));
     assert_int_equal(info->hidden, json_integer_value(json_object_get(c, "hidden")));
     assert_int_equal(info->layers, json_integer_value(json_object_get(c, "layers")));
+    assert_int_equal(info->bar_steps, json_integer_value(json_object_get(c, "bar_steps")));
     return model;
+}
+
+/* One golden step: with its position when the record has one. */
+static const float *golden_step(CantusLstmState *state, json_t *step)
+{
+    int token = (int)json_integer_value(json_object_get(step, "input"));
+    json_t *position = json_object_get(step, "position");
+    if (!position) return cantus_lstm_state_step(state, token);
+    return cantus_lstm_state_step_at(state, token, (int)json_integer_value(position));
 }
 
 static void run_case(json_t *c, const CantusKernels *kernels)
@@ -92,8 +109,7 @@ static void run_case(json_t *c, const CantusKernels *kernels)
         cantus_lstm_state_reset(state);
         for (size_t s = 0; s < json_array_size(steps); s++) {
             json_t *step = json_array_get(steps, s);
-            int token = (int)json_integer_value(json_object_get(step, "input"));
-            const float *logits = cantus_lstm_state_step(state, token);
+            const float *logits = golden_step(state, step);
             assert_ptr_equal(logits, cantus_lstm_state_logits(state));
             worst = fmax(worst, compare("logits", (int)s, logits, json_object_get(step, "logits"),
                                         info->vocab));
@@ -117,7 +133,7 @@ static void matches_pytorch_portable(void **unused)
 {
     (void)unused;
     json_t *cases = json_object_get(golden, "cases");
-    assert_true(json_array_size(cases) >= 4);
+    assert_true(json_array_size(cases) >= 7);
     for (size_t i = 0; i < json_array_size(cases); i++)
         run_case(json_array_get(cases, i), cantus_kernels_portable());
 }
@@ -176,7 +192,7 @@ static void original_tensors_match_step(void **unused)
         assert_int_equal(cols, 1);
         assert_non_null(cantus_model_tensor(model, "lstm.weight_ih_l0", &rows, &cols));
         assert_int_equal(rows, 4 * info->hidden);
-        assert_int_equal(cols, info->vocab);
+        assert_int_equal(cols, info->vocab + info->bar_steps);
         assert_null(cantus_model_tensor(model, "lstm.weight_ih_l9", NULL, NULL));
 
         CantusLstmState *state = cantus_lstm_state_new(model);
@@ -188,6 +204,62 @@ static void original_tensors_match_step(void **unused)
                 sum += (double)w[v * info->hidden + j] * h[j];
             assert_true(fabs(logits[v] - sum) <= TOLERANCE * fmax(1.0, fabs(sum)));
         }
+        cantus_lstm_state_free(state);
+        cantus_model_free(model);
+    }
+}
+
+static json_t *case_named(const char *model)
+{
+    json_t *cases = json_object_get(golden, "cases");
+    for (size_t i = 0; i < json_array_size(cases); i++) {
+        json_t *c = json_array_get(cases, i);
+        if (strcmp(json_string_value(json_object_get(c, "model")), model) == 0) return c;
+    }
+    fail_msg("no golden case %s", model);
+    return NULL;
+}
+
+/* Runs `steps` steps of tokens 0, 1, 2 ... at the given positions on a
+ * fresh state and returns the last logits in out. */
+static void logits_after(CantusLstmState *state, const int *positions, int steps, float *out,
+                         int vocab, bool with_position)
+{
+    cantus_lstm_state_reset(state);
+    const float *logits = NULL;
+    for (int i = 0; i < steps; i++)
+        logits = with_position ? cantus_lstm_state_step_at(state, i % vocab, positions[i])
+                               : cantus_lstm_state_step(state, i % vocab);
+    memcpy(out, logits, (size_t)vocab * sizeof(float));
+}
+
+/* The rule for a position outside [0, P): no position input at all, the
+ * same step as cantus_lstm_state_step, bit for bit, whatever the number
+ * (negative, P, far past it); inside [0, P) the position changes the
+ * step. A model without metre input ignores every position. */
+static void position_out_of_range_is_no_position(void **unused)
+{
+    (void)unused;
+    const char *models[2] = {"metre_l2_h24_v14_p6.safetensors", "tiny_l1_h16_v12.safetensors"};
+    for (int m = 0; m < 2; m++) {
+        CantusModel *model = load_case(case_named(models[m]));
+        const CantusModelInfo *info = cantus_model_info(model);
+        int P = info->bar_steps;
+        CantusLstmState *state = cantus_lstm_state_new(model);
+        float plain[CANTUS_MAX_VOCAB], at[CANTUS_MAX_VOCAB];
+        int outside[5] = {-1, P, P + 1, -2147483647 - 1, 2147483647};
+        for (int o = 0; o < 5; o++) {
+            int positions[3] = {outside[o], outside[o], outside[o]};
+            logits_after(state, positions, 3, plain, info->vocab, false);
+            logits_after(state, positions, 3, at, info->vocab, true);
+            assert_memory_equal(plain, at, (size_t)info->vocab * sizeof(float));
+        }
+        int inside[3] = {0, 1, 2};
+        logits_after(state, inside, 3, at, info->vocab, true);
+        if (P > 0)
+            assert_memory_not_equal(plain, at, (size_t)info->vocab * sizeof(float));
+        else
+            assert_memory_equal(plain, at, (size_t)info->vocab * sizeof(float));
         cantus_lstm_state_free(state);
         cantus_model_free(model);
     }
@@ -211,9 +283,12 @@ static void step_restores_fp_mode(void **unused)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(matches_pytorch_portable), cmocka_unit_test(matches_pytorch_avx2),
-        cmocka_unit_test(default_state_is_checked), cmocka_unit_test(original_tensors_match_step),
+        cmocka_unit_test(matches_pytorch_portable),
+        cmocka_unit_test(matches_pytorch_avx2),
+        cmocka_unit_test(default_state_is_checked),
+        cmocka_unit_test(original_tensors_match_step),
         cmocka_unit_test(step_restores_fp_mode),
+        cmocka_unit_test(position_out_of_range_is_no_position),
     };
     return cmocka_run_group_tests_name("golden", tests, load_golden, free_golden);
 }

@@ -84,8 +84,11 @@ static double run_case(json_t *c, const CantusKernels *kernels)
     double worst = 0.0;
     for (size_t s = 0; s < json_array_size(steps); s++) {
         json_t *step = json_array_get(steps, s);
+        int token = (int)json_integer_value(json_object_get(step, "input"));
+        json_t *position = json_object_get(step, "position"); /* metre models only */
         const float *logits =
-            cantus_lstm_state_step(state, (int)json_integer_value(json_object_get(step, "input")));
+            position ? cantus_lstm_state_step_at(state, token, (int)json_integer_value(position))
+                     : cantus_lstm_state_step(state, token);
         json_t *want = json_object_get(step, "logits");
         for (int i = 0; i < info->vocab; i++) {
             double b = json_number_value(json_array_get(want, (size_t)i));

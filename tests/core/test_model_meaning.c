@@ -21,6 +21,20 @@
 
 /* ---- the metadata ---- */
 
+/* Loads m (then frees it) and checks its bar_steps. */
+static void expect_loads(TestModel *m, int bar_steps)
+{
+    size_t size = 0;
+    unsigned char *bytes = tm_bytes(m, &size);
+    char err[CANTUS_ERROR_SIZE] = "";
+    CantusModel *model = cantus_model_load_memory(bytes, size, NAME, err, sizeof err);
+    if (!model) fail_msg("%s", err);
+    assert_int_equal(cantus_model_info(model)->bar_steps, bar_steps);
+    cantus_model_free(model);
+    free(bytes);
+    tm_free(m);
+}
+
 static void missing_metadata_key(void **unused)
 {
     (void)unused;
@@ -66,6 +80,54 @@ static void steps_per_beat_out_of_range(void **unused)
     TestModel *m = one_layer();
     json_object_set_new(tm_meta(m), "cantus.steps_per_beat", json_string("17"));
     expect_fail(m, "expected an integer in 1..16", "cantus.steps_per_beat");
+}
+
+/* cantus.bar_steps is optional: absent or "0" is a model without metre
+ * input; P > 0 widens lstm.weight_ih_l0 by P columns. */
+static void bar_steps_loads(void **unused)
+{
+    (void)unused;
+    const char *zero_or_absent[2] = {"0", NULL};
+    for (int i = 0; i < 2; i++) {
+        TestModel *m = one_layer();
+        if (zero_or_absent[i])
+            json_object_set_new(tm_meta(m), "cantus.bar_steps", json_string(zero_or_absent[i]));
+        expect_loads(m, 0);
+    }
+    expect_loads(tm_make_metre(2, 8, 60, 71, 12), 12);
+    expect_loads(tm_make_metre(1, 8, 60, 61, 256), 256);
+}
+
+static void bar_steps_out_of_range(void **unused)
+{
+    (void)unused;
+    const char *bad[] = {"-1", "257", "4.0", "four", ""};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        TestModel *m = tm_make_metre(1, 8, 60, 71, 4);
+        json_object_set_new(tm_meta(m), "cantus.bar_steps", json_string(bad[i]));
+        expect_fail(m, "expected an integer in 0..256", "cantus.bar_steps");
+    }
+}
+
+/* The key and the shapes disagree, either way: one line that says both. */
+static void bar_steps_disagree_with_shapes(void **unused)
+{
+    (void)unused;
+    TestModel *m = one_layer(); /* V = 12, W_ih_l0 [64, 12] */
+    json_object_set_new(tm_meta(m), "cantus.bar_steps", json_string("4"));
+    expect_fail(m,
+                "tensor 'lstm.weight_ih_l0' has 12 columns, but 'cantus.bar_steps' is 4: expected "
+                "12 tokens + 4 bar positions = 16",
+                NULL);
+    m = tm_make_metre(3, 8, 60, 71, 6); /* W_ih_l0 [32, 18] */
+    json_object_del(tm_meta(m), "cantus.bar_steps");
+    expect_fail(m,
+                "tensor 'lstm.weight_ih_l0' has 18 columns, but 'cantus.bar_steps' is 0: expected "
+                "12 tokens + 0 bar positions = 12",
+                NULL);
+    m = tm_make_metre(1, 8, 60, 71, 6);
+    json_object_set_new(tm_meta(m), "cantus.bar_steps", json_string("5"));
+    expect_fail(m, "has 18 columns, but 'cantus.bar_steps' is 5", NULL);
 }
 
 static void note_low_above_high(void **unused)
@@ -327,6 +389,9 @@ int main(void)
         cmocka_unit_test(wrong_format),
         cmocka_unit_test(metadata_not_an_integer),
         cmocka_unit_test(steps_per_beat_out_of_range),
+        cmocka_unit_test(bar_steps_loads),
+        cmocka_unit_test(bar_steps_out_of_range),
+        cmocka_unit_test(bar_steps_disagree_with_shapes),
         cmocka_unit_test(note_low_above_high),
         cmocka_unit_test(rest_token_misplaced),
         cmocka_unit_test(rest_and_hold_same_index),

@@ -318,6 +318,102 @@ static int check_generated(int seed, const char *temperature, int rests)
     return ties_seen;
 }
 
+/* logits --meter on a metre model (P = 6 at two steps a beat): step k is
+ * fed position k mod the bar's steps (6 in 3/4 and 6/8, 4 in 2/4), the
+ * JSON says so, and the logits are the core's at those positions. A bar
+ * longer than P, a meter that is not one, and --meter on a model without
+ * metre input are refused. */
+static void test_logits_meter(void **state)
+{
+    (void)state;
+    const char *metre_model = GOLDEN_DIR "/metre_l2_h24_v14_p6.safetensors";
+    const char *meters[3] = {"3/4", "6/8", "2/4"};
+    const int bars[3] = {6, 6, 4};
+    char err[CANTUS_ERROR_SIZE];
+    CantusModel *model = cantus_model_load(metre_model, err, sizeof err);
+    assert_non_null(model);
+    CantusLstmState *s = cantus_lstm_state_new(model);
+    for (int m = 0; m < 3; m++) {
+        char *out;
+        char *argv[] = {"logits",
+                        "--model",
+                        (char *)metre_model,
+                        "--tokens",
+                        "5,12,13,0,1,2,3,4,13",
+                        "--meter",
+                        (char *)meters[m],
+                        "--json",
+                        NULL};
+        assert_int_equal(run(cmd_logits, argv, &out), 0);
+        const int inputs[9] = {5, 12, 13, 0, 1, 2, 3, 4, 13};
+        cantus_lstm_state_reset(s);
+        char *line = out, *next;
+        int steps = 0;
+        for (; *line; line = next, steps++) {
+            next = strchr(line, '\n');
+            *next++ = '\0';
+            json_error_t jerr;
+            json_t *obj = json_loads(line, 0, &jerr);
+            assert_non_null(obj);
+            assert_int_equal(json_integer_value(json_object_get(obj, "position")), steps % bars[m]);
+            const float *expected = cantus_lstm_state_step_at(s, inputs[steps], steps % bars[m]);
+            json_t *logits = json_object_get(obj, "logits");
+            for (int v = 0; v < 14; v++)
+                assert_true((float)json_number_value(json_array_get(logits, (size_t)v)) ==
+                            expected[v]);
+            json_decref(obj);
+        }
+        assert_int_equal(steps, 9);
+        free(out);
+    }
+    cantus_lstm_state_free(s);
+    cantus_model_free(model);
+
+    const char *refused[4][2] = {{metre_model, "4/4"}, /* 8 steps > P = 6 */
+                                 {metre_model, "3/5"},
+                                 {metre_model, "three"},
+                                 {MODEL, "3/4"}};
+    for (int i = 0; i < 4; i++) {
+        char *out;
+        char *argv[] = {"logits", "--model", (char *)refused[i][0], "--tokens",
+                        "1,2",    "--meter", (char *)refused[i][1], NULL};
+        assert_int_equal(run(cmd_logits, argv, &out), 2);
+        assert_string_equal(out, "");
+        free(out);
+    }
+}
+
+/* tokens --bar-steps --json: a positions array beside the tokens, from
+ * the file's 3/4 time signature. */
+static void test_tokens_json_positions(void **state)
+{
+    (void)state;
+    char path[512];
+    snprintf(path, sizeof path, "%s/waltz.mid", dir);
+    FixNote notes[18];
+    for (int i = 0; i < 18; i++)
+        notes[i] = (FixNote){0, 0, 60 + i % 5, i * 96, i * 96 + 90};
+    FixMeta meter = fixture_meter(0, 0, 3, 4);
+    fixture_write(path, 0, 96, 1, notes, 18, &meter, 1);
+    char *out;
+    char *argv[] = {"tokens", "--corpus", dir, "--bar-steps", "3", "--json", NULL};
+    assert_int_equal(run(cmd_tokens, argv, &out), 0);
+    json_error_t jerr;
+    json_t *obj = json_loads(out, JSON_DISABLE_EOF_CHECK, &jerr);
+    assert_non_null(obj);
+    assert_int_equal(json_integer_value(json_object_get(obj, "bar_steps")), 3);
+    json_t *positions = json_object_get(obj, "positions");
+    assert_int_equal(json_array_size(positions), 18);
+    for (int k = 0; k < 18; k++)
+        assert_int_equal(json_integer_value(json_array_get(positions, (size_t)k)), k % 3);
+    json_decref(obj);
+    free(out);
+    char *plain[] = {"tokens", "--corpus", dir, "--json", NULL};
+    assert_int_equal(run(cmd_tokens, plain, &out), 0);
+    assert_null(strstr(out, "positions"));
+    free(out);
+}
+
 static void test_generate_reads_back(void **state)
 {
     (void)state;
@@ -355,6 +451,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_logits_json_matches_core, setup, teardown),
         cmocka_unit_test_setup_teardown(test_tokens_json_matches_corpus, setup, teardown),
         cmocka_unit_test_setup_teardown(test_generate_reads_back, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_logits_meter, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_tokens_json_positions, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -21,7 +21,7 @@ static void snippets_are_windows(void **state)
         long_seq[i] = 1000 + i; /* the value says where it came from */
     for (int i = 0; i < 4; i++)
         short_seq[i] = 2000 + i;
-    TokenSeq seqs[] = {{long_seq, 100}, {short_seq, 4}, {short_seq, 1}};
+    TokenSeq seqs[] = {{long_seq, 100, NULL}, {short_seq, 4, NULL}, {short_seq, 1, NULL}};
     BatchSampler s;
     assert_int_equal(batch_sampler_init(&s, seqs, 3, T), 0);
     /* 100 - 10 starts, one for the short one, none for a single token */
@@ -62,7 +62,7 @@ static void nothing_to_draw_is_an_error(void **state)
 {
     (void)state;
     int one = 5;
-    TokenSeq seq = {&one, 1};
+    TokenSeq seq = {&one, 1, NULL};
     BatchSampler s;
     assert_int_equal(batch_sampler_init(&s, &seq, 1, T), -1);
 }

@@ -96,11 +96,78 @@ static void gradients_match_with_a_masked_target(void **state)
     check_gradients(1);
 }
 
+/* A metre model (P = 4 bar positions more as one-hot inputs): the same
+ * check over every parameter, the position rows included, with positions
+ * that repeat, one out of range each way (no position input), and the
+ * row-independent parts on two threads. */
+enum { P = 4 };
+
+static double mean_loss_at(const LstmParams_d *p, LstmWork_d *w, const int *x, const int *q,
+                           const int *y)
+{
+    long n = 0;
+    double nll = lstm_forward_at_d(p, w, T, B, x, q, y, 0, &n, NULL);
+    return nll / (double)n;
+}
+
+static void metre_gradients_match_finite_differences(void **state)
+{
+    (void)state;
+    LstmParams_d p, g;
+    LstmWork_d w;
+    assert_int_equal(lstm_params_alloc_bars_d(&p, V, P, H, L), 0);
+    assert_int_equal(lstm_params_alloc_bars_d(&g, V, P, H, L), 0);
+    assert_int_equal(lstm_work_alloc_d(&w, V, H, L, T, B), 0);
+    w.threads = 2;
+    for (size_t i = 0; i < p.count; i++)
+        p.data[i] = 1.6 * (2 * uniform() - 1);
+    int x[T * B], q[T * B], y[T * B];
+    for (int i = 0; i < T * B; i++) {
+        x[i] = (int)(uniform() * V);
+        q[i] = (i / B) % P; /* the step's position, the same across the batch */
+        y[i] = (int)(uniform() * V);
+    }
+    q[4] = -1;
+    q[8] = P;
+
+    long n = 0;
+    lstm_forward_at_d(&p, &w, T, B, x, q, y, 0, &n, NULL);
+    lstm_backward_at_d(&p, &g, &w, T, B, x, q, y, 1.0 / (double)n);
+
+    const double eps = 1e-6;
+    double worst_abs = 0, worst_rel = 0, position_rows = 0;
+    for (size_t i = 0; i < p.count; i++) {
+        double keep = p.data[i];
+        p.data[i] = keep + eps;
+        double up = mean_loss_at(&p, &w, x, q, y);
+        p.data[i] = keep - eps;
+        double down = mean_loss_at(&p, &w, x, q, y);
+        p.data[i] = keep;
+        double fd = (up - down) / (2 * eps);
+        double err = fabs(fd - g.data[i]);
+        double rel = err / fmax(fabs(fd) + fabs(g.data[i]), 1e-6);
+        if (err > worst_abs) worst_abs = err;
+        if (rel > worst_rel) worst_rel = rel;
+        if (err > 1e-7 && rel > 1e-5)
+            fail_msg("parameter %zu: analytic %.10g, finite difference %.10g", i, g.data[i], fd);
+        if (i >= (size_t)V * 4 * H && i < (size_t)(V + P) * 4 * H)
+            position_rows = fmax(position_rows, fabs(g.data[i]));
+    }
+    /* The position rows are learnt: their gradient is not zero. */
+    assert_true(position_rows > 1e-3);
+    printf("# metre: %zu parameters: max abs error %.3g, max relative error %.3g\n", p.count,
+           worst_abs, worst_rel);
+    lstm_work_free_d(&w);
+    lstm_params_free_d(&g);
+    lstm_params_free_d(&p);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(gradients_match_finite_differences),
         cmocka_unit_test(gradients_match_with_a_masked_target),
+        cmocka_unit_test(metre_gradients_match_finite_differences),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

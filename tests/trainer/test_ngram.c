@@ -25,7 +25,7 @@ static void sums_to_one_over_v(void **state)
             data[s][i] =
                 (x >> 28) < 9 && i > 0 ? (data[s][i - 1] + 1) % (V - 2) : (int)(x >> 16) % V;
         }
-        seqs[s] = (TokenSeq){data[s], LEN - 40 * s};
+        seqs[s] = (TokenSeq){data[s], LEN - 40 * s, NULL};
     }
     for (int order = 1; order <= 4; order++) {
         NgramModel *m = ngram_fit(order, V, seqs, N_SEQ);
@@ -63,7 +63,7 @@ static void bigram_by_hand(void **state)
 {
     (void)state;
     int tokens[] = {0, 1, 0, 1, 2};
-    TokenSeq seq = {tokens, 5};
+    TokenSeq seq = {tokens, 5, NULL};
     NgramModel *uni = ngram_fit(1, 3, &seq, 1), *bi = ngram_fit(2, 3, &seq, 1);
     assert_non_null(uni);
     assert_non_null(bi);

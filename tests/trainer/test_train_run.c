@@ -180,15 +180,15 @@ static void learns_a_synthetic_corpus(void **state)
     cantus_model_free(m);
 }
 
-/* eval's batched forward against the core stepping one token at a time. */
-static void eval_agrees_with_the_core(void **state)
+/* eval's batched forward against the core stepping one token at a time
+ * (with its position in the bar for a metre model). */
+static void check_eval_against_core(const char *out)
 {
-    (void)state;
-    const char *out = path_in_tmp("learned.safetensors");
     CantusModel *m = load(out);
     const CantusModelInfo *info = cantus_model_info(m);
     CorpusOptions opt;
     corpus_options_default(&opt);
+    opt.bar_steps = info->bar_steps;
     opt.note_low = info->note_low;
     opt.note_high = info->note_high;
     opt.val_fraction = 0.25;
@@ -199,7 +199,8 @@ static void eval_agrees_with_the_core(void **state)
     int n = 0;
     for (int i = 0; i < corpus.n_seqs && n < 64; i++)
         if (corpus.seqs[i].split == CORPUS_VAL)
-            seqs[n++] = (TokenSeq){corpus.seqs[i].tokens, corpus.seqs[i].length};
+            seqs[n++] =
+                (TokenSeq){corpus.seqs[i].tokens, corpus.seqs[i].length, corpus.seqs[i].positions};
     assert_true(n > 0);
 
     LstmParams_f p;
@@ -216,7 +217,10 @@ static void eval_agrees_with_the_core(void **state)
     for (int s = 0; s < n; s++) {
         cantus_lstm_state_reset(st);
         for (int i = 0; i + 1 < seqs[s].length; i++) {
-            const float *logits = cantus_lstm_state_step(st, seqs[s].tokens[i]);
+            const float *logits =
+                seqs[s].positions
+                    ? cantus_lstm_state_step_at(st, seqs[s].tokens[i], seqs[s].positions[i])
+                    : cantus_lstm_state_step(st, seqs[s].tokens[i]);
             double top = logits[0], sum = 0;
             for (int v = 1; v < info->vocab; v++)
                 top = logits[v] > top ? logits[v] : top;
@@ -237,6 +241,32 @@ static void eval_agrees_with_the_core(void **state)
     lstm_params_free_f(&p);
     corpus_free(&corpus);
     cantus_model_free(m);
+}
+
+static void eval_agrees_with_the_core(void **state)
+{
+    (void)state;
+    check_eval_against_core(path_in_tmp("learned.safetensors"));
+}
+
+/* A metre model (4/4, P = 4: the corpus files have no time signature) is
+ * written with cantus.bar_steps and the wider input, and the core playing
+ * it with positions gives the trainer's validation NLL. */
+static void metre_model_trains_and_plays(void **state)
+{
+    (void)state;
+    const char *out = path_in_tmp("metre.safetensors");
+    const char *extra[] = {"--steps", "60", "--eval-every", "30", "--bar-steps", "4", NULL};
+    assert_int_equal(train(out, extra), 0);
+    CantusModel *m = load(out);
+    const CantusModelInfo *info = cantus_model_info(m);
+    assert_int_equal(info->bar_steps, 4);
+    assert_string_equal(cantus_model_metadata(m, "cantus.bar_steps"), "4");
+    int rows = 0, cols = 0;
+    assert_non_null(cantus_model_tensor(m, "lstm.weight_ih_l0", &rows, &cols));
+    assert_int_equal(cols, info->vocab + 4);
+    cantus_model_free(m);
+    check_eval_against_core(out);
 }
 
 static void same_seed_same_model(void **state)
@@ -365,6 +395,7 @@ int main(int argc, char **argv)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(learns_a_synthetic_corpus),
         cmocka_unit_test(eval_agrees_with_the_core),
+        cmocka_unit_test(metre_model_trains_and_plays),
         cmocka_unit_test(same_seed_same_model),
         cmocka_unit_test(kill_9_leaves_the_previous_model),
         cmocka_unit_test(sigint_saves_the_best_model_so_far),

@@ -39,6 +39,12 @@ long batch_sampler_windows(const BatchSampler *s)
 
 void batch_sample(const BatchSampler *s, CantusRng *rng, int batch, int *tokens, int *targets)
 {
+    batch_sample_at(s, rng, batch, tokens, NULL, targets);
+}
+
+void batch_sample_at(const BatchSampler *s, CantusRng *rng, int batch, int *tokens, int *positions,
+                     int *targets)
+{
     const int T = s->steps;
     const unsigned long long total = (unsigned long long)batch_sampler_windows(s);
     for (int b = 0; b < batch; b++) {
@@ -60,6 +66,9 @@ void batch_sample(const BatchSampler *s, CantusRng *rng, int batch, int *tokens,
             long at = start + t;
             tokens[(size_t)t * batch + b] = at < seq->length ? seq->tokens[at] : 0;
             targets[(size_t)t * batch + b] = at + 1 < seq->length ? seq->tokens[at + 1] : -1;
+            if (positions)
+                positions[(size_t)t * batch + b] =
+                    at < seq->length && seq->positions ? seq->positions[at] : -1;
         }
     }
 }

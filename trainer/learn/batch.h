@@ -14,6 +14,7 @@
 typedef struct {
     const int *tokens;
     int length;
+    const int *positions; /* each token's position in the bar, or NULL */
 } TokenSeq;
 
 typedef struct {
@@ -31,5 +32,9 @@ long batch_sampler_windows(const BatchSampler *s);
 
 /* Fills tokens and targets ([T][B], time-major) with B snippets. */
 void batch_sample(const BatchSampler *s, CantusRng *rng, int batch, int *tokens, int *targets);
+/* The same with the inputs' positions in the bar (-1 past a sequence's end
+ * or where it has none); the same draws, so the same snippets. */
+void batch_sample_at(const BatchSampler *s, CantusRng *rng, int batch, int *tokens, int *positions,
+                     int *targets);
 
 #endif

@@ -24,10 +24,12 @@ int evaluate_sequences(const LstmParams_f *p, LstmWork_f *work, const TokenSeq *
     /* Sequences of similar length side by side waste the least padding. */
     ByLength *order = malloc((size_t)(n_seqs > 0 ? n_seqs : 1) * sizeof *order);
     int *x = malloc((size_t)T * B * sizeof *x), *y = malloc((size_t)T * B * sizeof *y);
-    if (!order || !x || !y) {
+    int *q = p->bar_steps > 0 ? malloc((size_t)T * B * sizeof *q) : NULL;
+    if (!order || !x || !y || (p->bar_steps > 0 && !q)) {
         free(order);
         free(x);
         free(y);
+        free(q);
         return -1;
     }
     for (int i = 0; i < n_seqs; i++)
@@ -45,9 +47,11 @@ int evaluate_sequences(const LstmParams_f *p, LstmWork_f *work, const TokenSeq *
                     int at = pos + t;
                     x[t * nb + b] = at < s->length ? s->tokens[at] : 0;
                     y[t * nb + b] = at + 1 < s->length ? s->tokens[at + 1] : -1;
+                    if (q) q[t * nb + b] = at < s->length && s->positions ? s->positions[at] : -1;
                 }
             long counted = 0, correct = 0;
-            result->nll += lstm_forward_f(p, work, steps, nb, x, y, pos > 0, &counted, &correct);
+            result->nll +=
+                lstm_forward_at_f(p, work, steps, nb, x, q, y, pos > 0, &counted, &correct);
             result->tokens += counted;
             result->correct += correct;
             lstm_carry_state_f(work, steps, nb);
@@ -56,5 +60,6 @@ int evaluate_sequences(const LstmParams_f *p, LstmWork_f *work, const TokenSeq *
     free(order);
     free(x);
     free(y);
+    free(q);
     return 0;
 }

@@ -22,16 +22,16 @@ void lstm_params_to_double(LstmParams_d *dst, const LstmParams_f *src)
 int lstm_params_save(const LstmParams_f *p, const char *path,
                      const CantusSafetensorsWriteMeta *meta, int n_meta, char *err, size_t err_size)
 {
-    const int V = p->vocab, H = p->hidden, G = 4 * H;
-    /* The file holds weight_ih_l0 as PyTorch does, [4H][V]. */
-    float *w_ih0 = malloc((size_t)G * V * sizeof *w_ih0);
+    const int V = p->vocab, H = p->hidden, G = 4 * H, I = V + p->bar_steps;
+    /* The file holds weight_ih_l0 as PyTorch does, [4H][V + P]. */
+    float *w_ih0 = malloc((size_t)G * I * sizeof *w_ih0);
     if (!w_ih0) {
         snprintf(err, err_size, "out of memory writing %s", path);
         return -1;
     }
-    for (int v = 0; v < V; v++)
+    for (int v = 0; v < I; v++)
         for (int j = 0; j < G; j++)
-            w_ih0[(size_t)j * V + v] = p->emb[(size_t)v * G + j];
+            w_ih0[(size_t)j * I + v] = p->emb[(size_t)v * G + j];
 
     char names[CANTUS_MAX_LAYERS][4][32];
     CantusSafetensorsWriteTensor refs[4 * CANTUS_MAX_LAYERS + 2];
@@ -42,7 +42,7 @@ int lstm_params_save(const LstmParams_f *p, const char *path,
         snprintf(names[k][2], sizeof names[k][2], "lstm.bias_ih_l%d", k);
         snprintf(names[k][3], sizeof names[k][3], "lstm.bias_hh_l%d", k);
         refs[n++] = (CantusSafetensorsWriteTensor){names[k][0], k == 0 ? w_ih0 : p->w_ih[k], G,
-                                                   k == 0 ? V : H};
+                                                   k == 0 ? I : H};
         refs[n++] = (CantusSafetensorsWriteTensor){names[k][1], p->w_hh[k], G, H};
         refs[n++] = (CantusSafetensorsWriteTensor){names[k][2], p->b_ih[k], G, 0};
         refs[n++] = (CantusSafetensorsWriteTensor){names[k][3], p->b_hh[k], G, 0};
@@ -78,12 +78,12 @@ static int take(const CantusModel *model, const char *name, float *dst, int rows
 int lstm_params_from_model(LstmParams_f *p, const CantusModel *model, char *err, size_t err_size)
 {
     const CantusModelInfo *info = cantus_model_info(model);
-    if (lstm_params_alloc_f(p, info->vocab, info->hidden, info->layers)) {
+    if (lstm_params_alloc_bars_f(p, info->vocab, info->bar_steps, info->hidden, info->layers)) {
         snprintf(err, err_size, "out of memory for the model's weights");
         return -1;
     }
     const int V = p->vocab, H = p->hidden, G = 4 * H;
-    int bad = take(model, "lstm.weight_ih_l0", p->emb, G, V, 1, err, err_size);
+    int bad = take(model, "lstm.weight_ih_l0", p->emb, G, V + p->bar_steps, 1, err, err_size);
     for (int k = 0; k < p->layers && !bad; k++) {
         char name[32];
         if (k > 0) {

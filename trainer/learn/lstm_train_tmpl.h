@@ -10,10 +10,12 @@
  * (layers >= 1), w_hh, b_ih, b_hh; fc_w, fc_b. */
 typedef struct {
     int vocab, hidden, layers;
+    int bar_steps; /* P: positions in the bar as more one-hot inputs; 0 without */
     size_t count;
     LSTM_TEMPLATE_REAL *data;
-    /* weight_ih_l0 transposed, [V][4H]: a token's input contribution is
-     * one contiguous row (a gather), and its gradient a row scatter-add. */
+    /* weight_ih_l0 transposed, [V + P][4H]: a token's input contribution is
+     * one contiguous row (a gather), and its gradient a row scatter-add;
+     * rows V .. V+P-1 are the bar positions', gathered the same way. */
     LSTM_TEMPLATE_REAL *emb;
     LSTM_TEMPLATE_REAL *w_ih[CANTUS_MAX_LAYERS]; /* [4H][H]; NULL for layer 0 */
     LSTM_TEMPLATE_REAL *w_hh[CANTUS_MAX_LAYERS]; /* [4H][H] */
@@ -44,6 +46,9 @@ typedef struct {
 
 /* Allocates zeroed parameters; returns -1 when memory runs out. */
 int LT(lstm_params_alloc)(LT(LstmParams) * p, int vocab, int hidden, int layers);
+/* The same for a model with bar_steps positions in the bar (0: as above). */
+int LT(lstm_params_alloc_bars)(LT(LstmParams) * p, int vocab, int bar_steps, int hidden,
+                               int layers);
 void LT(lstm_params_free)(LT(LstmParams) * p);
 
 int LT(lstm_work_alloc)(LT(LstmWork) * w, int vocab, int hidden, int layers, int steps, int batch);
@@ -56,12 +61,21 @@ void LT(lstm_work_free)(LT(LstmWork) * w);
  * had a target and at how many the most likely token was the target. */
 double LT(lstm_forward)(const LT(LstmParams) * p, LT(LstmWork) * w, int T, int B, const int *tokens,
                         const int *targets, int keep_state, long *counted, long *correct);
+/* The same with each input's position in the bar ([T][B], or NULL): a
+ * position outside [0, bar_steps) is no position input, as in the core. */
+double LT(lstm_forward_at)(const LT(LstmParams) * p, LT(LstmWork) * w, int T, int B,
+                           const int *tokens, const int *positions, const int *targets,
+                           int keep_state, long *counted, long *correct);
 
 /* The gradient of loss_scale * (summed NLL of the last forward pass) into
  * grad (overwritten). loss_scale = 1/counted gives PyTorch's mean. The
  * initial state is treated as a constant. */
 void LT(lstm_backward)(const LT(LstmParams) * p, LT(LstmParams) * grad, LT(LstmWork) * w, int T,
                        int B, const int *tokens, const int *targets, double loss_scale);
+/* The gradient of the last lstm_forward_at, given the same positions. */
+void LT(lstm_backward_at)(const LT(LstmParams) * p, LT(LstmParams) * grad, LT(LstmWork) * w, int T,
+                          int B, const int *tokens, const int *positions, const int *targets,
+                          double loss_scale);
 
 /* Copies the final state of the last forward pass over T steps into
  * block 0, so the next forward (keep_state) continues the sequences. */

@@ -27,7 +27,7 @@ typedef struct {
     LstmWork_f work;
     Adam adam;
     BatchSampler sampler;
-    int *tokens, *targets;
+    int *tokens, *targets, *positions;
     TrainProgress progress;
     /* training figures since the last evaluation */
     double window_nll;
@@ -45,6 +45,7 @@ static void run_free(Run *r)
     batch_sampler_free(&r->sampler);
     free(r->tokens);
     free(r->targets);
+    free(r->positions);
 }
 
 /* Validation, and what follows from it: a new best, or one more evaluation
@@ -106,9 +107,11 @@ int train_model(const TrainConfig *cfg, int vocab, const TokenSeq *train, int n_
     r.cfg = cfg;
     openblas_set_num_threads(1); /* the kernel makes its own threads */
     const int T = cfg->seq, B = cfg->batch;
-    if (lstm_params_alloc_f(&r.params, vocab, cfg->hidden, cfg->layers) ||
-        lstm_params_alloc_f(&r.grad, vocab, cfg->hidden, cfg->layers) ||
-        lstm_params_alloc_f(&r.best, vocab, cfg->hidden, cfg->layers) ||
+    const int P = cfg->bar_steps;
+    if (lstm_params_alloc_bars_f(&r.params, vocab, P, cfg->hidden, cfg->layers) ||
+        lstm_params_alloc_bars_f(&r.grad, vocab, P, cfg->hidden, cfg->layers) ||
+        lstm_params_alloc_bars_f(&r.best, vocab, P, cfg->hidden, cfg->layers) ||
+        (P > 0 && !(r.positions = malloc((size_t)T * B * sizeof *r.positions))) ||
         lstm_work_alloc_f(&r.work, vocab, cfg->hidden, cfg->layers, T, B) ||
         adam_init(&r.adam, r.params.count, cfg->lr) ||
         !(r.tokens = malloc((size_t)T * B * sizeof *r.tokens)) ||
@@ -151,12 +154,12 @@ int train_model(const TrainConfig *cfg, int vocab, const TokenSeq *train, int n_
     double started = now_seconds() - r.progress.seconds;
     int status = 0, evaluated_last = 0;
     while (r.progress.step < cfg->steps && !train_stop_requested) {
-        batch_sample(&r.sampler, &r.progress.rng, B, r.tokens, r.targets);
+        batch_sample_at(&r.sampler, &r.progress.rng, B, r.tokens, r.positions, r.targets);
         long counted = 0, correct = 0;
-        double nll =
-            lstm_forward_f(&r.params, &r.work, T, B, r.tokens, r.targets, 0, &counted, &correct);
-        lstm_backward_f(&r.params, &r.grad, &r.work, T, B, r.tokens, r.targets,
-                        1.0 / (double)(counted > 0 ? counted : 1));
+        double nll = lstm_forward_at_f(&r.params, &r.work, T, B, r.tokens, r.positions, r.targets,
+                                       0, &counted, &correct);
+        lstm_backward_at_f(&r.params, &r.grad, &r.work, T, B, r.tokens, r.positions, r.targets,
+                           1.0 / (double)(counted > 0 ? counted : 1));
         clip_grad_norm(r.grad.data, r.grad.count, cfg->clip);
         adam_step(&r.adam, r.params.data, r.grad.data);
         r.progress.step++;

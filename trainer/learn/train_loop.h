@@ -14,7 +14,8 @@
 
 typedef struct {
     int layers, hidden;
-    long steps; /* total training steps (a resumed run counts those done) */
+    int bar_steps; /* P: positions in the bar as inputs (the sequences carry them); 0 without */
+    long steps;    /* total training steps (a resumed run counts those done) */
     int batch, seq, threads, eval_every, patience;
     double lr, clip;
     uint64_t seed;

@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "midi/corpus_files.h"
+#include "model.h"
 #include "midi/melody.h"
 #include "midi/midi_read.h"
 #include "token.h"
@@ -33,6 +34,7 @@ void corpus_options_default(CorpusOptions *options)
     options->transpose_lo = 0;
     options->transpose_hi = 0;
     options->val_fraction = 0.1;
+    options->bar_steps = 0;
 }
 
 int corpus_split_of(const char *relative_path, double val_fraction)
@@ -53,6 +55,7 @@ void corpus_free(Corpus *corpus)
     for (int i = 0; i < corpus->n_seqs; i++) {
         free(corpus->seqs[i].file);
         free(corpus->seqs[i].tokens);
+        free(corpus->seqs[i].positions);
     }
     free(corpus->seqs);
     memset(corpus, 0, sizeof *corpus);
@@ -61,7 +64,8 @@ void corpus_free(Corpus *corpus)
 /* A melody read from a file, before the range is known. */
 typedef struct {
     char *file;
-    int *pitches; /* MIDI pitch, MELODY_REST or MELODY_HOLD */
+    int *pitches;   /* MIDI pitch, MELODY_REST or MELODY_HOLD */
+    int *positions; /* in the bar; NULL without bar_steps */
     int length;
     int split;
 } RawMelody;
@@ -78,6 +82,7 @@ static void raw_free(RawList *raw)
     for (int i = 0; i < raw->n; i++) {
         free(raw->items[i].file);
         free(raw->items[i].pitches);
+        free(raw->items[i].positions);
     }
     free(raw->items);
 }
@@ -113,14 +118,93 @@ static int check_options(const CorpusOptions *o, FILE *report)
         problem = "transposition must be a..b with -24 <= a <= b <= 24";
     else if (!(o->val_fraction >= 0.0 && o->val_fraction <= 1.0))
         problem = "validation fraction must be 0..1";
+    else if (o->bar_steps < 0 || o->bar_steps > CANTUS_MAX_BAR_STEPS)
+        problem = "bar steps must be 0..256";
     if (problem && report) fprintf(report, "corpus: %s\n", problem);
     return problem ? -1 : 0;
 }
 
 /* Reads one file into raw (or counts why not). Returns -1 only when memory
  * ran out. */
+/* Appends a melody (taking pitches and positions) to raw; -1 when memory ran
+ * out (then both are freed). */
+static int raw_add(RawList *raw, const char *relative, const CorpusOptions *o, int *pitches,
+                   int *positions, int length)
+{
+    if (raw->n == raw->cap) {
+        int cap = raw->cap ? raw->cap * 2 : 64;
+        RawMelody *grown = realloc(raw->items, (size_t)cap * sizeof *grown);
+        if (!grown) {
+            free(pitches), free(positions);
+            return -1;
+        }
+        raw->items = grown;
+        raw->cap = cap;
+    }
+    RawMelody *m = &raw->items[raw->n];
+    m->file = strdup(relative);
+    if (!m->file) {
+        free(pitches), free(positions);
+        return -1;
+    }
+    m->pitches = pitches;
+    m->positions = positions;
+    m->length = length;
+    m->split = corpus_split_of(relative, o->val_fraction);
+    raw->n++;
+    return 0;
+}
+
+static int fits_bar(const MelodyBarStep *step, int bar_steps)
+{
+    return step->bar_steps > 0 && step->bar_steps <= bar_steps;
+}
+
+/* With bar positions: the melody's steps in the bars the model can express
+ * (whole bars of at most P steps), each run of them a melody of its own
+ * (when at least min_length long); the other bars are counted. Takes
+ * pitches. -1 when memory ran out. */
+static int add_in_bars(RawList *raw, const char *relative, const CorpusOptions *o,
+                       const MidiSong *song, int *pitches, int length, int64_t first_step,
+                       long *bars_skipped)
+{
+    MelodyBarStep *bars = malloc((size_t)length * sizeof *bars);
+    if (!bars) {
+        free(pitches);
+        return -1;
+    }
+    melody_bar_steps(song, o->steps_per_beat, first_step, length, bars);
+    int status = 0;
+    for (int k = 0; k < length && status == 0;) {
+        int fits = fits_bar(&bars[k], o->bar_steps);
+        int end = k + 1;
+        while (end < length && fits_bar(&bars[end], o->bar_steps) == fits)
+            end++;
+        if (!fits) {
+            for (int i = k; i < end; i++)
+                *bars_skipped += bars[i].new_bar || i == k;
+        } else if (end - k >= o->min_length) {
+            int *piece = malloc((size_t)(end - k) * sizeof *piece);
+            int *positions = malloc((size_t)(end - k) * sizeof *positions);
+            if (!piece || !positions) {
+                free(piece), free(positions);
+                status = -1;
+                break;
+            }
+            memcpy(piece, pitches + k, (size_t)(end - k) * sizeof *piece);
+            for (int i = k; i < end; i++)
+                positions[i - k] = bars[i].position;
+            status = raw_add(raw, relative, o, piece, positions, end - k);
+        }
+        k = end;
+    }
+    free(bars);
+    free(pitches);
+    return status;
+}
+
 static int read_one(const char *dir, const char *relative, const CorpusOptions *o, RawList *raw,
-                    int skipped[SKIP_KINDS], FILE *report)
+                    int skipped[SKIP_KINDS], long *bars_skipped, FILE *report)
 {
     char *path = corpus_files_join(dir, relative);
     if (!path) return -1;
@@ -128,7 +212,9 @@ static int read_one(const char *dir, const char *relative, const CorpusOptions *
     char reason[MIDI_REASON_SIZE];
     int kind = -1;
     int *pitches = NULL, length = 0;
-    if (midi_read_file(path, &song, reason, sizeof reason) != 0) {
+    int64_t first_step = 0;
+    int read = midi_read_file(path, &song, reason, sizeof reason) == 0;
+    if (!read) {
         kind = SKIP_UNREADABLE;
     } else {
         int track = o->track == CORPUS_AUTO ? MELODY_ANY : o->track;
@@ -137,8 +223,8 @@ static int read_one(const char *dir, const char *relative, const CorpusOptions *
             melody_pick(&song, &track, &channel) != 0) {
             kind = SKIP_NO_NOTES;
             snprintf(reason, sizeof reason, "no pitched notes (%d drum notes)", song.drum_notes);
-        } else if (melody_tokens(&song, track, channel, o->steps_per_beat, &pitches, &length,
-                                 reason, sizeof reason) != 0) {
+        } else if (melody_tokens_from(&song, track, channel, o->steps_per_beat, &pitches, &length,
+                                      &first_step, reason, sizeof reason) != 0) {
             kind = SKIP_UNREADABLE;
         } else if (length == 0) {
             kind = SKIP_NO_NOTES;
@@ -148,38 +234,28 @@ static int read_one(const char *dir, const char *relative, const CorpusOptions *
             snprintf(reason, sizeof reason, "%d steps, shorter than the minimum %d", length,
                      o->min_length);
         }
-        midi_song_free(&song);
     }
     if (kind >= 0) {
         skipped[kind]++;
         if (report) fprintf(report, "skip %s: %s\n", path, reason);
         free(pitches);
         free(path);
+        if (read) midi_song_free(&song);
         return 0;
     }
+    int before = raw->n;
+    int status = o->bar_steps > 0 ? add_in_bars(raw, relative, o, &song, pitches, length,
+                                                first_step, bars_skipped)
+                                  : raw_add(raw, relative, o, pitches, NULL, length);
+    midi_song_free(&song);
+    if (status == 0 && raw->n == before) {
+        skipped[SKIP_SHORT]++;
+        if (report)
+            fprintf(report, "skip %s: no run of bars of at most %d steps is %d steps long\n", path,
+                    o->bar_steps, o->min_length);
+    }
     free(path);
-
-    if (raw->n == raw->cap) {
-        int cap = raw->cap ? raw->cap * 2 : 64;
-        RawMelody *grown = realloc(raw->items, (size_t)cap * sizeof *grown);
-        if (!grown) {
-            free(pitches);
-            return -1;
-        }
-        raw->items = grown;
-        raw->cap = cap;
-    }
-    RawMelody *m = &raw->items[raw->n];
-    m->file = strdup(relative);
-    if (!m->file) {
-        free(pitches);
-        return -1;
-    }
-    m->pitches = pitches;
-    m->length = length;
-    m->split = corpus_split_of(relative, o->val_fraction);
-    raw->n++;
-    return 0;
+    return status;
 }
 
 /* The range rule of the comment at the top. */
@@ -227,11 +303,14 @@ static int add_sequence(Corpus *c, int *cap, const RawMelody *m, int transpose)
     CorpusSequence *s = &c->seqs[c->n_seqs];
     s->file = strdup(m->file);
     s->tokens = malloc((size_t)m->length * sizeof *s->tokens);
-    if (!s->file || !s->tokens) {
+    s->positions = m->positions ? malloc((size_t)m->length * sizeof *s->positions) : NULL;
+    if (!s->file || !s->tokens || (m->positions && !s->positions)) {
         free(s->file);
         free(s->tokens);
+        free(s->positions);
         return -1;
     }
+    if (m->positions) memcpy(s->positions, m->positions, (size_t)m->length * sizeof *s->positions);
     for (int k = 0; k < m->length; k++) {
         int p = m->pitches[k];
         s->tokens[k] = p == MELODY_REST ? c->rest_token
@@ -256,6 +335,7 @@ int corpus_load(Corpus *corpus, const char *const *dirs, int n_dirs, const Corpu
     RawList raw = {0};
     int skipped[SKIP_KINDS] = {0};
     int found = 0;
+    long bars_skipped = 0;
     for (int d = 0; d < n_dirs; d++) {
         CorpusFileList files;
         if (corpus_files_find(dirs[d], &files) != 0) {
@@ -266,7 +346,8 @@ int corpus_load(Corpus *corpus, const char *const *dirs, int n_dirs, const Corpu
         }
         found += files.n;
         for (int i = 0; i < files.n; i++)
-            if (read_one(dirs[d], files.paths[i], options, &raw, skipped, report) != 0) {
+            if (read_one(dirs[d], files.paths[i], options, &raw, skipped, &bars_skipped, report) !=
+                0) {
                 corpus_files_free(&files);
                 raw_free(&raw);
                 if (report) fprintf(report, "corpus: out of memory\n");
@@ -290,13 +371,16 @@ int corpus_load(Corpus *corpus, const char *const *dirs, int n_dirs, const Corpu
     corpus->hold_token = cantus_vocab_hold_token(pitches);
     corpus->vocab = cantus_vocab_size(pitches);
     corpus->steps_per_beat = options->steps_per_beat;
-    corpus->files_read = raw.n;
+    corpus->bar_steps = options->bar_steps;
+    corpus->bars_skipped = bars_skipped;
+    for (int i = 0; i < raw.n; i++) /* a file cut at skipped bars gives several melodies */
+        corpus->files_read += i == 0 || strcmp(raw.items[i].file, raw.items[i - 1].file) != 0;
     corpus->files_skipped = skipped[SKIP_UNREADABLE] + skipped[SKIP_NO_NOTES] + skipped[SKIP_SHORT];
 
     int cap = 0, files_in[2] = {0, 0};
     for (int i = 0; i < raw.n; i++) {
         const RawMelody *m = &raw.items[i];
-        files_in[m->split]++;
+        files_in[m->split] += i == 0 || strcmp(m->file, raw.items[i - 1].file) != 0;
         int failed = add_sequence(corpus, &cap, m, 0);
         if (m->split == CORPUS_TRAIN)
             for (int t = options->transpose_lo; t <= options->transpose_hi && !failed; t++)
@@ -319,5 +403,10 @@ int corpus_load(Corpus *corpus, const char *const *dirs, int n_dirs, const Corpu
                 skipped[SKIP_NO_NOTES], skipped[SKIP_SHORT], files_in[CORPUS_TRAIN],
                 corpus->tokens[CORPUS_TRAIN], files_in[CORPUS_VAL], corpus->tokens[CORPUS_VAL],
                 corpus->note_low, corpus->note_high, corpus->vocab);
+    if (report && options->bar_steps > 0)
+        fprintf(report,
+                "corpus: positions in bars of up to %d steps; %ld bars skipped (longer, or not "
+                "a whole number of steps)\n",
+                options->bar_steps, bars_skipped);
     return 0;
 }

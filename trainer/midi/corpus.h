@@ -26,6 +26,10 @@ typedef struct {
     int transpose_lo;    /* semitones; augmentation of the TRAIN split only */
     int transpose_hi;    /* 0..0: no augmentation */
     double val_fraction; /* share of files in the validation split */
+    int bar_steps;       /* P > 0: each step gets its position in the bar (0..P-1), from the
+                            files' time signatures; a bar longer than P steps, or not a whole
+                            number of steps, is cut out (the melody goes on after it as
+                            another sequence) and counted. 0: no positions (default). */
 } CorpusOptions;
 
 void corpus_options_default(CorpusOptions *options);
@@ -35,6 +39,7 @@ enum { CORPUS_TRAIN = 0, CORPUS_VAL = 1 };
 typedef struct {
     char *file; /* path relative to the folder it was found under */
     int *tokens;
+    int *positions; /* length positions in the bar, 0..bar_steps-1; NULL when bar_steps is 0 */
     int length;
     int split;     /* CORPUS_TRAIN or CORPUS_VAL */
     int transpose; /* semitones applied (0 for the original) */
@@ -44,6 +49,8 @@ typedef struct {
     CorpusSequence *seqs;
     int n_seqs;
     int note_low, note_high, rest_token, hold_token, vocab, steps_per_beat;
+    int bar_steps;     /* the option's P */
+    long bars_skipped; /* bars cut out because P steps cannot express them */
     int files_read;    /* files that became a sequence */
     int files_skipped; /* unreadable, broken, empty or too short: each reported */
     long tokens[2];    /* tokens per split, augmentation included */

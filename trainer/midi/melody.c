@@ -167,8 +167,18 @@ static int selected(const MidiNote *note, int track, int channel)
 int melody_tokens(const MidiSong *song, int track, int channel, int steps_per_beat,
                   int **tokens_out, int *length_out, char *reason, size_t reason_size)
 {
+    int64_t first_step;
+    return melody_tokens_from(song, track, channel, steps_per_beat, tokens_out, length_out,
+                              &first_step, reason, reason_size);
+}
+
+int melody_tokens_from(const MidiSong *song, int track, int channel, int steps_per_beat,
+                       int **tokens_out, int *length_out, int64_t *first_step, char *reason,
+                       size_t reason_size)
+{
     *tokens_out = NULL;
     *length_out = 0;
+    *first_step = 0;
     if (steps_per_beat < 1 || song->ppqn < 1) {
         snprintf(reason, reason_size, "bad steps per beat (%d) or ticks per quarter (%d)",
                  steps_per_beat, song->ppqn);
@@ -237,10 +247,40 @@ int melody_tokens(const MidiSong *song, int track, int channel, int steps_per_be
         last--;
     if (first > 0) memmove(tokens, tokens + first, (size_t)(last - first) * sizeof *tokens);
     *length_out = (int)(last - first);
+    *first_step = first;
     if (*length_out == 0) {
         free(tokens);
         tokens = NULL;
     }
     *tokens_out = tokens;
     return 0;
+}
+
+void melody_bar_steps(const MidiSong *song, int steps_per_beat, int64_t first_step, int length,
+                      MelodyBarStep *out)
+{
+    /* In ticks scaled by steps_per_beat, step k sits at k * ppqn, and a bar
+     * of n/d lasts n * 4 * ppqn * spb / d, compared after multiplying by d
+     * so that everything stays in exact integers. */
+    const int64_t spb = steps_per_beat, ppqn = song->ppqn;
+    const MidiMeter four_four = {0, 4, 4};
+    int meter = -1; /* index into song->meters; -1: the 4/4 before the first */
+    int64_t last_bar = -1;
+    int last_meter = -2;
+    for (int i = 0; i < length; i++) {
+        const int64_t k = first_step + i, at = k * ppqn;
+        while (meter + 1 < song->n_meters && song->meters[meter + 1].tick * spb <= at)
+            meter++;
+        const MidiMeter *m = meter >= 0 ? &song->meters[meter] : &four_four;
+        const int64_t n = m->numerator, d = m->denominator, begin = m->tick * spb;
+        const int64_t bar_length = n * 4 * ppqn * spb; /* times d */
+        const int64_t bar = (at - begin) * d / bar_length;
+        const int whole = (n * 4 * spb) % d == 0 && begin % ppqn == 0;
+        const int64_t steps = n * 4 * spb / d;
+        out[i].bar_steps = whole && steps <= INT32_MAX ? (int)steps : 0;
+        out[i].position = out[i].bar_steps ? (int)((k - begin / ppqn) % steps) : -1;
+        out[i].new_bar = meter != last_meter || bar != last_bar;
+        last_meter = meter;
+        last_bar = bar;
+    }
 }

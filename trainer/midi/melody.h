@@ -49,5 +49,24 @@ int melody_pick(const MidiSong *song, int *track, int *channel);
  * -1 with a reason. */
 int melody_tokens(const MidiSong *song, int track, int channel, int steps_per_beat, int **tokens,
                   int *length, char *reason, size_t reason_size);
+/* The same, and the step (counted from tick 0) of the first token kept. */
+int melody_tokens_from(const MidiSong *song, int track, int channel, int steps_per_beat,
+                       int **tokens, int *length, int64_t *first_step, char *reason,
+                       size_t reason_size);
+
+/* Where a step sits in its bar, from the song's time signatures. */
+typedef struct {
+    int position;  /* steps since the bar began; -1 when bar_steps is 0 */
+    int bar_steps; /* the bar's length in steps; 0 when it is not a whole number of steps
+                      (3/8 at one step per beat) or its time signature falls between steps */
+    int new_bar;   /* 1 when this step is in another bar than the step before */
+} MelodyBarStep;
+
+/* The bar steps of steps first_step .. first_step + length - 1 (step k at
+ * tick k * ppqn / steps_per_beat). Each time signature starts a bar at its
+ * tick; before the first, 4/4 from tick 0. A bar lasts numerator * 4 /
+ * denominator quarters: 3/4 is 3 beats, 6/8 is 3 (six eighths), 2/2 is 4. */
+void melody_bar_steps(const MidiSong *song, int steps_per_beat, int64_t first_step, int length,
+                      MelodyBarStep *out);
 
 #endif

@@ -52,6 +52,7 @@ void midi_song_free(MidiSong *song)
             free(song->track_names[i]);
     free(song->track_names);
     free(song->notes);
+    free(song->meters);
     memset(song, 0, sizeof *song);
 }
 
@@ -99,6 +100,23 @@ static char *append_name(char *name, const unsigned char *text, int length)
     return joined;
 }
 
+/* smf_check lets through only well-formed time signatures (FF 58 04 nn dd
+ * cc bb with nn > 0 and dd <= 6). */
+static int add_meter(MidiSong *song, int64_t tick, const unsigned char *m)
+{
+    MidiMeter *grown = realloc(song->meters, (size_t)(song->n_meters + 1) * sizeof *grown);
+    if (!grown) return -1;
+    song->meters = grown;
+    grown[song->n_meters++] = (MidiMeter){tick, m[3], 1 << m[4]};
+    return 0;
+}
+
+static int compare_meters(const void *a, const void *b)
+{
+    const MidiMeter *x = a, *y = b;
+    return x->tick < y->tick ? -1 : x->tick > y->tick;
+}
+
 static int read_track(smf_track_t *track, int index, NoteList *list, MidiSong *song)
 {
     int active[16][128];
@@ -118,6 +136,11 @@ static int read_track(smf_track_t *track, int index, NoteList *list, MidiSong *s
                 int length = m[2];
                 if (length > event->midi_buffer_length - 3) length = event->midi_buffer_length - 3;
                 name = append_name(name, m + 3, length);
+            }
+            if (event->midi_buffer_length == 7 && m[1] == 0x58 && m[2] == 4 &&
+                add_meter(song, t, m) != 0) {
+                free(name);
+                return -1;
             }
             continue;
         }
@@ -192,6 +215,14 @@ int midi_read_memory(const uint8_t *bytes, size_t size, MidiSong *song, char *re
         return -1;
     }
     if (list.n > 1) qsort(list.notes, (size_t)list.n, sizeof *list.notes, compare_notes);
+    /* A stable order for equal ticks: qsort is not stable, so sort by tick
+     * with insertion (a song has a handful of time signatures). */
+    for (int i = 1; i < song->n_meters; i++)
+        for (int j = i; j > 0 && compare_meters(&song->meters[j - 1], &song->meters[j]) > 0; j--) {
+            MidiMeter swap = song->meters[j];
+            song->meters[j] = song->meters[j - 1];
+            song->meters[j - 1] = swap;
+        }
     song->notes = list.notes;
     song->n_notes = list.n;
     return 0;

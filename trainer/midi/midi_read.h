@@ -3,8 +3,9 @@
  * The bytes are checked and made canonical by smf_check() before libsmf
  * parses them; libsmf's own glib warnings are captured, so a caller sees one
  * reason per file. Beats come from ticks alone (ticks / ticks-per-quarter),
- * so tempo and meter changes never matter to the notes. Drums (channel 10,
- * index 9) are counted and left out.
+ * so tempo and meter changes never matter to the notes; the time signatures
+ * are kept for the bar positions (melody.h). Drums (channel 10, index 9)
+ * are counted and left out.
  */
 #ifndef CANTUS_MIDI_READ_H
 #define CANTUS_MIDI_READ_H
@@ -20,6 +21,13 @@ typedef struct {
     int64_t start, end; /* ticks; end >= start */
 } MidiNote;
 
+/* A time signature: from `tick` on, bars of numerator notes of 1/denominator
+ * (6/8: six eighths), the first starting at `tick`. */
+typedef struct {
+    int64_t tick;
+    int numerator, denominator; /* numerator >= 1; denominator 1, 2, 4 ... 64 */
+} MidiMeter;
+
 typedef struct {
     int format; /* 0 or 1 */
     int ppqn;   /* ticks per quarter note */
@@ -29,6 +37,10 @@ typedef struct {
     int n_notes;
     int drum_notes;   /* channel-10 notes left out */
     int64_t end_tick; /* time of the last end-of-track */
+    /* Time signatures by tick, from every track; of several at one tick the
+     * last read counts. None at tick 0 means 4/4 there, as MIDI says. */
+    MidiMeter *meters;
+    int n_meters;
 } MidiSong;
 
 #define MIDI_REASON_SIZE 256

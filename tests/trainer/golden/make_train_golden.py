@@ -9,7 +9,15 @@ so the moves are visible, betas 0.9/0.999, eps 1e-8); three steps on the
 same batch so the bias corrections change.
 
 Writes train_step.txt: one tensor per line, "name count v1 v2 ...", with
-%.9g floats (exact for float32). Run with Debian's python3-torch:
+%.9g floats (exact for float32). train_step_metre.txt is the same for a
+metre model: P = 5 positions in the bar as more one-hot inputs, so the
+LSTM's input is concat(one_hot(token), one_hot(position)); a position
+outside [0, P) is all-zero position inputs, the core's rule. Each file
+starts from its own seed, so the metre one left train_step.txt's inputs and
+weights as they were; its float32 results move by up to 6.9e-6 relative
+(the last digits) when rerun on another CPU, whose BLAS kernels sum in
+another order, which the test's 1e-4 covers: the committed file is the
+one made first. Run with Debian's python3-torch:
     /usr/bin/python3 tests/trainer/golden/make_train_golden.py
 """
 import os
@@ -19,15 +27,13 @@ import torch.nn as nn
 
 V, H, L, T, B = 11, 8, 2, 7, 4
 LR = 1e-2
-
-torch.manual_seed(20261126)
 torch.set_num_threads(1)
 
 
 class Net(nn.Module):
-    def __init__(self):
+    def __init__(self, P):
         super().__init__()
-        self.lstm = nn.LSTM(V, H, L)
+        self.lstm = nn.LSTM(V + P, H, L)
         self.fc = nn.Linear(H, V)
 
     def forward(self, x):
@@ -35,49 +41,60 @@ class Net(nn.Module):
         return self.fc(out)
 
 
-net = Net()
-tokens = torch.randint(0, V, (T, B))
-targets = torch.randint(0, V, (T, B))
-onehot = nn.functional.one_hot(tokens, V).float()
-names = [n for n, _ in net.named_parameters()]
-params = dict(net.named_parameters())
+def make(P, filename):
+    torch.manual_seed(20261126)
+    net = Net(P)
+    tokens = torch.randint(0, V, (T, B))
+    targets = torch.randint(0, V, (T, B))
+    onehot = nn.functional.one_hot(tokens, V).float()
+    if P > 0:
+        positions = torch.randint(-1, P + 1, (T, B))
+        inside = (positions >= 0) & (positions < P)
+        where = nn.functional.one_hot(positions.clamp(0, P - 1), P).float()
+        onehot = torch.cat([onehot, where * inside.unsqueeze(-1).float()], dim=-1)
+    names = [n for n, _ in net.named_parameters()]
+    params = dict(net.named_parameters())
 
-lines = []
+    lines = []
+
+    def put(name, values):
+        flat = [float(v) for v in torch.as_tensor(values).reshape(-1).tolist()]
+        lines.append("%s %d %s" % (name, len(flat), " ".join("%.9g" % v for v in flat)))
+
+    put("config", [V, H, L, T, B, LR] + ([P] if P > 0 else []))
+    put("tokens", tokens)
+    put("targets", targets)
+    if P > 0:
+        put("positions", positions)
+    for n in names:
+        put("init." + n, params[n].detach())
+
+    loss_fn = nn.CrossEntropyLoss()
+    opt = torch.optim.Adam(net.parameters(), lr=LR, betas=(0.9, 0.999), eps=1e-8)
+    clip = None
+    for step in range(1, 4):
+        opt.zero_grad()
+        logits = net(onehot)
+        loss = loss_fn(logits.reshape(T * B, V), targets.reshape(T * B))
+        loss.backward()
+        if step == 1:
+            put("loss", [loss.item()])
+            for n in names:
+                put("grad." + n, params[n].grad)
+            norm = torch.norm(torch.stack([torch.norm(p.grad, 2) for p in net.parameters()]), 2)
+            clip = 0.25 * norm.item()
+            put("clip", [clip])
+        nn.utils.clip_grad_norm_(net.parameters(), clip)
+        opt.step()
+        if step in (1, 3):
+            for n in names:
+                put("step%d.%s" % (step, n), params[n].detach())
+
+    here = os.path.dirname(os.path.abspath(__file__))
+    with open(os.path.join(here, filename), "w") as f:
+        f.write("# made by make_train_golden.py with torch %s\n" % torch.__version__)
+        f.write("\n".join(lines) + "\n")
 
 
-def put(name, values):
-    flat = [float(v) for v in torch.as_tensor(values).reshape(-1).tolist()]
-    lines.append("%s %d %s" % (name, len(flat), " ".join("%.9g" % v for v in flat)))
-
-
-put("config", [V, H, L, T, B, LR])
-put("tokens", tokens)
-put("targets", targets)
-for n in names:
-    put("init." + n, params[n].detach())
-
-loss_fn = nn.CrossEntropyLoss()
-opt = torch.optim.Adam(net.parameters(), lr=LR, betas=(0.9, 0.999), eps=1e-8)
-clip = None
-for step in range(1, 4):
-    opt.zero_grad()
-    logits = net(onehot)
-    loss = loss_fn(logits.reshape(T * B, V), targets.reshape(T * B))
-    loss.backward()
-    if step == 1:
-        put("loss", [loss.item()])
-        for n in names:
-            put("grad." + n, params[n].grad)
-        norm = torch.norm(torch.stack([torch.norm(p.grad, 2) for p in net.parameters()]), 2)
-        clip = 0.25 * norm.item()
-        put("clip", [clip])
-    nn.utils.clip_grad_norm_(net.parameters(), clip)
-    opt.step()
-    if step in (1, 3):
-        for n in names:
-            put("step%d.%s" % (step, n), params[n].detach())
-
-here = os.path.dirname(os.path.abspath(__file__))
-with open(os.path.join(here, "train_step.txt"), "w") as f:
-    f.write("# made by make_train_golden.py with torch %s\n" % torch.__version__)
-    f.write("\n".join(lines) + "\n")
+make(0, "train_step.txt")
+make(5, "train_step_metre.txt")
