@@ -10,6 +10,7 @@
 #include <cmocka.h>
 
 #include "fixture.h"
+#include "midi_ledger.h"
 
 CantusHost *fixture_host(double sample_rate, uint32_t block_length, CantusHostWorkerMode worker)
 {
@@ -370,26 +371,19 @@ void assert_notes_on_grid(const Session *s)
 
 void assert_no_hanging_notes(const Session *s)
 {
-    int64_t sounding[16][128];
-    memset(sounding, 0xff, sizeof(sounding));
+    MidiLedger ledger;
+    ledger_init(&ledger);
     for (int i = 0; i < s->n_played; ++i) {
         const NoteEvent *e = &s->played[i];
-        int ch = e->status & 0x0f;
-        if (is_note_on(e)) {
-            if (sounding[ch][e->pitch] >= 0)
-                fail_msg("pitch %d on channel %d struck at frame %lld while still sounding "
-                         "since %lld",
-                         e->pitch, ch + 1, (long long)e->frame, (long long)sounding[ch][e->pitch]);
-            sounding[ch][e->pitch] = e->frame;
-        } else {
-            sounding[ch][e->pitch] = -1;
-        }
+        const uint8_t message[3] = {e->status, e->pitch, e->velocity};
+        ledger_message(&ledger, e->frame, message, 3);
+        if (ledger.double_ons) fail_msg("%s", ledger.first_error);
     }
     for (int ch = 0; ch < 16; ++ch)
         for (int p = 0; p < 128; ++p)
-            if (sounding[ch][p] >= 0)
+            if (ledger.sounding[ch][p])
                 fail_msg("pitch %d on channel %d struck at frame %lld never ended", p, ch + 1,
-                         (long long)sounding[ch][p]);
+                         (long long)ledger.on_frame[ch][p]);
 }
 
 void assert_notes_within_gate(const Session *s, double gate_percent, double slowest_bpm)

@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include "cantus_host.h"
+#include "test_model.h"
 
 #define MODEL_URI "urn:cantus:model"
 
@@ -106,9 +107,7 @@ void assert_notes_within_gate(const Session *s, double gate_percent, double slow
 /* A small valid model file (random weights from `seed`), in the format of
  * DESIGN.md: `pitches` pitch tokens from note_low, REST and HOLD. */
 void write_test_model(const char *path, uint32_t seed, int note_low, int pitches, int hidden);
-typedef enum { FLAW_NONE, FLAW_TRUNCATED, FLAW_SHAPE, FLAW_NAN } ModelFlaw;
-/* The same with one thing wrong: cut short, fc.weight of the wrong width,
- * or a NaN among the recurrent weights. */
+/* The same with one thing wrong (test_model.h's ModelFlaw). */
 void write_flawed_model(const char *path, uint32_t seed, int note_low, int pitches, int hidden,
                         ModelFlaw flaw);
 /* A fresh temporary directory; returns its path (static storage per call site). */

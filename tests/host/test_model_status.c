@@ -1,4 +1,4 @@
-/* A session whose model file is missing or broken (issue #10, item 6): the
+/* A session whose model file is missing or broken: the
  * plugin plays the bundle's default in its place, says so (the log, the
  * `model_status` output port: 1 missing, 2 broken) and keeps the path it
  * was asked for, so saving again does not lose it and reopening the session

@@ -4,7 +4,7 @@
  * and relocations inside a cycle, model swaps through patch:Set and the
  * worker (deferred and threaded, answers on time and late), presets and
  * saved states restored while running, seed and rate changes, follow with
- * MIDI in, panic, enable off and on. The counter (tests/core/alloc_count)
+ * MIDI in, panic, enable off and on. The counter (tests/common/alloc_count)
  * counts only the calling thread, so the worker's loading is not counted. */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -249,8 +249,9 @@ static void presets_and_states_while_running(void **state)
     remove_tree(dir);
 }
 
-/* The paths run() gained for issue #10: a stand-in model (a restored
- * session whose file is missing) going live and its status written, every
+/* The paths run() gained with the inline display and model_status: a
+ * stand-in model (a restored session whose file is missing) going live and
+ * its status written, every
  * note handed to the inline display's ring, the model's name published to
  * it, queue_draw called; with the display rendered between cycles, as
  * Ardour's GUI thread does, and the worker on its own thread. */
