@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Quality tables of the shipped genre presets (issue 5), from the built cantus-train.
+"""Quality tables of the shipped genre presets, from the built cantus-train.
 
 usage: presets/quality.py BUILD_DIR [--corpus-root DIR] [--seeds N] [--write-readme]
 
