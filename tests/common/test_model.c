@@ -96,6 +96,19 @@ int test_model_write(const char *path, const TestModelSpec *spec)
     return rc;
 }
 
+CantusModelInfo test_model_info(int note_low, int pitches)
+{
+    return (CantusModelInfo){.vocab = pitches + 2,
+                             .hidden = 8,
+                             .layers = 1,
+                             .note_low = note_low,
+                             .note_high = note_low + pitches - 1,
+                             .pitch_tokens = pitches,
+                             .rest_token = pitches,
+                             .hold_token = pitches + 1,
+                             .steps_per_beat = 1};
+}
+
 int test_model_write_default(const char *path, uint32_t seed)
 {
     return test_model_write(

@@ -10,6 +10,8 @@
 
 #include <stdint.h>
 
+#include "model.h"
+
 typedef enum {
     FLAW_NONE,      /* a valid model */
     FLAW_TRUNCATED, /* the file cut to two thirds of its length */
@@ -33,5 +35,10 @@ int test_model_write(const char *path, const TestModelSpec *spec);
 
 /* A valid model of the default shape (C4 up, 12 pitches, H 8, one layer). */
 int test_model_write_default(const char *path, uint32_t seed);
+
+/* What a loaded model of `pitches` pitch tokens from note_low says of itself
+ * (REST and HOLD follow the pitches, H 8, one layer, a token a beat): for
+ * the tests of sampling and pitch mapping, which need no weights. */
+CantusModelInfo test_model_info(int note_low, int pitches);
 
 #endif

@@ -13,9 +13,14 @@ Writes train_step.txt: one tensor per line, "name count v1 v2 ...", with
     /usr/bin/python3 tests/trainer/golden/make_train_golden.py
 """
 import os
+import sys
 
 import torch
 import torch.nn as nn
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, "..", "..", "..", "trainer", "torch"))
+from cantus_torch import make_model  # noqa: E402  the model the PyTorch road trains
 
 V, H, L, T, B = 11, 8, 2, 7, 4
 LR = 1e-2
@@ -24,18 +29,7 @@ torch.manual_seed(20261126)
 torch.set_num_threads(1)
 
 
-class Net(nn.Module):
-    def __init__(self):
-        super().__init__()
-        self.lstm = nn.LSTM(V, H, L)
-        self.fc = nn.Linear(H, V)
-
-    def forward(self, x):
-        out, _ = self.lstm(x)
-        return self.fc(out)
-
-
-net = Net()
+net = make_model(V, H, L)
 tokens = torch.randint(0, V, (T, B))
 targets = torch.randint(0, V, (T, B))
 onehot = nn.functional.one_hot(tokens, V).float()
@@ -61,7 +55,7 @@ opt = torch.optim.Adam(net.parameters(), lr=LR, betas=(0.9, 0.999), eps=1e-8)
 clip = None
 for step in range(1, 4):
     opt.zero_grad()
-    logits = net(onehot)
+    logits, _ = net(onehot)
     loss = loss_fn(logits.reshape(T * B, V), targets.reshape(T * B))
     loss.backward()
     if step == 1:
@@ -77,7 +71,6 @@ for step in range(1, 4):
         for n in names:
             put("step%d.%s" % (step, n), params[n].detach())
 
-here = os.path.dirname(os.path.abspath(__file__))
-with open(os.path.join(here, "train_step.txt"), "w") as f:
+with open(os.path.join(HERE, "train_step.txt"), "w") as f:
     f.write("# made by make_train_golden.py with torch %s\n" % torch.__version__)
     f.write("\n".join(lines) + "\n")
