@@ -88,61 +88,52 @@ static int parse_options(int argc, char **argv, Options *o)
                    .display_width = 160};
     const char *tempos[RENDER_MAX_TEMPOS];
     int n_tempos = 0;
+    double width = o->display_width, bars = o->bars, block = o->block;
+    /* The options whose value is only stored: a text, or a number inside
+     * [low, high]. */
+    const struct {
+        int code;
+        const char **text;
+        double *number, low, high;
+    } stored[] = {
+        {'p', &o->preset, NULL, 0, 0},
+        {'m', &o->model, NULL, 0, 0},
+        {'o', &o->out, NULL, 0, 0},
+        {'g', &o->png, NULL, 0, 0},
+        {'i', &o->midi_in, NULL, 0, 0},
+        {'d', &o->display, NULL, 0, 0},
+        {'w', NULL, &width, 16, 4096},
+        {'n', NULL, &bars, 1, 10000},
+        {'t', NULL, &o->bpm, 1, 999},
+        {'B', NULL, &o->beats_per_bar, 1, 64},
+        {'r', NULL, &o->sample_rate, 8000, 384000},
+        {'k', NULL, &block, 1, 8192},
+    };
+    const size_t n_stored = sizeof stored / sizeof stored[0];
     int c;
-    double v;
     while ((c = getopt_long(argc, argv, "o:h", longs, NULL)) != -1) {
+        size_t k = 0;
+        while (k < n_stored && stored[k].code != c)
+            ++k;
+        if (k < n_stored && stored[k].text) {
+            *stored[k].text = optarg;
+            continue;
+        }
+        if (k < n_stored) {
+            double *v = stored[k].number;
+            if (!parse_number(optarg, v) || *v < stored[k].low || *v > stored[k].high) goto bad;
+            continue;
+        }
         switch (c) {
-        case 'p':
-            o->preset = optarg;
-            break;
-        case 'm':
-            o->model = optarg;
-            break;
-        case 'o':
-            o->out = optarg;
-            break;
-        case 'g':
-            o->png = optarg;
-            break;
-        case 'i':
-            o->midi_in = optarg;
-            break;
-        case 'd':
-            o->display = optarg;
-            break;
-        case 'w':
-            if (!parse_number(optarg, &v) || v < 16 || v > 4096) goto bad;
-            o->display_width = (int)v;
-            break;
         case 'l':
             o->list_presets = true;
             break;
         case 'q':
             o->quiet = true;
             break;
-        case 'n':
-            if (!parse_number(optarg, &v) || v < 1 || v > 10000) goto bad;
-            o->bars = (int)v;
-            break;
-        case 't':
-            if (!parse_number(optarg, &v) || v < 1 || v > 999) goto bad;
-            o->bpm = v;
-            break;
         case 'T':
             if (n_tempos == RENDER_MAX_TEMPOS - 1) goto bad;
             tempos[n_tempos++] = optarg;
-            break;
-        case 'B':
-            if (!parse_number(optarg, &v) || v < 1 || v > 64) goto bad;
-            o->beats_per_bar = v;
-            break;
-        case 'r':
-            if (!parse_number(optarg, &v) || v < 8000 || v > 384000) goto bad;
-            o->sample_rate = v;
-            break;
-        case 'k':
-            if (!parse_number(optarg, &v) || v < 1 || v > 8192) goto bad;
-            o->block = (uint32_t)v;
             break;
         case 's':
             if (o->n_sets == MAX_SETS || !strchr(optarg, '=')) goto bad;
@@ -156,6 +147,9 @@ static int parse_options(int argc, char **argv, Options *o)
             return -1;
         }
     }
+    o->display_width = (int)width;
+    o->bars = (int)bars;
+    o->block = (uint32_t)block;
     if (optind != argc) goto bad_arg;
     tempo_map_init(&o->tempo, o->sample_rate, o->beats_per_bar, o->bpm);
     for (int i = 0; i < n_tempos; ++i) {
