@@ -77,3 +77,43 @@ const char *cli_value(const char *command, int argc, char **argv, int *i)
     }
     return argv[++*i];
 }
+
+const CliOption *cli_find(const CliOption *options, int n_options, const char *name)
+{
+    for (int k = 0; k < n_options; k++)
+        if (!strcmp(options[k].name, name)) return &options[k];
+    return NULL;
+}
+
+bool cli_store(const char *command, const CliOption *option, const char *text)
+{
+    long whole;
+    switch (option->kind) {
+    case CLI_FLAG:
+        *(int *)option->value = 1;
+        return true;
+    case CLI_TEXT:
+        *(const char **)option->value = text;
+        return true;
+    case CLI_INT:
+    case CLI_LONG:
+        if (!cli_parse_int(text, (long)option->lo, (long)option->hi, &whole)) {
+            fprintf(stderr, "cantus-train %s: %s wants a whole number in %ld..%ld, not '%s'\n",
+                    command, option->name, (long)option->lo, (long)option->hi, text);
+            return false;
+        }
+        if (option->kind == CLI_INT)
+            *(int *)option->value = (int)whole;
+        else
+            *(long *)option->value = whole;
+        return true;
+    case CLI_DOUBLE:
+        if (!cli_parse_double(text, option->lo, option->hi, (double *)option->value)) {
+            fprintf(stderr, "cantus-train %s: %s wants a number in %g..%g, not '%s'\n", command,
+                    option->name, option->lo, option->hi, text);
+            return false;
+        }
+        return true;
+    }
+    return false;
+}

@@ -12,6 +12,7 @@
 #include <cblas.h>
 #include <jansson.h>
 
+#include "cli_args.h"
 #include "commands.h"
 #include "midi/corpus.h"
 #include "learn/evaluate.h"
@@ -57,27 +58,27 @@ static int parse(EvalOptions *o, int argc, char **argv)
     o->dirs = calloc((size_t)argc, sizeof *o->dirs);
     o->ngram_dirs = calloc((size_t)argc, sizeof *o->ngram_dirs);
     if (!o->dirs || !o->ngram_dirs) return 2;
+    const CliOption options[] = {
+        {"--json", CLI_FLAG, 0, 0, &o->json},
+        {"--model", CLI_TEXT, 0, 0, &o->model},
+        {"--threads", CLI_INT, 1, 256, &o->threads},
+    };
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
+        const CliOption *option = cli_find(options, (int)(sizeof options / sizeof options[0]), a);
         if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
             help(stdout);
             return 1;
-        } else if (!strcmp(a, "--json")) {
-            o->json = 1;
+        } else if (option) {
+            const char *v = option->kind == CLI_FLAG ? NULL : cli_value("eval", argc, argv, &i);
+            if (option->kind != CLI_FLAG && !v) return 2;
+            if (!cli_store("eval", option, v)) return 2;
         } else if (!strcmp(a, "--corpus")) {
             while (i + 1 < argc && argv[i + 1][0] != '-')
                 o->dirs[o->n_dirs++] = argv[++i];
         } else if (!strcmp(a, "--ngram-corpus")) {
             while (i + 1 < argc && argv[i + 1][0] != '-')
                 o->ngram_dirs[o->n_ngram_dirs++] = argv[++i];
-        } else if (i + 1 < argc && !strcmp(a, "--model")) {
-            o->model = argv[++i];
-        } else if (i + 1 < argc && !strcmp(a, "--threads")) {
-            o->threads = atoi(argv[++i]);
-            if (o->threads < 1 || o->threads > 256) {
-                fprintf(stderr, "cantus-train eval: --threads wants 1..256\n");
-                return 2;
-            }
         } else if (i + 1 < argc && !strcmp(a, "--split")) {
             const char *v = argv[++i];
             if (!strcmp(v, "val"))

@@ -1,5 +1,5 @@
 /* Parsing `cantus-train train` options. */
-#include <errno.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -47,42 +47,6 @@ void train_options_help(FILE *out)
             "written to a temporary file and renamed, never half-written.\n");
 }
 
-static int to_long(const char *flag, const char *text, long lo, long hi, long *out)
-{
-    char *end;
-    errno = 0;
-    long v = strtol(text, &end, 10);
-    if (errno || end == text || *end || v < lo || v > hi) {
-        fprintf(stderr, "cantus-train train: %s wants a whole number in %ld..%ld, not '%s'\n", flag,
-                lo, hi, text);
-        return -1;
-    }
-    *out = v;
-    return 0;
-}
-
-static int to_double(const char *flag, const char *text, double lo, double hi, double *out)
-{
-    char *end;
-    errno = 0;
-    double v = strtod(text, &end);
-    if (errno || end == text || *end || !(v >= lo && v <= hi)) {
-        fprintf(stderr, "cantus-train train: %s wants a number in %g..%g, not '%s'\n", flag, lo, hi,
-                text);
-        return -1;
-    }
-    *out = v;
-    return 0;
-}
-
-static int to_int(const char *flag, const char *text, long lo, long hi, int *out)
-{
-    long v;
-    if (to_long(flag, text, lo, hi, &v)) return -1;
-    *out = (int)v;
-    return 0;
-}
-
 static int to_range(const char *text, int *lo, int *hi)
 {
     char *end;
@@ -118,6 +82,27 @@ int train_options_parse(TrainOptions *o, int argc, char **argv)
         .clip = 1.0,
         .seed = 1,
     };
+    const CliOption options[] = {
+        {"-o", CLI_TEXT, 0, 0, &o->output},
+        {"--output", CLI_TEXT, 0, 0, &o->output},
+        {"--genre", CLI_TEXT, 0, 0, &o->genre},
+        {"--label", CLI_TEXT, 0, 0, &o->label},
+        {"--layers", CLI_INT, 1, CANTUS_MAX_LAYERS, &o->train.layers},
+        {"--hidden", CLI_INT, 1, CANTUS_MAX_HIDDEN, &o->train.hidden},
+        {"--steps", CLI_LONG, 0, 1e9, &o->train.steps},
+        {"--batch", CLI_INT, 1, 65536, &o->train.batch},
+        {"--seq", CLI_INT, 1, 65536, &o->train.seq},
+        {"--lr", CLI_DOUBLE, 0, 10, &o->train.lr},
+        {"--clip", CLI_DOUBLE, 0, 1e9, &o->train.clip},
+        {"--threads", CLI_INT, 1, 256, &o->train.threads},
+        {"--eval-every", CLI_INT, 1, 1e9, &o->train.eval_every},
+        {"--patience", CLI_INT, 0, 1e9, &o->train.patience},
+        {"--steps-per-beat", CLI_INT, 1, 48, &o->corpus.steps_per_beat},
+        {"--val-fraction", CLI_DOUBLE, 0, 1, &o->corpus.val_fraction},
+        {"--min-length", CLI_INT, 0, 1e9, &o->corpus.min_length},
+        {"--track", CLI_INT, 0, 65535, &o->corpus.track},
+    };
+    const int n_options = (int)(sizeof options / sizeof options[0]);
     o->dirs = calloc((size_t)argc, sizeof *o->dirs);
     if (!o->dirs) return 2;
     for (int i = 1; i < argc; i++) {
@@ -140,45 +125,21 @@ int train_options_parse(TrainOptions *o, int argc, char **argv)
             return 2;
         }
         const char *v = argv[++i];
-        long lv = 0;
+        const CliOption *option = cli_find(options, n_options, a);
+        long seed;
         int bad = 0;
-        if (!strcmp(a, "-o") || !strcmp(a, "--output"))
-            o->output = v;
-        else if (!strcmp(a, "--layers"))
-            bad = to_int(a, v, 1, CANTUS_MAX_LAYERS, &o->train.layers);
-        else if (!strcmp(a, "--hidden"))
-            bad = to_int(a, v, 1, CANTUS_MAX_HIDDEN, &o->train.hidden);
-        else if (!strcmp(a, "--steps"))
-            bad = to_long(a, v, 0, 1000000000L, &o->train.steps);
-        else if (!strcmp(a, "--batch"))
-            bad = to_int(a, v, 1, 65536, &o->train.batch);
-        else if (!strcmp(a, "--seq"))
-            bad = to_int(a, v, 1, 65536, &o->train.seq);
-        else if (!strcmp(a, "--lr"))
-            bad = to_double(a, v, 0, 10, &o->train.lr);
-        else if (!strcmp(a, "--clip"))
-            bad = to_double(a, v, 0, 1e9, &o->train.clip);
+        if (option)
+            bad = !cli_store("train", option, v);
         else if (!strcmp(a, "--seed")) {
-            bad = to_long(a, v, 0, 0x7fffffffffffffffL, &lv);
-            o->train.seed = (uint64_t)lv;
-        } else if (!strcmp(a, "--threads"))
-            bad = to_int(a, v, 1, 256, &o->train.threads);
-        else if (!strcmp(a, "--eval-every"))
-            bad = to_int(a, v, 1, 1000000000, &o->train.eval_every);
-        else if (!strcmp(a, "--patience"))
-            bad = to_int(a, v, 0, 1000000000, &o->train.patience);
-        else if (!strcmp(a, "--steps-per-beat"))
-            bad = to_int(a, v, 1, 48, &o->corpus.steps_per_beat);
-        else if (!strcmp(a, "--val-fraction"))
-            bad = to_double(a, v, 0, 1, &o->corpus.val_fraction);
-        else if (!strcmp(a, "--min-length"))
-            bad = to_int(a, v, 0, 1000000000, &o->corpus.min_length);
-        else if (!strcmp(a, "--transpose"))
+            if ((bad = !cli_parse_int(v, 0, LONG_MAX, &seed)))
+                fprintf(stderr,
+                        "cantus-train train: --seed wants a whole number from 0, not '%s'\n", v);
+            o->train.seed = (uint64_t)seed;
+        } else if (!strcmp(a, "--transpose"))
             bad = to_range(v, &o->corpus.transpose_lo, &o->corpus.transpose_hi);
-        else if (!strcmp(a, "--track"))
-            bad = to_int(a, v, 0, 65535, &o->corpus.track);
         else if (!strcmp(a, "--channel")) {
-            bad = to_int(a, v, 1, 16, &o->corpus.channel);
+            const CliOption channel = {"--channel", CLI_INT, 1, 16, &o->corpus.channel};
+            bad = !cli_store("train", &channel, v);
             o->corpus.channel -= 1; /* corpus.h counts channels from 0 */
         } else if (!strcmp(a, "--low") || !strcmp(a, "--high")) {
             int *pitch = !strcmp(a, "--low") ? &o->corpus.note_low : &o->corpus.note_high;
@@ -187,11 +148,7 @@ int train_options_parse(TrainOptions *o, int argc, char **argv)
                         "cantus-train train: %s wants a MIDI pitch (0-127 or a name "
                         "such as C4 = 60), not '%s'\n",
                         a, v);
-        } else if (!strcmp(a, "--genre"))
-            o->genre = v;
-        else if (!strcmp(a, "--label"))
-            o->label = v;
-        else {
+        } else {
             fprintf(stderr, "cantus-train train: unknown option %s (see --help)\n", a);
             return 2;
         }
