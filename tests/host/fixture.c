@@ -42,6 +42,27 @@ CantusHost *fixture_host_with(const CantusHostConfig *base)
     return host;
 }
 
+CantusHost *fixture_host_inactive(void)
+{
+    char err[512];
+    CantusHostConfig config = {.bundle_dir = getenv("CANTUS_BUNDLE"), .block_length = 256};
+    CantusHost *host = cantus_host_new(&config, err, sizeof(err));
+    if (!host) fail_msg("cannot load the plugin: %s", err);
+    return host;
+}
+
+void fixture_save(CantusHost *host, const char *dir, const char *scratch_dir)
+{
+    char err[512];
+    if (!cantus_host_save_state(host, dir, scratch_dir, err, sizeof(err))) fail_msg("%s", err);
+}
+
+void fixture_restore(CantusHost *host, const char *dir)
+{
+    char err[512];
+    if (!cantus_host_restore_state(host, dir, err, sizeof(err))) fail_msg("%s", err);
+}
+
 static int64_t gcd64(int64_t a, int64_t b)
 {
     if (a < 0) a = -a;

@@ -19,6 +19,13 @@
 CantusHost *fixture_host(double sample_rate, uint32_t block_length, CantusHostWorkerMode worker);
 /* The same from a config (its bundle and logging are the fixture's). */
 CantusHost *fixture_host_with(const CantusHostConfig *config);
+/* A host on the built bundle, blocks of 256, nothing set and not activated:
+ * as a host stands before it restores a session. */
+CantusHost *fixture_host_inactive(void);
+/* Saving and restoring the plugin's state (lilv's state API, as hosts keep
+ * sessions); fail the test with the host's sentence when they fail. */
+void fixture_save(CantusHost *host, const char *dir, const char *scratch_dir);
+void fixture_restore(CantusHost *host, const char *dir);
 
 /* An exact non-negative rational, enough for beats and tempos here. */
 typedef struct {

@@ -45,28 +45,12 @@ static void session_dir(const Place *p, const char *name, char *out, size_t size
     assert_true(mkdir_p_ok(out));
 }
 
-static CantusHost *inactive_host(void)
-{
-    char err[512];
-    CantusHostConfig config = {.bundle_dir = getenv("CANTUS_BUNDLE"), .block_length = 256};
-    CantusHost *host = cantus_host_new(&config, err, sizeof(err));
-    if (!host) fail_msg("%s", err);
-    return host;
-}
-
-static void save(CantusHost *host, const char *dir)
-{
-    char err[512];
-    if (!cantus_host_save_state(host, dir, NULL, err, sizeof(err))) fail_msg("%s", err);
-}
-
 /* A fresh instance with the session at `dir` restored before activate (as
  * Ardour and Carla open a session), activated, every step sounding. */
 static CantusHost *reopen(const char *dir)
 {
-    CantusHost *host = inactive_host();
-    char err[512];
-    if (!cantus_host_restore_state(host, dir, err, sizeof(err))) fail_msg("%s", err);
+    CantusHost *host = fixture_host_inactive();
+    fixture_restore(host, dir);
     cantus_host_set_control(host, "rests", 0.0f);
     cantus_host_set_control(host, "phrase_bars", 0.0f);
     cantus_host_activate(host);
@@ -110,7 +94,7 @@ static int play_16_beats(CantusHost *host, int *out, int cap)
 /* What the bundle's default model plays in the same 16 beats. */
 static int default_music(int *out, int cap)
 {
-    CantusHost *host = inactive_host();
+    CantusHost *host = fixture_host_inactive();
     cantus_host_set_control(host, "rests", 0.0f);
     cantus_host_set_control(host, "phrase_bars", 0.0f);
     cantus_host_activate(host);
@@ -155,7 +139,7 @@ static void missing_then_back(void **state)
     assert_string_equal(s.last_model, p.model);
     assert_float_equal(cantus_host_get_control(a, "model_status"), STATUS_OK, 0);
     session_free(&s);
-    save(a, first);
+    fixture_save(a, first, NULL);
     cantus_host_free(a);
 
     /* The file goes away; the session is reopened. */
@@ -173,12 +157,12 @@ static void missing_then_back(void **state)
     assert_float_equal(cantus_host_get_control(b, "model_status"), STATUS_MISSING, 0);
 
     /* Saved again while the default stands in: the path is still there. */
-    save(b, second);
+    fixture_save(b, second, NULL);
     cantus_host_free(b);
     CantusHost *c = reopen(second);
     assert_float_equal(status_and_model(c, model, sizeof(model)), STATUS_MISSING, 0);
     assert_string_equal(base_name(model), "mine.safetensors");
-    save(c, third);
+    fixture_save(c, third, NULL);
     cantus_host_free(c);
 
     /* The file is back: the session saved twice since loads it. */
@@ -208,7 +192,7 @@ static void broken_file(ModelFlaw flaw, bool text)
     for (int i = 0; i < 16 && strcmp(s.last_model, p.model); ++i)
         session_run(&s, 256);
     session_free(&s);
-    save(a, first);
+    fixture_save(a, first, NULL);
     cantus_host_free(a);
 
     if (text) {
