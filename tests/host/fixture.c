@@ -426,3 +426,17 @@ void assert_notes_within_gate(const Session *s, double gate_percent, double slow
         }
     }
 }
+
+int fixture_play_16_beats(CantusHost *host, int *out, int cap)
+{
+    Session s;
+    session_init(&s, host, (int)cantus_host_get_control(host, "rate"), SEND_ON_CHANGE);
+    session_start(&s, 0, ratio(0, 1), ratio(120, 1));
+    session_run_for(&s, 16 * 24000, 256);
+    session_stop(&s, 0);
+    session_run(&s, 256);
+    assert_no_hanging_notes(&s);
+    int n = session_pitches(&s, out, cap);
+    session_free(&s);
+    return n;
+}

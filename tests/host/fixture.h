@@ -27,6 +27,11 @@ CantusHost *fixture_host_inactive(void);
 void fixture_save(CantusHost *host, const char *dir, const char *scratch_dir);
 void fixture_restore(CantusHost *host, const char *dir);
 
+/* 16 beats from bar 0 at 120 BPM at the host's rate control; the pitches
+ * played go into out (at most cap); returns how many. Fails on a note left
+ * hanging. */
+int fixture_play_16_beats(CantusHost *host, int *out, int cap);
+
 /* An exact non-negative rational, enough for beats and tempos here. */
 typedef struct {
     int64_t num;

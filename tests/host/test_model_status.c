@@ -76,21 +76,6 @@ static float status_and_model(CantusHost *host, char *model, size_t size)
     return status;
 }
 
-/* 16 beats from bar 0 at 120 BPM; the pitches go into out. */
-static int play_16_beats(CantusHost *host, int *out, int cap)
-{
-    Session s;
-    session_init(&s, host, 1, SEND_ON_CHANGE);
-    session_start(&s, 0, ratio(0, 1), ratio(120, 1));
-    session_run_for(&s, 16 * 24000, 256);
-    session_stop(&s, 0);
-    session_run(&s, 256);
-    assert_no_hanging_notes(&s);
-    int n = session_pitches(&s, out, cap);
-    session_free(&s);
-    return n;
-}
-
 /* What the bundle's default model plays in the same 16 beats. */
 static int default_music(int *out, int cap)
 {
@@ -100,7 +85,7 @@ static int default_music(int *out, int cap)
     cantus_host_activate(host);
     char model[1024];
     assert_float_equal(status_and_model(host, model, sizeof(model)), STATUS_OK, 0);
-    int n = play_16_beats(host, out, cap);
+    int n = fixture_play_16_beats(host, out, cap);
     cantus_host_free(host);
     return n;
 }
@@ -150,7 +135,7 @@ static void missing_then_back(void **state)
     assert_float_equal(status_and_model(b, model, sizeof(model)), STATUS_MISSING, 0);
     assert_string_equal(base_name(model), "mine.safetensors");
     assert_true(log_has(b, "mine.safetensors", "missing"));
-    const int n_got = play_16_beats(b, got, 64);
+    const int n_got = fixture_play_16_beats(b, got, 64);
     assert_true(n_ref >= 16);
     assert_int_equal(n_got, n_ref);
     assert_memory_equal(got, ref, (size_t)n_ref * sizeof(int));
@@ -170,7 +155,7 @@ static void missing_then_back(void **state)
     CantusHost *d = reopen(third);
     assert_float_equal(status_and_model(d, model, sizeof(model)), STATUS_OK, 0);
     assert_string_equal(base_name(model), "mine.safetensors");
-    const int n = play_16_beats(d, got, 64);
+    const int n = fixture_play_16_beats(d, got, 64);
     assert_true(n >= 16);
     for (int i = 0; i < n; ++i)
         if (got[i] < 48 || got[i] > 71) fail_msg("note %d is %d, not the model's 48-71", i, got[i]);
@@ -209,7 +194,7 @@ static void broken_file(ModelFlaw flaw, bool text)
     assert_float_equal(status_and_model(b, model, sizeof(model)), STATUS_BROKEN, 0);
     assert_string_equal(base_name(model), "mine.safetensors");
     assert_true(log_has(b, "mine.safetensors", "default"));
-    const int n_got = play_16_beats(b, got, 64);
+    const int n_got = fixture_play_16_beats(b, got, 64);
     assert_int_equal(n_got, n_ref);
     assert_memory_equal(got, ref, (size_t)n_ref * sizeof(int));
     cantus_host_free(b);

@@ -50,21 +50,6 @@ static void set_musical_controls(CantusHost *host)
     assert_true(cantus_host_set_control(host, "key", 2.0f));
 }
 
-/* 16 beats from bar 0 at 120 BPM; the pitches played go into out. */
-static int play_16_beats(CantusHost *host, int *out, int cap)
-{
-    Session s;
-    session_init(&s, host, (int)cantus_host_get_control(host, "rate"), SEND_ON_CHANGE);
-    session_start(&s, 0, ratio(0, 1), ratio(120, 1));
-    session_run_for(&s, 16 * 24000, 256);
-    session_stop(&s, 0);
-    session_run(&s, 256);
-    assert_no_hanging_notes(&s);
-    int n = session_pitches(&s, out, cap);
-    session_free(&s);
-    return n;
-}
-
 static void assert_same_music(const int *a, int na, const int *b, int nb)
 {
     assert_true(na >= 16);
@@ -95,7 +80,7 @@ static void save_restore_round_trip(void **state)
     assert_true(mkdir_p_ok(saved));
     fixture_save(a, saved, NULL);
     int ref[256];
-    int n_ref = play_16_beats(a, ref, 256);
+    int n_ref = fixture_play_16_beats(a, ref, 256);
     cantus_host_free(a);
 
     CantusHost *b = fixture_host_inactive();
@@ -113,7 +98,7 @@ static void save_restore_round_trip(void **state)
         fail_msg("restored, the plugin plays %s, not %s", t.last_model, model);
     session_free(&t);
     int got[256];
-    int n_got = play_16_beats(b, got, 256);
+    int n_got = fixture_play_16_beats(b, got, 256);
     /* The reference instance played its first notes from a fresh start as
      * well: both generators restart where playback starts. */
     assert_same_music(ref, n_ref, got, n_got);
@@ -126,7 +111,7 @@ static void save_restore_round_trip(void **state)
     cantus_host_set_control(c, "rests", 0.0f);
     cantus_host_set_control(c, "phrase_bars", 0.0f);
     cantus_host_activate(c);
-    n_got = play_16_beats(c, got, 256);
+    n_got = fixture_play_16_beats(c, got, 256);
     assert_same_music(ref, n_ref, got, n_got);
     cantus_host_free(c);
     remove_tree(dir);
@@ -166,7 +151,7 @@ static void moved_session_finds_its_model(void **state)
     session_free(&s);
     fixture_save(a, saved, scratch);
     int ref[256];
-    int n_ref = play_16_beats(a, ref, 256);
+    int n_ref = fixture_play_16_beats(a, ref, 256);
     cantus_host_free(a);
 
     snprintf(state_ttl, sizeof(state_ttl), "%s/state.ttl", saved);
@@ -186,7 +171,7 @@ static void moved_session_finds_its_model(void **state)
         fail_msg("the restored plugin plays %s, not a file in %s", now, moved);
     session_free(&t);
     int got[256];
-    int n_got = play_16_beats(b, got, 256);
+    int n_got = fixture_play_16_beats(b, got, 256);
     assert_same_music(ref, n_ref, got, n_got);
     cantus_host_free(b);
     remove_tree(dir);
