@@ -22,7 +22,10 @@
 #include "midi/smf_check.h"
 
 /* Set by FUZZ_MIDI_TOLERATE_NONCANONICAL=1 (never in CI): skips the
- * fixed-point check so that a long run can look past the open finding F6. */
+ * fixed-point check, so that a long run can look past a clean copy that
+ * smf_check itself refuses (once: delta times of dropped events carried past
+ * the 4-byte VLQ limit; fuzz/corpus/midi/finding_carry_overflows_vlq.mid,
+ * replayed by the replay-fuzz-midi test) for other bugs. */
 static int tolerate_noncanonical;
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)

@@ -29,7 +29,9 @@
 #include "sampler.h"
 
 /* Set by FUZZ_MODEL_TOLERATE_NONFINITE=1 (never in CI): lets a long run look
- * past an open, already reported non-finite-logit finding for other bugs. */
+ * past non-finite logits for other bugs (once: finite weights whose sums
+ * overflow to NaN; regression test weights_whose_products_overflow in
+ * tests/hostile/test_model_overflow.c). */
 static int tolerate_nonfinite;
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)

@@ -111,8 +111,10 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
     /* FUZZ_RUN_TAME=1 (never in CI): speeds beyond +-4, tempos beyond 1000
      * BPM and song positions beyond a million beats are clamped before they
      * are sent (run_input.c), and no cycle is run while the plugin is
-     * inactive, so that a long run can look past the findings F2, F3 and F4
-     * (docs/robustness.md) for other bugs. */
+     * inactive, so that a long run can look past three bugs it once found
+     * (nonsense tempos overflowing the output, notes of a run() before
+     * activate() left hanging, far song positions hanging run(); see the
+     * bug table of docs/robustness.md) for other bugs. */
     rig.tame = getenv("FUZZ_RUN_TAME") != NULL;
     rig.in = aligned_alloc(8, IN_CAPACITY);
     rig.out = aligned_alloc(8, OUT_CAPACITY);

@@ -62,30 +62,41 @@ void run_map_uris(Rig *r)
         r->position_keys[i] = cantus_host_map(h, keys[i]);
 }
 
-static void forge_number(Rig *r, uint8_t type, const uint8_t value[8])
-{
-    LV2_Atom_Forge *f = &r->forge;
+/* A field's 8 value bytes, read as each numeric type it may be sent as. */
+typedef struct {
     int32_t i32;
     int64_t i64;
     double d;
-    memcpy(&i32, value, 4);
-    memcpy(&i64, value, 8);
-    memcpy(&d, value, 8);
+} FieldValue;
+
+static FieldValue field_value(const uint8_t value[8])
+{
+    FieldValue v;
+    memcpy(&v.i32, value, 4);
+    memcpy(&v.i64, value, 8);
+    memcpy(&v.d, value, 8);
+    return v;
+}
+
+static void forge_number(Rig *r, uint8_t type, const uint8_t value[8])
+{
+    LV2_Atom_Forge *f = &r->forge;
+    const FieldValue v = field_value(value);
     switch (type % 7) {
     case 0:
-        lv2_atom_forge_int(f, i32);
+        lv2_atom_forge_int(f, v.i32);
         break;
     case 1:
-        lv2_atom_forge_long(f, i64);
+        lv2_atom_forge_long(f, v.i64);
         break;
     case 2:
-        lv2_atom_forge_float(f, (float)d);
+        lv2_atom_forge_float(f, (float)v.d);
         break;
     case 3:
-        lv2_atom_forge_double(f, d);
+        lv2_atom_forge_double(f, v.d);
         break;
     case 4:
-        lv2_atom_forge_bool(f, i32 != 0);
+        lv2_atom_forge_bool(f, v.i32 != 0);
         break;
     case 5:
         /* A String atom without its terminator: a plugin that reads it
@@ -103,25 +114,20 @@ static void forge_number(Rig *r, uint8_t type, const uint8_t value[8])
 /* Rewrites the 8 value bytes of a numeric field so that |value| <= limit. */
 static void clamp_value(uint8_t type, uint8_t value[8], double limit)
 {
-    int32_t i32;
-    int64_t i64;
-    double d;
-    memcpy(&i32, value, 4);
-    memcpy(&i64, value, 8);
-    memcpy(&d, value, 8);
+    FieldValue v = field_value(value);
     switch (type % 7) {
     case 0:
-        i32 = i32 > limit ? (int32_t)limit : i32 < -limit ? -(int32_t)limit : i32;
-        memcpy(value, &i32, 4);
+        v.i32 = v.i32 > limit ? (int32_t)limit : v.i32 < -limit ? -(int32_t)limit : v.i32;
+        memcpy(value, &v.i32, 4);
         break;
     case 1:
-        i64 = i64 > limit ? (int64_t)limit : i64 < -limit ? -(int64_t)limit : i64;
-        memcpy(value, &i64, 8);
+        v.i64 = v.i64 > limit ? (int64_t)limit : v.i64 < -limit ? -(int64_t)limit : v.i64;
+        memcpy(value, &v.i64, 8);
         break;
     case 2:
     case 3:
-        if (isfinite(d) && fabs(d) > limit) d = d > 0 ? limit : -limit;
-        memcpy(value, &d, 8);
+        if (isfinite(v.d) && fabs(v.d) > limit) v.d = v.d > 0 ? limit : -limit;
+        memcpy(value, &v.d, 8);
         break;
     default:
         break;

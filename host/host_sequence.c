@@ -40,6 +40,28 @@ static bool forged(CantusHost *host, LV2_Atom_Forge_Ref ref)
     return !host->forge_failed;
 }
 
+/* An object event (time:Position, patch:Set, patch:Get) opened at offset;
+ * end_object() closes it. */
+static bool begin_object(CantusHost *host, uint32_t offset, LV2_URID type,
+                         LV2_Atom_Forge_Frame *frame)
+{
+    return begin_event(host, offset) &&
+           forged(host, lv2_atom_forge_object(&host->forge, frame, 0, type));
+}
+
+static bool end_object(CantusHost *host, LV2_Atom_Forge_Frame *frame)
+{
+    lv2_atom_forge_pop(&host->forge, frame);
+    return !host->forge_failed;
+}
+
+/* patch:property and the URID of property_uri. */
+static void forge_property(CantusHost *host, const char *property_uri)
+{
+    forged(host, lv2_atom_forge_key(&host->forge, host->uri.patch_property));
+    forged(host, lv2_atom_forge_urid(&host->forge, host->map.map(host->map.handle, property_uri)));
+}
+
 /* A number in the atom type a given kind of host uses for it. */
 static void forge_number(CantusHost *host, CantusNumberStyle style, double value, bool whole_kind)
 {
@@ -69,11 +91,10 @@ static void forge_number(CantusHost *host, CantusNumberStyle style, double value
 
 bool cantus_host_add_position(CantusHost *host, uint32_t offset, const CantusPosition *pos)
 {
-    if (!begin_event(host, offset)) return false;
     LV2_Atom_Forge *f = &host->forge;
     const HostUris *u = &host->uri;
     LV2_Atom_Forge_Frame frame;
-    if (!forged(host, lv2_atom_forge_object(f, &frame, 0, u->time_Position))) return false;
+    if (!begin_object(host, offset, u->time_Position, &frame)) return false;
     struct {
         unsigned flag;
         LV2_URID key;
@@ -97,8 +118,7 @@ bool cantus_host_add_position(CantusHost *host, uint32_t offset, const CantusPos
         else
             forge_number(host, pos->style, fields[i].value, fields[i].whole);
     }
-    lv2_atom_forge_pop(f, &frame);
-    return !host->forge_failed;
+    return end_object(host, &frame);
 }
 
 bool cantus_host_add_midi(CantusHost *host, uint32_t offset, const uint8_t *msg, uint32_t size)
@@ -113,32 +133,20 @@ bool cantus_host_add_midi(CantusHost *host, uint32_t offset, const uint8_t *msg,
 bool cantus_host_add_patch_set_path(CantusHost *host, uint32_t offset, const char *property_uri,
                                     const char *path)
 {
-    if (!begin_event(host, offset)) return false;
-    LV2_Atom_Forge *f = &host->forge;
-    const HostUris *u = &host->uri;
     LV2_Atom_Forge_Frame frame;
-    if (!forged(host, lv2_atom_forge_object(f, &frame, 0, u->patch_Set))) return false;
-    forged(host, lv2_atom_forge_key(f, u->patch_property));
-    forged(host, lv2_atom_forge_urid(f, host->map.map(host->map.handle, property_uri)));
-    forged(host, lv2_atom_forge_key(f, u->patch_value));
-    forged(host, lv2_atom_forge_path(f, path, (uint32_t)strlen(path)));
-    lv2_atom_forge_pop(f, &frame);
-    return !host->forge_failed;
+    if (!begin_object(host, offset, host->uri.patch_Set, &frame)) return false;
+    forge_property(host, property_uri);
+    forged(host, lv2_atom_forge_key(&host->forge, host->uri.patch_value));
+    forged(host, lv2_atom_forge_path(&host->forge, path, (uint32_t)strlen(path)));
+    return end_object(host, &frame);
 }
 
 bool cantus_host_add_patch_get(CantusHost *host, uint32_t offset, const char *property_uri)
 {
-    if (!begin_event(host, offset)) return false;
-    LV2_Atom_Forge *f = &host->forge;
-    const HostUris *u = &host->uri;
     LV2_Atom_Forge_Frame frame;
-    if (!forged(host, lv2_atom_forge_object(f, &frame, 0, u->patch_Get))) return false;
-    if (property_uri) {
-        forged(host, lv2_atom_forge_key(f, u->patch_property));
-        forged(host, lv2_atom_forge_urid(f, host->map.map(host->map.handle, property_uri)));
-    }
-    lv2_atom_forge_pop(f, &frame);
-    return !host->forge_failed;
+    if (!begin_object(host, offset, host->uri.patch_Get, &frame)) return false;
+    if (property_uri) forge_property(host, property_uri);
+    return end_object(host, &frame);
 }
 
 static const char *keep_string(CantusHost *host, const char *s, uint32_t len)

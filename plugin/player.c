@@ -154,7 +154,11 @@ void player_reset(CantusPlayer *player)
 {
     /* Notes still sounding (a host that ran us before activate(), or
      * activated twice) end first, through the sink: the plugin's keeps
-     * their note-offs for the next cycle (finding F3). */
+     * their note-offs for the next cycle. Forgetting them left the notes a
+     * run() before activate() struck hanging for good (regression tests:
+     * test_reset_ends_sounding_notes in tests/plugin/test_player_hostile.c,
+     * run_before_activate_leaves_no_hanging_note in
+     * tests/hostile/test_hostile_lifecycle.c). */
     player_release_all(player);
     player->now = 0;
     player->steps_left = PLAYER_MAX_STEPS_PER_CYCLE;

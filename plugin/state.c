@@ -70,7 +70,9 @@ LV2_State_Status cantus_restore(LV2_Handle instance, LV2_State_Retrieve_Function
      * class: run() is not running, so this is no real-time thread. The
      * work:schedule a host may pass to restore() is not used: jalv 1.6.6
      * passes one it has not set up unless the plugin declares
-     * state:threadSafeRestore, and calling it crashed (finding F5). */
+     * state:threadSafeRestore, and calling it crashed jalv (regression
+     * test: test_restore_while_active_loads_at_once in
+     * tests/plugin/test_descriptor.c counts the calls). */
     /* A missing or broken file does not lose the session's choice: the
      * default plays in its place, saved under the path asked for, so the
      * model comes back when the session is reopened with the file there. */

@@ -79,8 +79,11 @@ double transport_bpm(const CantusTransport *transport, double fallback_bpm);
 /* The effective tempo the grid moves at, bpm x speed in beats a minute:
  * fallback_bpm before the host sent anything, 0 when the host is stopped
  * (speed 0, or negative: a generator cannot play backwards), and
- * fallback_bpm when bpm x speed leaves the musical range (a host sending
- * 10^9 BPM or speed 66048 is talking nonsense: finding F2). */
+ * fallback_bpm when bpm x speed leaves the musical range: a host sending
+ * 10^9 BPM or speed 66048 is talking nonsense, and once made the plugin
+ * play several steps a frame and overflow its output (regression tests:
+ * test_tempo_range in tests/plugin/test_transport.c, huge_bpm_stays_sane
+ * and huge_speed_stays_sane in tests/hostile/test_hostile_transport.c). */
 double transport_tempo(const CantusTransport *transport, double fallback_bpm);
 
 #endif

@@ -158,7 +158,9 @@ LV2_Worker_Status cantus_work_response(LV2_Handle instance, uint32_t size, const
     memcpy(&loaded, data, sizeof loaded);
     /* Many answers in one cycle (a worker far behind) each retire the
      * pending engine before them: the list goes to the worker first, and
-     * an engine the list cannot take is sent on its own (finding F6). */
+     * an engine the list cannot take is sent on its own. Dropping those
+     * leaked every engine beyond the list's 16 (regression test:
+     * test_many_answers_leak_nothing in tests/plugin/test_player_hostile.c). */
     cantus_send_retired(self);
     cantus_dispose_engine(self, player_offer_engine(&self->player, loaded.engine));
     return LV2_WORKER_SUCCESS;

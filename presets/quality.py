@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Quality tables of the shipped genre presets (issue 5), from the built cantus-train.
+"""Quality tables of the shipped genre presets, from the built cantus-train.
 
 usage: presets/quality.py BUILD_DIR [--corpus-root DIR] [--seeds N] [--write-readme]
 
@@ -208,6 +208,13 @@ def trained_on(meta, corpus_root):
     return [os.path.join(corpus_root, name) for name in json.loads(meta["cantus.trained_on"])]
 
 
+def table_head(out, columns, align):
+    """A Markdown table's first two lines: the column names, then each column
+    left ("l") or right ("r") aligned."""
+    out.append("| " + " | ".join(columns) + " |")
+    out.append("|" + "".join("---|" if a == "l" else "---:|" for a in align))
+
+
 def evaluation_rows(cantus, name, model, meta, corpus_root):
     folders = trained_on(meta, corpus_root)
     as_seen = cantus.eval(model, folders)
@@ -244,9 +251,8 @@ def main():
     out.append("From each model file's metadata. Training notes count the transposed copies; the time is the "
                "trainer's own clock (`cantus.seconds`) when it wrote the kept (best) model, on the 2-core machine "
                "the presets were made on, shared with other jobs.\n")
-    out.append("| preset | label | H x L | files (train + val) | training notes | validation notes | best step "
-               "| time to it | file size |")
-    out.append("|---|---|---|---:|---:|---:|---:|---:|---:|")
+    table_head(out, ["preset", "label", "H x L", "files (train + val)", "training notes", "validation notes",
+                     "best step", "time to it", "file size"], "lllrrrrrr")
     for g in presets:
         m = metas[g]
         path = os.path.join(PRESETS_DIR, g + ".safetensors")
@@ -271,8 +277,8 @@ def main():
     out.append("NLL in nats per note (token), lower is better; accuracy: the likeliest token was the one that came. "
                "The baseline is the best of eight interpolated modified Kneser-Ney n-grams (n = 1..4, fit on the "
                "preset's training split as the model saw it, transposed copies included, and untransposed).\n")
-    out.append("| preset | val files | val notes | model NLL | model acc. | best n-gram | its NLL | its acc. | NLL gain |")
-    out.append("|---|---:|---:|---:|---:|---|---:|---:|---:|")
+    table_head(out, ["preset", "val files", "val notes", "model NLL", "model acc.", "best n-gram", "its NLL",
+                     "its acc.", "NLL gain"], "lrrrrlrrr")
     for e in evals:
         nll, acc, which = e["best"]
         out.append(f"| {e['name']} | {e['files']} | {e['tokens']} | {fmt(e['nll'])} | {100 * e['accuracy']:.1f} % "
@@ -280,8 +286,7 @@ def main():
     out.append("")
     out.append("Every n-gram row (NLL / accuracy):\n")
     header = [r[2] for r in evals[0]["rows"]]
-    out.append("| preset | " + " | ".join(header) + " |")
-    out.append("|---|" + "---:|" * len(header))
+    table_head(out, ["preset"] + header, "l" + "r" * len(header))
     for e in evals:
         out.append(f"| {e['name']} | " + " | ".join(f"{fmt(n)} / {100 * a:.1f} %" for n, a, _ in e["rows"]) + " |")
     out.append("")
@@ -312,8 +317,7 @@ def main():
         out.append(f"Jensen-Shannon divergence (bits; 0 = the same distribution) between {args.seeds} x {STEPS} "
                    f"generated steps (T = 1, seeds 1-{args.seeds}) and each genre's whole corpus folder. "
                    "Bold: the nearest genre in the row.\n")
-        out.append("| preset \\ corpus | " + " | ".join(GENRES) + " | nearest |")
-        out.append("|---|" + "---:|" * len(GENRES) + "---|")
+        table_head(out, ["preset \\ corpus"] + list(GENRES) + ["nearest"], "l" + "r" * len(GENRES) + "l")
         refs = {g: dist(genre_seqs[g]) for g in GENRES}
         for g in presets:
             mine = dist(generated[g])
@@ -333,9 +337,9 @@ def main():
                f"notes of the longest verbatim run in the first {STEPS} tokens of each validation file (real "
                "music the model never saw, against the same training data). The generated tokens are read "
                "back from the MIDI files `cantus-train generate` writes, which drops leading rests.\n")
-    out.append("| preset | generated | longest verbatim run, tokens (median / max) | notes in a verbatim run "
-               "(median / max) | validation files: notes in a verbatim run (median / max) |")
-    out.append("|---|---|---:|---:|---:|")
+    table_head(out, ["preset", "generated", "longest verbatim run, tokens (median / max)",
+                     "notes in a verbatim run (median / max)",
+                     "validation files: notes in a verbatim run (median / max)"], "llrrr")
     for g in presets:
         meta = metas[g]
         folders = trained_on(meta, corpus_root)

@@ -13,19 +13,12 @@
 
 #include "rng.h"
 #include "sampler.h"
+#include "test_model.h"
 
 /* 36 pitch tokens from MIDI 48 (C3..B5), REST 36, HOLD 37. */
 static CantusModelInfo wide_model(void)
 {
-    return (CantusModelInfo){.vocab = 38,
-                             .hidden = 8,
-                             .layers = 1,
-                             .note_low = 48,
-                             .note_high = 83,
-                             .pitch_tokens = 36,
-                             .rest_token = 36,
-                             .hold_token = 37,
-                             .steps_per_beat = 1};
+    return test_model_info(48, 36);
 }
 
 static CantusMaskSpec range(int low, int high)

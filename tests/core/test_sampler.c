@@ -12,6 +12,7 @@
 #include <cmocka.h>
 
 #include "sampler.h"
+#include "test_model.h"
 
 #define V 12
 static const float logits12[V] = {0.5f, -1.0f, 2.0f,  0.0f, 1.5f, -0.5f,
@@ -22,19 +23,10 @@ static const float logits12[V] = {0.5f, -1.0f, 2.0f,  0.0f, 1.5f, -0.5f,
  * exceed this on only 1 seed in 1000. */
 #define CHI2_11_P001 31.264
 
+/* 12 pitches from MIDI 60 (C4), REST 12, HOLD 13. */
 static CantusModelInfo model_info(void)
 {
-    /* 12 pitches from MIDI 60 (C4), REST 12, HOLD 13. */
-    CantusModelInfo info = {.vocab = 14,
-                            .hidden = 8,
-                            .layers = 1,
-                            .note_low = 60,
-                            .note_high = 71,
-                            .pitch_tokens = 12,
-                            .rest_token = 12,
-                            .hold_token = 13,
-                            .steps_per_beat = 1};
-    return info;
+    return test_model_info(60, 12);
 }
 
 static void low_temperature_is_argmax(void **unused)

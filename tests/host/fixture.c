@@ -10,6 +10,7 @@
 #include <cmocka.h>
 
 #include "fixture.h"
+#include "midi_ledger.h"
 
 CantusHost *fixture_host(double sample_rate, uint32_t block_length, CantusHostWorkerMode worker)
 {
@@ -39,6 +40,27 @@ CantusHost *fixture_host_with(const CantusHostConfig *base)
     assert_true(cantus_host_set_control(host, "enable", 1.0f));
     cantus_host_activate(host);
     return host;
+}
+
+CantusHost *fixture_host_inactive(void)
+{
+    char err[512];
+    CantusHostConfig config = {.bundle_dir = getenv("CANTUS_BUNDLE"), .block_length = 256};
+    CantusHost *host = cantus_host_new(&config, err, sizeof(err));
+    if (!host) fail_msg("cannot load the plugin: %s", err);
+    return host;
+}
+
+void fixture_save(CantusHost *host, const char *dir, const char *scratch_dir)
+{
+    char err[512];
+    if (!cantus_host_save_state(host, dir, scratch_dir, err, sizeof(err))) fail_msg("%s", err);
+}
+
+void fixture_restore(CantusHost *host, const char *dir)
+{
+    char err[512];
+    if (!cantus_host_restore_state(host, dir, err, sizeof(err))) fail_msg("%s", err);
 }
 
 static int64_t gcd64(int64_t a, int64_t b)
@@ -370,26 +392,19 @@ void assert_notes_on_grid(const Session *s)
 
 void assert_no_hanging_notes(const Session *s)
 {
-    int64_t sounding[16][128];
-    memset(sounding, 0xff, sizeof(sounding));
+    MidiLedger ledger;
+    ledger_init(&ledger);
     for (int i = 0; i < s->n_played; ++i) {
         const NoteEvent *e = &s->played[i];
-        int ch = e->status & 0x0f;
-        if (is_note_on(e)) {
-            if (sounding[ch][e->pitch] >= 0)
-                fail_msg("pitch %d on channel %d struck at frame %lld while still sounding "
-                         "since %lld",
-                         e->pitch, ch + 1, (long long)e->frame, (long long)sounding[ch][e->pitch]);
-            sounding[ch][e->pitch] = e->frame;
-        } else {
-            sounding[ch][e->pitch] = -1;
-        }
+        const uint8_t message[3] = {e->status, e->pitch, e->velocity};
+        ledger_message(&ledger, e->frame, message, 3);
+        if (ledger.double_ons) fail_msg("%s", ledger.first_error);
     }
     for (int ch = 0; ch < 16; ++ch)
         for (int p = 0; p < 128; ++p)
-            if (sounding[ch][p] >= 0)
+            if (ledger.sounding[ch][p])
                 fail_msg("pitch %d on channel %d struck at frame %lld never ended", p, ch + 1,
-                         (long long)sounding[ch][p]);
+                         (long long)ledger.on_frame[ch][p]);
 }
 
 void assert_notes_within_gate(const Session *s, double gate_percent, double slowest_bpm)
@@ -410,4 +425,18 @@ void assert_notes_within_gate(const Session *s, double gate_percent, double slow
             break;
         }
     }
+}
+
+int fixture_play_16_beats(CantusHost *host, int *out, int cap)
+{
+    Session s;
+    session_init(&s, host, (int)cantus_host_get_control(host, "rate"), SEND_ON_CHANGE);
+    session_start(&s, 0, ratio(0, 1), ratio(120, 1));
+    session_run_for(&s, 16 * 24000, 256);
+    session_stop(&s, 0);
+    session_run(&s, 256);
+    assert_no_hanging_notes(&s);
+    int n = session_pitches(&s, out, cap);
+    session_free(&s);
+    return n;
 }

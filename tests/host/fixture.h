@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include "cantus_host.h"
+#include "test_model.h"
 
 #define MODEL_URI "urn:cantus:model"
 
@@ -18,6 +19,18 @@
 CantusHost *fixture_host(double sample_rate, uint32_t block_length, CantusHostWorkerMode worker);
 /* The same from a config (its bundle and logging are the fixture's). */
 CantusHost *fixture_host_with(const CantusHostConfig *config);
+/* A host on the built bundle, blocks of 256, nothing set and not activated:
+ * as a host stands before it restores a session. */
+CantusHost *fixture_host_inactive(void);
+/* Saving and restoring the plugin's state (lilv's state API, as hosts keep
+ * sessions); fail the test with the host's sentence when they fail. */
+void fixture_save(CantusHost *host, const char *dir, const char *scratch_dir);
+void fixture_restore(CantusHost *host, const char *dir);
+
+/* 16 beats from bar 0 at 120 BPM at the host's rate control; the pitches
+ * played go into out (at most cap); returns how many. Fails on a note left
+ * hanging. */
+int fixture_play_16_beats(CantusHost *host, int *out, int cap);
 
 /* An exact non-negative rational, enough for beats and tempos here. */
 typedef struct {
@@ -106,9 +119,7 @@ void assert_notes_within_gate(const Session *s, double gate_percent, double slow
 /* A small valid model file (random weights from `seed`), in the format of
  * DESIGN.md: `pitches` pitch tokens from note_low, REST and HOLD. */
 void write_test_model(const char *path, uint32_t seed, int note_low, int pitches, int hidden);
-typedef enum { FLAW_NONE, FLAW_TRUNCATED, FLAW_SHAPE, FLAW_NAN } ModelFlaw;
-/* The same with one thing wrong: cut short, fc.weight of the wrong width,
- * or a NaN among the recurrent weights. */
+/* The same with one thing wrong (test_model.h's ModelFlaw). */
 void write_flawed_model(const char *path, uint32_t seed, int note_low, int pitches, int hidden,
                         ModelFlaw flaw);
 /* A fresh temporary directory; returns its path (static storage per call site). */

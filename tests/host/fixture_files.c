@@ -1,10 +1,9 @@
 /* The files host tests make for themselves: small model files (good and
- * flawed), temporary folders, and a copy of the bundle with a preset of
- * our own; see fixture.h. */
+ * flawed, written by tests/common/test_model.c), temporary folders, and a
+ * copy of the bundle with a preset of our own; see fixture.h. */
 #define _GNU_SOURCE
 #include <dirent.h>
 #include <ftw.h>
-#include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -17,7 +16,6 @@
 #include <cmocka.h>
 
 #include "fixture.h"
-#include "safetensors_write.h"
 
 void write_test_model(const char *path, uint32_t seed, int note_low, int pitches, int hidden)
 {
@@ -27,48 +25,13 @@ void write_test_model(const char *path, uint32_t seed, int note_low, int pitches
 void write_flawed_model(const char *path, uint32_t seed, int note_low, int pitches, int hidden,
                         ModelFlaw flaw)
 {
-    const int vocab = pitches + 2;
-    const int gates = 4 * hidden;
-    /* A wrong shape: fc.weight one column wider than the hidden size. */
-    const int fc_cols = flaw == FLAW_SHAPE ? hidden + 1 : hidden;
-    size_t sizes[6] = {(size_t)gates * vocab, (size_t)gates * hidden,  (size_t)gates,
-                       (size_t)gates,         (size_t)vocab * fc_cols, (size_t)vocab};
-    float *data[6];
-    uint64_t x = 0x9e3779b97f4a7c15ull ^ seed;
-    for (int t = 0; t < 6; ++t) {
-        data[t] = malloc(sizes[t] * sizeof(float));
-        assert_non_null(data[t]);
-        for (size_t i = 0; i < sizes[t]; ++i) {
-            x = x * 6364136223846793005ull + 1442695040888963407ull;
-            data[t][i] = ((float)(x >> 40) / (float)(1u << 24) - 0.5f) * 1.5f;
-        }
-    }
-    if (flaw == FLAW_NAN) data[1][sizes[1] / 2] = NAN;
-    CantusSafetensorsWriteTensor tensors[6] = {
-        {"lstm.weight_ih_l0", data[0], gates, vocab}, {"lstm.weight_hh_l0", data[1], gates, hidden},
-        {"lstm.bias_ih_l0", data[2], gates, 0},       {"lstm.bias_hh_l0", data[3], gates, 0},
-        {"fc.weight", data[4], vocab, fc_cols},       {"fc.bias", data[5], vocab, 0},
-    };
-    char low[16], high[16], rest[16], hold[16];
-    snprintf(low, sizeof(low), "%d", note_low);
-    snprintf(high, sizeof(high), "%d", note_low + pitches - 1);
-    snprintf(rest, sizeof(rest), "%d", pitches);
-    snprintf(hold, sizeof(hold), "%d", pitches + 1);
-    CantusSafetensorsWriteMeta meta[] = {
-        {"cantus.format", "1"},         {"cantus.note_low", low},    {"cantus.note_high", high},
-        {"cantus.rest_token", rest},    {"cantus.hold_token", hold}, {"cantus.steps_per_beat", "1"},
-        {"cantus.label", "test model"},
-    };
-    char err[512];
-    int rc = cantus_safetensors_write(path, tensors, 6, meta, 7, err, sizeof(err));
-    for (int t = 0; t < 6; ++t)
-        free(data[t]);
-    if (rc) fail_msg("%s", err);
-    if (flaw == FLAW_TRUNCATED) {
-        struct stat st;
-        assert_int_equal(stat(path, &st), 0);
-        assert_int_equal(truncate(path, st.st_size * 2 / 3), 0);
-    }
+    const TestModelSpec spec = {.note_low = note_low,
+                                .pitches = pitches,
+                                .hidden = hidden,
+                                .seed = seed,
+                                .scale = 0.75f,
+                                .flaw = flaw};
+    if (test_model_write(path, &spec) != 0) fail_msg("could not write the model %s", path);
 }
 
 char *make_temp_dir(char *buf, size_t size)

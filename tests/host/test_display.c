@@ -164,7 +164,7 @@ static void eight_bars_are_drawn(void **state)
 static void missing_model_is_shown(void **state)
 {
     (void)state;
-    char dir[64], model[128], saved[128], err[512];
+    char dir[64], model[128], saved[128];
     make_temp_dir(dir, sizeof(dir));
     snprintf(model, sizeof(model), "%s/gone.safetensors", dir);
     snprintf(saved, sizeof(saved), "%s/session", dir);
@@ -178,14 +178,12 @@ static void missing_model_is_shown(void **state)
     session_run_for(&s, 256 * 8, 256);
     assert_string_equal(s.last_model, model);
     session_free(&s);
-    if (!cantus_host_save_state(a, saved, NULL, err, sizeof(err))) fail_msg("%s", err);
+    fixture_save(a, saved, NULL);
     cantus_host_free(a);
     assert_int_equal(unlink(model), 0);
 
-    CantusHostConfig config = {.bundle_dir = getenv("CANTUS_BUNDLE"), .block_length = 256};
-    CantusHost *b = cantus_host_new(&config, err, sizeof(err));
-    if (!b) fail_msg("%s", err);
-    if (!cantus_host_restore_state(b, saved, err, sizeof(err))) fail_msg("%s", err);
+    CantusHost *b = fixture_host_inactive();
+    fixture_restore(b, saved);
     cantus_host_set_control(b, "rests", 0.0f);
     cantus_host_activate(b);
     Session t;

@@ -1,4 +1,4 @@
-/* A session whose model file is missing or broken (issue #10, item 6): the
+/* A session whose model file is missing or broken: the
  * plugin plays the bundle's default in its place, says so (the log, the
  * `model_status` output port: 1 missing, 2 broken) and keeps the path it
  * was asked for, so saving again does not lose it and reopening the session
@@ -45,28 +45,12 @@ static void session_dir(const Place *p, const char *name, char *out, size_t size
     assert_true(mkdir_p_ok(out));
 }
 
-static CantusHost *inactive_host(void)
-{
-    char err[512];
-    CantusHostConfig config = {.bundle_dir = getenv("CANTUS_BUNDLE"), .block_length = 256};
-    CantusHost *host = cantus_host_new(&config, err, sizeof(err));
-    if (!host) fail_msg("%s", err);
-    return host;
-}
-
-static void save(CantusHost *host, const char *dir)
-{
-    char err[512];
-    if (!cantus_host_save_state(host, dir, NULL, err, sizeof(err))) fail_msg("%s", err);
-}
-
 /* A fresh instance with the session at `dir` restored before activate (as
  * Ardour and Carla open a session), activated, every step sounding. */
 static CantusHost *reopen(const char *dir)
 {
-    CantusHost *host = inactive_host();
-    char err[512];
-    if (!cantus_host_restore_state(host, dir, err, sizeof(err))) fail_msg("%s", err);
+    CantusHost *host = fixture_host_inactive();
+    fixture_restore(host, dir);
     cantus_host_set_control(host, "rests", 0.0f);
     cantus_host_set_control(host, "phrase_bars", 0.0f);
     cantus_host_activate(host);
@@ -92,31 +76,16 @@ static float status_and_model(CantusHost *host, char *model, size_t size)
     return status;
 }
 
-/* 16 beats from bar 0 at 120 BPM; the pitches go into out. */
-static int play_16_beats(CantusHost *host, int *out, int cap)
-{
-    Session s;
-    session_init(&s, host, 1, SEND_ON_CHANGE);
-    session_start(&s, 0, ratio(0, 1), ratio(120, 1));
-    session_run_for(&s, 16 * 24000, 256);
-    session_stop(&s, 0);
-    session_run(&s, 256);
-    assert_no_hanging_notes(&s);
-    int n = session_pitches(&s, out, cap);
-    session_free(&s);
-    return n;
-}
-
 /* What the bundle's default model plays in the same 16 beats. */
 static int default_music(int *out, int cap)
 {
-    CantusHost *host = inactive_host();
+    CantusHost *host = fixture_host_inactive();
     cantus_host_set_control(host, "rests", 0.0f);
     cantus_host_set_control(host, "phrase_bars", 0.0f);
     cantus_host_activate(host);
     char model[1024];
     assert_float_equal(status_and_model(host, model, sizeof(model)), STATUS_OK, 0);
-    int n = play_16_beats(host, out, cap);
+    int n = fixture_play_16_beats(host, out, cap);
     cantus_host_free(host);
     return n;
 }
@@ -155,7 +124,7 @@ static void missing_then_back(void **state)
     assert_string_equal(s.last_model, p.model);
     assert_float_equal(cantus_host_get_control(a, "model_status"), STATUS_OK, 0);
     session_free(&s);
-    save(a, first);
+    fixture_save(a, first, NULL);
     cantus_host_free(a);
 
     /* The file goes away; the session is reopened. */
@@ -166,19 +135,19 @@ static void missing_then_back(void **state)
     assert_float_equal(status_and_model(b, model, sizeof(model)), STATUS_MISSING, 0);
     assert_string_equal(base_name(model), "mine.safetensors");
     assert_true(log_has(b, "mine.safetensors", "missing"));
-    const int n_got = play_16_beats(b, got, 64);
+    const int n_got = fixture_play_16_beats(b, got, 64);
     assert_true(n_ref >= 16);
     assert_int_equal(n_got, n_ref);
     assert_memory_equal(got, ref, (size_t)n_ref * sizeof(int));
     assert_float_equal(cantus_host_get_control(b, "model_status"), STATUS_MISSING, 0);
 
     /* Saved again while the default stands in: the path is still there. */
-    save(b, second);
+    fixture_save(b, second, NULL);
     cantus_host_free(b);
     CantusHost *c = reopen(second);
     assert_float_equal(status_and_model(c, model, sizeof(model)), STATUS_MISSING, 0);
     assert_string_equal(base_name(model), "mine.safetensors");
-    save(c, third);
+    fixture_save(c, third, NULL);
     cantus_host_free(c);
 
     /* The file is back: the session saved twice since loads it. */
@@ -186,7 +155,7 @@ static void missing_then_back(void **state)
     CantusHost *d = reopen(third);
     assert_float_equal(status_and_model(d, model, sizeof(model)), STATUS_OK, 0);
     assert_string_equal(base_name(model), "mine.safetensors");
-    const int n = play_16_beats(d, got, 64);
+    const int n = fixture_play_16_beats(d, got, 64);
     assert_true(n >= 16);
     for (int i = 0; i < n; ++i)
         if (got[i] < 48 || got[i] > 71) fail_msg("note %d is %d, not the model's 48-71", i, got[i]);
@@ -208,7 +177,7 @@ static void broken_file(ModelFlaw flaw, bool text)
     for (int i = 0; i < 16 && strcmp(s.last_model, p.model); ++i)
         session_run(&s, 256);
     session_free(&s);
-    save(a, first);
+    fixture_save(a, first, NULL);
     cantus_host_free(a);
 
     if (text) {
@@ -225,7 +194,7 @@ static void broken_file(ModelFlaw flaw, bool text)
     assert_float_equal(status_and_model(b, model, sizeof(model)), STATUS_BROKEN, 0);
     assert_string_equal(base_name(model), "mine.safetensors");
     assert_true(log_has(b, "mine.safetensors", "default"));
-    const int n_got = play_16_beats(b, got, 64);
+    const int n_got = fixture_play_16_beats(b, got, 64);
     assert_int_equal(n_got, n_ref);
     assert_memory_equal(got, ref, (size_t)n_ref * sizeof(int));
     cantus_host_free(b);

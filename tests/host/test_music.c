@@ -14,6 +14,7 @@
 #include <cmocka.h>
 
 #include "fixture.h"
+#include "midi_ledger.h"
 
 #define BEAT  24000
 #define BLOCK 256
@@ -221,12 +222,14 @@ static void play_a_note(Session *s, CantusHost *host, uint32_t offset, void *dat
 static void follow_steers_and_passes_through(void **state)
 {
     (void)state;
-    /* A model whose next note depends strongly on the last one (the
-     * default model's small weights barely listen to their input). */
+    /* A model whose next note depends strongly on the last one: large
+     * weights (the default model's small ones barely listen to their input). */
     char dir[64], model[128];
     make_temp_dir(dir, sizeof(dir));
     snprintf(model, sizeof(model), "%s/listener.safetensors", dir);
-    write_test_model(model, 21, 48, 24, 32);
+    const TestModelSpec listener = {
+        .note_low = 48, .pitches = 24, .hidden = 32, .seed = 21, .scale = 1.5f};
+    assert_int_equal(test_model_write(model, &listener), 0);
     Settings follow = {.seed = 9, .follow = 1, .rests = 0, .model = model};
     Line ref, x;
     play(&follow, 0, 24, -1, NULL, NULL, &ref, NULL);
@@ -268,17 +271,14 @@ static void press(Session *s, CantusHost *host, uint32_t offset, void *data)
 static int sounding_after(const Session *s, int64_t frame)
 {
     int64_t cycle_end = (frame / BLOCK + 1) * BLOCK;
-    int sounding = 0;
-    bool on[16][128] = {{false}};
+    MidiLedger ledger;
+    ledger_init(&ledger);
     for (int i = 0; i < s->n_played && s->played[i].frame < cycle_end; ++i) {
         const NoteEvent *e = &s->played[i];
-        bool is_on = (e->status & 0xf0) == 0x90 && e->velocity > 0;
-        on[e->status & 0x0f][e->pitch] = is_on;
+        const uint8_t message[3] = {e->status, e->pitch, e->velocity};
+        ledger_message(&ledger, e->frame, message, 3);
     }
-    for (int c = 0; c < 16; ++c)
-        for (int p = 0; p < 128; ++p)
-            sounding += on[c][p];
-    return sounding;
+    return ledger_sounding(&ledger);
 }
 
 static void panic_ends_notes_and_play_goes_on(void **state)

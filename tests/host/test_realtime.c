@@ -4,7 +4,7 @@
  * and relocations inside a cycle, model swaps through patch:Set and the
  * worker (deferred and threaded, answers on time and late), presets and
  * saved states restored while running, seed and rate changes, follow with
- * MIDI in, panic, enable off and on. The counter (tests/core/alloc_count)
+ * MIDI in, panic, enable off and on. The counter (tests/common/alloc_count)
  * counts only the calling thread, so the worker's loading is not counted. */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -220,7 +220,7 @@ static void presets_and_states_while_running(void **state)
     session_run_for(&s, 48000, 512);
     char err[512];
     assert_true(mkdir_p_ok(saved));
-    if (!cantus_host_save_state(host, saved, dir, err, sizeof(err))) fail_msg("%s", err);
+    fixture_save(host, saved, dir);
     CantusPreset *presets;
     int n = cantus_host_presets(host, &presets);
     for (int round = 0; round < 3; ++round) {
@@ -231,7 +231,7 @@ static void presets_and_states_while_running(void **state)
             cantus_host_worker_drain(host);
             session_run_for(&s, 24000, 512);
         }
-        if (!cantus_host_restore_state(host, saved, err, sizeof(err))) fail_msg("%s", err);
+        fixture_restore(host, saved);
         session_run_for(&s, 24000, 512);
         cantus_host_worker_drain(host);
         session_run_for(&s, 24000, 512);
@@ -249,15 +249,16 @@ static void presets_and_states_while_running(void **state)
     remove_tree(dir);
 }
 
-/* The paths run() gained for issue #10: a stand-in model (a restored
- * session whose file is missing) going live and its status written, every
+/* The paths run() gained with the inline display and model_status: a
+ * stand-in model (a restored session whose file is missing) going live and
+ * its status written, every
  * note handed to the inline display's ring, the model's name published to
  * it, queue_draw called; with the display rendered between cycles, as
  * Ardour's GUI thread does, and the worker on its own thread. */
 static void stand_in_and_inline_display(void **state)
 {
     (void)state;
-    char dir[64], model[128], saved[128], err[512];
+    char dir[64], model[128], saved[128];
     make_temp_dir(dir, sizeof(dir));
     snprintf(model, sizeof(model), "%s/away.safetensors", dir);
     snprintf(saved, sizeof(saved), "%s/state", dir);
@@ -273,14 +274,14 @@ static void stand_in_and_inline_display(void **state)
     session_run_for(&s, 24000, 128);
     cantus_host_worker_drain(host);
     session_run_for(&s, 24000, 128);
-    if (!cantus_host_save_state(host, saved, NULL, err, sizeof(err))) fail_msg("%s", err);
+    fixture_save(host, saved, NULL);
     assert_int_equal(unlink(model), 0);
 
     bool saw_missing = false;
     for (int round = 0; round < 4; ++round) {
         /* The missing model's session, then the file back, in turn. */
         if (round == 2) write_test_model(model, 8, 50, 20, 16);
-        if (!cantus_host_restore_state(host, saved, err, sizeof(err))) fail_msg("%s", err);
+        fixture_restore(host, saved);
         for (int i = 0; i < 400; ++i) {
             session_run(&s, 128);
             if (i % 16 == 0) {

@@ -1,9 +1,9 @@
-/* Register and harmony through a host, with every shipped preset (issue 10,
- * items 1 and 4): in the ranges 28-43, 36-60, 72-96 and 60-66 every note is
- * inside the range and allowed by the scale; in a folded range the line's
- * pitch classes are the unfolded line's (Jensen-Shannon divergence over
- * 16 seeds x 256 steps); with a C-Am-F-G progression held on the MIDI
- * input, the notes on the beats are chord tones. At 120 BPM and 48 kHz, a
+/* Register and harmony through a host, with every shipped preset: in the
+ * ranges 28-43, 36-60, 72-96 and 60-66 every note is inside the range and
+ * allowed by the scale; in a folded range the line's pitch classes are the
+ * unfolded line's (Jensen-Shannon divergence over 16 seeds x 256 steps);
+ * with a C-Am-F-G progression held on the MIDI input, the notes on the
+ * beats are chord tones. At 120 BPM and 48 kHz, a
  * beat is 24000 frames. Figures are printed for docs/plugin.md. */
 #include <math.h>
 #include <setjmp.h>

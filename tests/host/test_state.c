@@ -29,15 +29,6 @@ static bool same_file(const char *a, const char *b)
     return same;
 }
 
-static CantusHost *inactive_host(void)
-{
-    char err[512];
-    CantusHostConfig config = {.bundle_dir = getenv("CANTUS_BUNDLE"), .block_length = 256};
-    CantusHost *host = cantus_host_new(&config, err, sizeof(err));
-    if (!host) fail_msg("%s", err);
-    return host;
-}
-
 /* Loads a model the way a host's file chooser does, and waits for the
  * plugin to announce it. */
 static void choose_model(Session *s, const char *path)
@@ -57,21 +48,6 @@ static void set_musical_controls(CantusHost *host)
     assert_true(cantus_host_set_control(host, "rate", 2.0f));
     assert_true(cantus_host_set_control(host, "scale", 1.0f));
     assert_true(cantus_host_set_control(host, "key", 2.0f));
-}
-
-/* 16 beats from bar 0 at 120 BPM; the pitches played go into out. */
-static int play_16_beats(CantusHost *host, int *out, int cap)
-{
-    Session s;
-    session_init(&s, host, (int)cantus_host_get_control(host, "rate"), SEND_ON_CHANGE);
-    session_start(&s, 0, ratio(0, 1), ratio(120, 1));
-    session_run_for(&s, 16 * 24000, 256);
-    session_stop(&s, 0);
-    session_run(&s, 256);
-    assert_no_hanging_notes(&s);
-    int n = session_pitches(&s, out, cap);
-    session_free(&s);
-    return n;
 }
 
 static void assert_same_music(const int *a, int na, const int *b, int nb)
@@ -102,13 +78,13 @@ static void save_restore_round_trip(void **state)
     session_free(&s);
     char err[512];
     assert_true(mkdir_p_ok(saved));
-    if (!cantus_host_save_state(a, saved, NULL, err, sizeof(err))) fail_msg("%s", err);
+    fixture_save(a, saved, NULL);
     int ref[256];
-    int n_ref = play_16_beats(a, ref, 256);
+    int n_ref = fixture_play_16_beats(a, ref, 256);
     cantus_host_free(a);
 
-    CantusHost *b = inactive_host();
-    if (!cantus_host_restore_state(b, saved, err, sizeof(err))) fail_msg("%s", err);
+    CantusHost *b = fixture_host_inactive();
+    fixture_restore(b, saved);
     assert_float_equal(cantus_host_get_control(b, "temperature"), 0.8f, 1e-6);
     assert_float_equal(cantus_host_get_control(b, "seed"), 42.0f, 0);
     assert_float_equal(cantus_host_get_control(b, "velocity"), 77.0f, 0);
@@ -122,20 +98,20 @@ static void save_restore_round_trip(void **state)
         fail_msg("restored, the plugin plays %s, not %s", t.last_model, model);
     session_free(&t);
     int got[256];
-    int n_got = play_16_beats(b, got, 256);
+    int n_got = fixture_play_16_beats(b, got, 256);
     /* The reference instance played its first notes from a fresh start as
      * well: both generators restart where playback starts. */
     assert_same_music(ref, n_ref, got, n_got);
     cantus_host_free(b);
 
     /* Restoring the same state twice changes nothing (restore is idempotent). */
-    CantusHost *c = inactive_host();
+    CantusHost *c = fixture_host_inactive();
     assert_true(cantus_host_restore_state(c, saved, err, sizeof(err)));
     assert_true(cantus_host_restore_state(c, saved, err, sizeof(err)));
     cantus_host_set_control(c, "rests", 0.0f);
     cantus_host_set_control(c, "phrase_bars", 0.0f);
     cantus_host_activate(c);
-    n_got = play_16_beats(c, got, 256);
+    n_got = fixture_play_16_beats(c, got, 256);
     assert_same_music(ref, n_ref, got, n_got);
     cantus_host_free(c);
     remove_tree(dir);
@@ -173,10 +149,9 @@ static void moved_session_finds_its_model(void **state)
     session_init(&s, a, 1, SEND_ON_CHANGE);
     choose_model(&s, model);
     session_free(&s);
-    char err[512];
-    if (!cantus_host_save_state(a, saved, scratch, err, sizeof(err))) fail_msg("%s", err);
+    fixture_save(a, saved, scratch);
     int ref[256];
-    int n_ref = play_16_beats(a, ref, 256);
+    int n_ref = fixture_play_16_beats(a, ref, 256);
     cantus_host_free(a);
 
     snprintf(state_ttl, sizeof(state_ttl), "%s/state.ttl", saved);
@@ -184,8 +159,8 @@ static void moved_session_finds_its_model(void **state)
     assert_int_equal(rename(saved, moved), 0);
     remove_tree(scratch);
 
-    CantusHost *b = inactive_host();
-    if (!cantus_host_restore_state(b, moved, err, sizeof(err))) fail_msg("%s", err);
+    CantusHost *b = fixture_host_inactive();
+    fixture_restore(b, moved);
     cantus_host_set_control(b, "rests", 0.0f);
     cantus_host_set_control(b, "phrase_bars", 0.0f);
     cantus_host_activate(b);
@@ -196,7 +171,7 @@ static void moved_session_finds_its_model(void **state)
         fail_msg("the restored plugin plays %s, not a file in %s", now, moved);
     session_free(&t);
     int got[256];
-    int n_got = play_16_beats(b, got, 256);
+    int n_got = fixture_play_16_beats(b, got, 256);
     assert_same_music(ref, n_ref, got, n_got);
     cantus_host_free(b);
     remove_tree(dir);
@@ -213,12 +188,11 @@ static void restore_while_running(void **state)
     snprintf(saved, sizeof(saved), "%s/session", dir);
     assert_true(mkdir_p_ok(saved));
     write_test_model(model, 13, 60, 12, 16);
-    char err[512];
     CantusHost *a = fixture_host(48000, 256, CANTUS_HOST_WORKER_DEFERRED);
     Session s;
     session_init(&s, a, 1, SEND_ON_CHANGE);
     choose_model(&s, model);
-    assert_true(cantus_host_save_state(a, saved, NULL, err, sizeof(err)));
+    fixture_save(a, saved, NULL);
     session_free(&s);
     cantus_host_free(a);
 
@@ -230,7 +204,7 @@ static void restore_while_running(void **state)
         session_start(&t, 0, ratio(0, 1), ratio(120, 1));
         session_run_for(&t, 4 * 24000 + 100, 256);
         unsigned jobs = cantus_host_worker_jobs(b);
-        if (!cantus_host_restore_state(b, saved, err, sizeof(err))) fail_msg("%s", err);
+        fixture_restore(b, saved);
         for (int i = 0; i < 400 && !same_file(t.last_model, model); ++i) {
             session_run(&t, 256);
             cantus_host_worker_drain(b);
@@ -260,7 +234,7 @@ static void restore_while_running(void **state)
 static void every_preset_loads_and_plays(void **state)
 {
     (void)state;
-    CantusHost *probe = inactive_host();
+    CantusHost *probe = fixture_host_inactive();
     CantusPreset *presets;
     int n = cantus_host_presets(probe, &presets);
     cantus_host_free(probe);
@@ -275,7 +249,7 @@ static void every_preset_loads_and_plays(void **state)
     for (int i = 0; i < n; ++i) {
         char err[512];
         /* Before activate (a session load) ... */
-        CantusHost *host = inactive_host();
+        CantusHost *host = fixture_host_inactive();
         if (!cantus_host_load_preset(host, presets[i].uri, err, sizeof(err))) fail_msg("%s", err);
         cantus_host_activate(host);
         Session s;

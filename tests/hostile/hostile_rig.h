@@ -1,7 +1,7 @@
 /* One plugin instance on the built bundle, through the project's lilv host,
  * with every cycle's output checked as it comes: events in time order and
  * inside the cycle, only MIDI and patch:Set, every MIDI message valid and
- * every note balanced (tests/soak/midi_ledger.h). The hostile tests drive it
+ * every note balanced (tests/common/midi_ledger.h). The hostile tests drive it
  * with whatever a bad host sends and fail on the first broken promise. */
 #ifndef CANTUS_TESTS_HOSTILE_RIG_H
 #define CANTUS_TESTS_HOSTILE_RIG_H

@@ -31,7 +31,7 @@
 #include <dirent.h>
 
 #include "model.h"
-#include "tiny_model.h"
+#include "test_model.h"
 
 static const char *cantus_train;
 static char tmp[64];
@@ -174,7 +174,7 @@ static void train(RunResult *r, const char *corpus_dir, const char *output, cons
 /* The previous model at `path`: a small valid one; its bytes are returned. */
 static unsigned char *previous_model(const char *path, size_t *size)
 {
-    assert_int_equal(tiny_model_write_default(path, 99), 0);
+    assert_int_equal(test_model_write_default(path, 99), 0);
     unsigned char *bytes = read_all(path, size);
     assert_non_null(bytes);
     return bytes;

@@ -204,7 +204,8 @@ int main(void)
         cmocka_unit_test(odd_beats_per_bar),
         cmocka_unit_test(frames_going_backwards),
         cmocka_unit_test(tempo_chaos),
-        /* Last: these hang until F4 is fixed, and a hang ends the process. */
+        /* Last: a song position no double counts step by step once hung
+         * run() for good, and a hang ends the process. */
         cmocka_unit_test(bars_beyond_double_precision),
         cmocka_unit_test(absurd_beats_per_bar),
     };

@@ -8,6 +8,8 @@
 
 #include <cmocka.h>
 
+#include "midi_ledger.h"
+
 static bool record(void *handle, int64_t frame, const uint8_t message[3])
 {
     Recorder *recorder = handle;
@@ -53,31 +55,21 @@ bool recorded_is_off(const RecordedEvent *event)
 
 int recorder_check(const Recorder *recorder)
 {
-    static bool sounding[16][128];
-    memset(sounding, 0, sizeof sounding);
-    int count = 0;
+    MidiLedger ledger;
+    ledger_init(&ledger);
     int64_t last_frame = INT64_MIN;
     int64_t last_on_frame = INT64_MIN;
     for (size_t i = 0; i < recorder->count; i++) {
         const RecordedEvent *event = &recorder->events[i];
         assert_true(event->frame >= last_frame);
         last_frame = event->frame;
-        const int channel = event->message[0] & 0x0F;
-        const int pitch = event->message[1] & 0x7F;
-        if (recorded_is_on(event)) {
-            assert_false(sounding[channel][pitch]);
-            sounding[channel][pitch] = true;
-            count++;
-            last_on_frame = event->frame;
-        } else if (recorded_is_off(event)) {
-            assert_true(sounding[channel][pitch]);
-            /* Offs first at a frame: none after an on at the same frame. */
-            assert_true(event->frame != last_on_frame);
-            sounding[channel][pitch] = false;
-            count--;
-        }
+        if (!ledger_message(&ledger, event->frame, event->message, 3))
+            fail_msg("event %zu: %s", i, ledger.first_error);
+        if (recorded_is_on(event)) last_on_frame = event->frame;
+        /* Offs first at a frame: none after an on at the same frame. */
+        if (recorded_is_off(event)) assert_true(event->frame != last_on_frame);
     }
-    return count;
+    return ledger_sounding(&ledger);
 }
 
 size_t recorder_note_ons(const Recorder *recorder, int64_t *frames, uint8_t *pitches, size_t max)

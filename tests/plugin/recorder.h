@@ -29,8 +29,9 @@ CantusMidiSink recorder_sink(Recorder *recorder);
 bool recorded_is_on(const RecordedEvent *event);
 bool recorded_is_off(const RecordedEvent *event);
 
-/* Frames never go back; no note-on while the same note sounds; no note-off
- * of a note not sounding; at any frame, note-offs come before note-ons.
+/* Frames never go back; every message is valid MIDI, no note-on while the
+ * same note sounds and no note-off of a note not sounding (the ledger of
+ * tests/common/midi_ledger.h); at any frame, note-offs come before note-ons.
  * Returns the number of notes still sounding at the end (fails the test on
  * any broken rule). */
 int recorder_check(const Recorder *recorder);

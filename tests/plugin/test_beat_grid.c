@@ -97,7 +97,7 @@ static void test_first_step_from_agrees(void **unused)
         }
 }
 
-/* Finding F4: a song position far beyond what a double counts step by step
+/* A song position far beyond what a double counts step by step
  * (a bar of 1e300 beats, bar 1e15, NaN). Every call returns at once with a
  * step inside +-CANTUS_GRID_STEP_LIMIT, no out-of-range cast (UBSan), and
  * frames that saturate rather than wrap. Before the fix the settle loop of

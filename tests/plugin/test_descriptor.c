@@ -91,7 +91,8 @@ static int run_counting(const LV2_Descriptor *d, LV2_Handle h, uint32_t frames, 
     LV2_ATOM_SEQUENCE_FOREACH(out, event)
     {
         /* Whole events only: MIDI of 3 bytes or the model's patch:Set,
-         * never a header without its body (finding F2). */
+         * never a header without its body (a flooded output once left one,
+         * which a host read as a 0-byte event). */
         assert_true(event->body.type == midi || event->body.type == object);
         if (event->body.type != midi) continue;
         assert_int_equal(event->body.size, 3);
@@ -181,7 +182,8 @@ static void test_small_output_buffers(void **unused)
 static void test_flooded_output(void **unused)
 {
     (void)unused;
-    /* Finding F2: far more steps than the output holds. At 100 Hz, 400 BPM
+    /* Far more steps than the output holds (a nonsense tempo once overflowed
+     * it, leaving a header without its body). At 100 Hz, 400 BPM
      * and rate 4 a cycle of 8192 frames has 2184 steps (the player plays
      * PLAYER_MAX_STEPS_PER_CYCLE of them); buffers of every size, aligned
      * or not, fill up mid-cycle again and again. */
@@ -213,7 +215,7 @@ static void test_flooded_output(void **unused)
 }
 
 /* A schedule_work that must not be called: jalv passes restore() one it has
- * not set up (it crashed when called, finding F5). */
+ * not set up (calling it crashed jalv). */
 static int restore_schedules;
 static LV2_Worker_Status schedule_counting(LV2_Worker_Schedule_Handle handle, uint32_t size,
                                            const void *data)

@@ -1,6 +1,6 @@
 /* Nothing the audio thread runs allocates, frees, maps or locks: the random
  * transport scripts again (with model swaps, ties, phrases, fast-forward,
- * follow and panic), every audio-thread call counted by tests/core's
+ * follow and panic), every audio-thread call counted by tests/common's
  * interposer. Built only without sanitizers (they interpose malloc too). */
 #include <setjmp.h>
 #include <stdarg.h>

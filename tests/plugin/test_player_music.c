@@ -70,7 +70,8 @@ static void test_phrase_repeats_wherever_playback_starts(void **unused)
      * step may catch up on the spot (16 for this model), but the cycle's
      * work ahead catches up before rendering (16 x 256/64 = 64 steps),
      * though the cycle crosses a step, so step 24 sounds as well and every
-     * note is that of the run from 0 (finding F5 of the soak). */
+     * note is that of the run from 0 (the phrase soak once found steps
+     * left silent after such a jump). */
     static uint8_t a4[128], b4[128];
     controls.rate = 4;
     rig_init(&rig, SEED_MODEL, &controls);

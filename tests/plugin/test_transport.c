@@ -145,9 +145,10 @@ static void test_frame_only_host(void **unused)
     assert_float_equal(transport_bpm(&transport, 120.0), 120.0, 0.0);
 }
 
-/* Finding F4: positions no grid can hold are ignored (the line goes on from
- * `predicted`), the update's tempo still applies, and the meter keeps its
- * last good value. The limits themselves are accepted. */
+/* Positions no grid can hold (they once hung run() in the grid's settle
+ * loops) are ignored (the line goes on from `predicted`), the update's tempo
+ * still applies, and the meter keeps its last good value. The limits
+ * themselves are accepted. */
 static void test_unusable_positions_ignored(void **unused)
 {
     (void)unused;
@@ -199,7 +200,7 @@ static void test_unusable_positions_ignored(void **unused)
     assert_true(moved);
 }
 
-/* Finding F2: an effective tempo (bpm x speed) outside 1..1000 BPM is the
+/* An effective tempo (bpm x speed) outside 1..1000 BPM is the
  * host talking nonsense; the fallback tempo plays and its positions are
  * ignored. Speed 0 or below is stopped. */
 static void test_tempo_range(void **unused)

@@ -15,7 +15,7 @@
  *   - every note-off comes within its gate (gate % of the step at the tempo
  *     the note started in, plus one frame of rounding) or earlier;
  *   - no pitch is struck while it sounds on its channel, no note-off of a
- *     silent pitch, every MIDI message valid (tests/soak/midi_ledger.h);
+ *     silent pitch, every MIDI message valid (tests/common/midi_ledger.h);
  * and at the end, after a disabled cycle, that no note is left sounding.
  *
  *   cantus-soak --cycles N --seed S [--bundle DIR] [--models DIR] [--phrase] [--quiet]
@@ -329,7 +329,8 @@ static void automate(Soak *s, int64_t start)
     else if (u < 0.02)
         cantus_host_set_control(s->host, "temperature", (float)(0.05 + uniform(s) * 3.0));
     else if (u < 0.025) {
-        /* Phrase automation only with --phrase: see finding F5. */
+        /* Phrase automation only with --phrase, the run that found steps left
+         * silent after a jump inside a phrase (docs/robustness.md). */
         float bars = (float)(int)(uniform(s) * 5);
         if (s->phrase) cantus_host_set_control(s->host, "phrase_bars", bars);
     } else if (u < 0.03 && s->n_models)

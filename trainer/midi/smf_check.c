@@ -101,6 +101,28 @@ static int read_vlq(const uint8_t *p, size_t avail, uint32_t *value, size_t *use
     return -2;
 }
 
+/* The length of a meta or sysex event (`what`), a VLQ at *pos; the event's
+ * bytes must follow inside the track. Returns 0 with *pos past the VLQ, or
+ * -1 with the reason. */
+static int read_event_length(const uint8_t *p, size_t length, size_t *pos, int track,
+                             const char *what, uint32_t *event_length, char *reason,
+                             size_t reason_size)
+{
+    size_t used;
+    int v = read_vlq(p + *pos, length - *pos, event_length, &used);
+    if (v == -1)
+        return fail(reason, reason_size, "track %d ends inside the length of a %s", track, what);
+    if (v == -2)
+        return fail(reason, reason_size, "track %d has a %s length longer than 4 bytes", track,
+                    what);
+    *pos += used;
+    if (*event_length > length - *pos)
+        return fail(reason, reason_size,
+                    "track %d has a %s of %u bytes running past the end of the track", track, what,
+                    *event_length);
+    return 0;
+}
+
 static bool meta_is_kept(uint8_t type, const uint8_t *data, uint32_t length)
 {
     switch (type) {
@@ -194,19 +216,9 @@ static int check_track(const uint8_t *p, size_t length, int track, Buf *out, cha
                 return fail(reason, reason_size, "track %d ends inside a meta event", track);
             uint8_t type = p[pos++];
             uint32_t meta_length;
-            v = read_vlq(p + pos, length - pos, &meta_length, &used);
-            if (v == -1)
-                return fail(reason, reason_size, "track %d ends inside a meta event's length",
-                            track);
-            if (v == -2)
-                return fail(reason, reason_size,
-                            "track %d has a meta event length longer than 4 bytes", track);
-            pos += used;
-            if (meta_length > length - pos)
-                return fail(reason, reason_size,
-                            "track %d has a meta event of %u bytes running past the end of the "
-                            "track",
-                            track, meta_length);
+            if (read_event_length(p, length, &pos, track, "meta event", &meta_length, reason,
+                                  reason_size))
+                return -1;
             if (type == 0x2f) break; /* end of track: anything after it is not part of the track */
             if (meta_is_kept(type, p + pos, meta_length)) {
                 uint32_t kept = meta_length > MAX_NAME_BYTES ? MAX_NAME_BYTES : meta_length;
@@ -220,18 +232,9 @@ static int check_track(const uint8_t *p, size_t length, int track, Buf *out, cha
             pos += meta_length;
         } else if (status == 0xf0 || status == 0xf7) {
             uint32_t sysex_length;
-            v = read_vlq(p + pos, length - pos, &sysex_length, &used);
-            if (v == -1)
-                return fail(reason, reason_size, "track %d ends inside a sysex length", track);
-            if (v == -2)
-                return fail(reason, reason_size, "track %d has a sysex length longer than 4 bytes",
-                            track);
-            pos += used;
-            if (sysex_length > length - pos)
-                return fail(reason, reason_size,
-                            "track %d has a sysex event of %u bytes running past the end of the "
-                            "track",
-                            track, sysex_length);
+            if (read_event_length(p, length, &pos, track, "sysex event", &sysex_length, reason,
+                                  reason_size))
+                return -1;
             pos += sysex_length;
         } else {
             return fail(reason, reason_size,

@@ -20,29 +20,14 @@ local TEMPERATURE, SEED, RESTS, SWING = 0, 1, 10, 19
 -- Automation parameters are named by LV2 port index instead.
 local PORT = { [TEMPERATURE] = 2, [SEED] = 3 }
 
+local here = debug.getinfo(1, "S").source:match("^@(.*)/[^/]*$")
+local cantus_session = dofile(here .. "/cantus_session.lua")
+
 local function run()
-	local backend = AudioEngine:set_backend("None (Dummy)", "", "")
-	assert(backend, "no dummy backend")
-	backend:set_sample_rate(RATE)
-	backend:set_buffer_size(256)
-	assert(create_session(out .. "/session", "cantus", RATE), "could not create a session")
-
-	local tracks = Session:new_midi_track(
-		ARDOUR.ChanCount(ARDOUR.DataType("midi"), 1), ARDOUR.ChanCount(ARDOUR.DataType("audio"), 2),
-		true, ARDOUR.PluginInfo(), nil, nil, 1, "Cantus", ARDOUR.PresentationInfo.max_order,
-		ARDOUR.TrackMode.Normal, true, false)
-	local track = tracks:front()
-
-	local cantus = ARDOUR.LuaAPI.new_plugin(Session, "urn:cantus:generator", ARDOUR.PluginType.LV2, "")
-	assert(not cantus:isnil(), "Ardour does not find urn:cantus:generator on LV2_PATH")
-	assert(track:add_processor_by_index(cantus, 0, nil, true) == 0, "could not add Cantus")
+	cantus_session.create(out .. "/session", RATE)
 	local log = ARDOUR.LuaAPI.new_luaproc(Session, "Cantus test note log")
 	assert(not log:isnil(), "the note log script is not on ARDOUR_DATA_PATH")
-	assert(track:add_processor_by_index(log, 1, nil, true) == 0, "could not add the note log")
-	local synth = ARDOUR.LuaAPI.new_plugin(Session, "https://community.ardour.org/node/7596",
-		ARDOUR.PluginType.LV2, "")
-	assert(not synth:isnil(), "ACE Reasonable Synth is missing (ardour-lv2-plugins)")
-	assert(track:add_processor_by_index(synth, 2, nil, true) == 0, "could not add the synth")
+	local _, cantus = cantus_session.cantus_track({ { log, "the note log" } })
 
 	-- The preset menu: what Ardour does when a user picks the preset.
 	local plugin = cantus:to_insert():plugin(0)
@@ -55,9 +40,7 @@ local function run()
 	-- (the swung one is pinned by the plugin's own grid tests and the soak).
 	ARDOUR.LuaAPI.set_processor_param(cantus, SWING, 50)
 
-	local map = Temporal.TempoMap.write_copy()
-	map:set_tempo(Temporal.Tempo(130, 130, 4), Temporal.timepos_t(0))
-	Temporal.TempoMap.update(map)
+	cantus_session.set_tempo(130)
 
 	if automate ~= "" then
 		local which = automate == "seed" and SEED or TEMPERATURE

@@ -1,5 +1,7 @@
-/* A ledger of the MIDI a plugin writes, checked message by message: shared by
- * the run() fuzz harness, the hostile-host tests and the soak driver.
+/* A ledger of the MIDI a plugin writes, checked message by message: the one
+ * note ledger of the tests, shared by the run() fuzz harness, the soak
+ * driver, the hostile-host tests, the plugin tests' recorder and the host
+ * tests' fixture.
  *
  * What is an error (the contract a synth downstream relies on):
  *   - a message that is not exactly one valid MIDI message (status byte
@@ -13,8 +15,8 @@
  *     (`stray_offs`) and treated as an error by the callers that can tell
  *     the plugin's notes from notes passed through.
  * A note-on with velocity 0 is a note-off, as MIDI says. */
-#ifndef CANTUS_TESTS_SOAK_MIDI_LEDGER_H
-#define CANTUS_TESTS_SOAK_MIDI_LEDGER_H
+#ifndef CANTUS_TESTS_COMMON_MIDI_LEDGER_H
+#define CANTUS_TESTS_COMMON_MIDI_LEDGER_H
 
 #include <stdbool.h>
 #include <stdint.h>
