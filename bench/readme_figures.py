@@ -144,7 +144,9 @@ def main():
           f"OPENBLAS_CORETYPE={os.environ.get('OPENBLAS_CORETYPE', 'unset')}; "
           f"one-core FMA peak {spread([s['peak'] for s in steps], '{:.0f}')} GFLOP/s")
     print()
-    print(f"| what | Cantus | peer: PyTorch {version} | ratio (median of {runs} runs, range) |")
+    short_version = ".".join(version.split(".")[:2])
+    print(f"| what | Cantus | peer: PyTorch {short_version} | ratio (median of {runs} runs, "
+          "range) |")
     print("|---|---|---|---|")
     for key in ((80, 128, 1), (80, 256, 2)):
         V, H, L = key
@@ -157,7 +159,7 @@ def main():
                 continue
             ours = [s[key]["cantus"][mode] / 1000 for s in steps]
             theirs = [s[key]["torch"][mode] / 1000 for s in steps]
-            runners = sorted({s[key]["torch"][f"{mode}_runner"] for s in steps})
+            runners = sorted({f"`{s[key]['torch'][f'{mode}_runner']}`" for s in steps})
             ratios = [t / o for t, o in zip(theirs, ours)]
             print(f"| LSTM step {shape}, {label} (median step) | {spread(ours, '{:.2f}')} µs | "
                   f"{spread(theirs, '{:.1f}')} µs ({', '.join(runners)}) | "
