@@ -160,6 +160,15 @@ const char *cantus_lstm_state_kernel_name(const CantusLstmState *state)
     return state->kernels->name;
 }
 
+void cantus_lstm_state_memory(const CantusLstmState *state, const void **block, size_t *block_bytes,
+                              const void **half, size_t *half_bytes)
+{
+    *block = state->block;
+    *block_bytes = state->block_floats * sizeof(float);
+    *half = state->half;
+    *half_bytes = state->half_count * sizeof(uint16_t);
+}
+
 void cantus_lstm_state_reset(CantusLstmState *state)
 {
     memset(state->block, 0, state->block_floats * sizeof(float));

@@ -7,9 +7,11 @@
  * cantus_safetensors_write to /tmp, read back with cantus_model_load.
  *
  *   warm           back-to-back steps (weights in L1/L2)
- *   cold           before each step, a buffer several times the L3 is
- *                  streamed (not timed): the plugin steps once per beat and
- *                  the host's audio work evicts the weights in between
+ *   cold           before each step (not timed), every cache line of the
+ *                  model's packed weights and of the state is flushed
+ *                  (clflush + mfence): the plugin steps once per beat and the
+ *                  host's audio work evicts the weights in between. Streaming
+ *                  a buffer instead would leave them in an L3 larger than it.
  *   cold+prefetch  cold, then cantus_lstm_state_prefetch() and the step, as the
  *                  plugin does a cycle before a beat; the step alone is timed
  *
@@ -25,9 +27,11 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "cache_flush.h"
 #include "fma_peak.h"
 #include "lstm.h"
 #include "lstm_internal.h"
+#include "model_internal.h"
 #include "rng.h"
 #include "safetensors_write.h"
 
@@ -111,22 +115,33 @@ static int write_random_model(const char *path, Shape s)
     return rc;
 }
 
-static size_t eviction_bytes(void)
+/* Everything a step reads or writes that stays from one step to the next:
+ * the model's packed weights (all of them, though a step reads one input
+ * row of layer 0), the state's block and its binary16 weights if any. */
+typedef struct {
+    const void *start[3];
+    size_t bytes[3];
+} Footprint;
+
+static Footprint footprint_of(const CantusModel *model, const CantusLstmState *state)
 {
-    /* Some VMs report the host's total L3 (hundreds of MiB); BENCHMARKING.md
-     * measured 32 MiB per core complex here. */
-    long l3 = sysconf(_SC_LEVEL3_CACHE_SIZE);
-    if (l3 <= 0 || l3 > (128L << 20)) l3 = 32L << 20;
-    size_t bytes = (size_t)l3 * 4;
-    return bytes < (64u << 20) ? (64u << 20) : bytes;
+    Footprint f;
+    const CantusPacked *packed = cantus_model_packed(model);
+    f.start[0] = packed->base;
+    f.bytes[0] = packed->floats * sizeof(float);
+    cantus_lstm_state_memory(state, &f.start[1], &f.bytes[1], &f.start[2], &f.bytes[2]);
+    return f;
 }
 
-/* Streams through the buffer, reading and writing every line, so neither
- * clean nor dirty copies of the weights survive in any cache level. */
-static void evict(volatile unsigned char *buf, size_t bytes)
+static size_t footprint_bytes(const Footprint *f)
 {
-    for (size_t i = 0; i < bytes; i += 64)
-        buf[i]++;
+    return f->bytes[0] + f->bytes[1] + f->bytes[2];
+}
+
+static void flush_footprint(const Footprint *f)
+{
+    for (int i = 0; i < 3; i++)
+        bench_cache_flush(f->start[i], f->bytes[i]);
 }
 
 static double flops_per_step(Shape s)
@@ -172,12 +187,13 @@ static json_t *stats_json(Stats st)
 typedef struct {
     Stats warm, cold, cold_prefetch;
     double prefetch_ns, prefetch_warm_ns, gflops;
+    int cold_measured;
 } Measured;
 
 static Measured measure(CantusLstmState *state, Shape s, int warm_steps, int cold_steps,
-                        unsigned char *evict_buf, size_t evict_size, double *ns)
+                        const Footprint *footprint, double *ns)
 {
-    Measured m;
+    Measured m = {0};
     volatile float sink = 0.0f;
     cantus_lstm_state_reset(state);
     for (int i = 0; i < 2000; i++)
@@ -199,9 +215,11 @@ static Measured measure(CantusLstmState *state, Shape s, int warm_steps, int col
         ns[i] = bench_now_ns() - t0;
     }
     m.prefetch_warm_ns = stats_of(ns, prefetch_calls).median;
+    m.gflops = flops_per_step(s) / m.warm.median;
+    if (!bench_cache_flush_available()) return m;
 
     for (int i = 0; i < cold_steps; i++) {
-        evict(evict_buf, evict_size);
+        flush_footprint(footprint);
         double t0 = bench_now_ns();
         sink += cantus_lstm_state_step(state, (i * 37) % s.vocab)[0];
         ns[i] = bench_now_ns() - t0;
@@ -210,7 +228,7 @@ static Measured measure(CantusLstmState *state, Shape s, int warm_steps, int col
 
     double prefetch_total = 0.0;
     for (int i = 0; i < cold_steps; i++) {
-        evict(evict_buf, evict_size);
+        flush_footprint(footprint);
         double t0 = bench_now_ns();
         cantus_lstm_state_prefetch(state);
         double t1 = bench_now_ns();
@@ -221,15 +239,19 @@ static Measured measure(CantusLstmState *state, Shape s, int warm_steps, int col
     m.cold_prefetch = stats_of(ns, cold_steps);
     (void)sink;
     m.prefetch_ns = prefetch_total / cold_steps;
-    m.gflops = flops_per_step(s) / m.warm.median;
+    m.cold_measured = 1;
     return m;
 }
 
 static void report(const Measured *m, Shape s, double peak)
 {
     print_stats("warm", m->warm);
-    print_stats("cold", m->cold);
-    print_stats("cold+prefetch", m->cold_prefetch);
+    if (m->cold_measured) {
+        print_stats("cold", m->cold);
+        print_stats("cold+prefetch", m->cold_prefetch);
+    } else {
+        printf("  cold: not measured (no clflush in this build or CPU)\n");
+    }
     printf("  prefetch call itself: %.0f ns mean when cold, %.0f ns median when warm\n",
            m->prefetch_ns, m->prefetch_warm_ns);
     printf("  warm median: %.2f GFLOP/s = %.1f%% of the FMA peak\n\n", m->gflops,
@@ -239,10 +261,10 @@ static void report(const Measured *m, Shape s, double peak)
 
 static json_t *measured_json(const Measured *m)
 {
-    return json_pack("{s:o, s:o, s:o, s:f, s:f, s:f}", "warm", stats_json(m->warm), "cold",
+    return json_pack("{s:o, s:o, s:o, s:f, s:f, s:f, s:b}", "warm", stats_json(m->warm), "cold",
                      stats_json(m->cold), "cold_prefetch", stats_json(m->cold_prefetch),
                      "prefetch_ns", m->prefetch_ns, "prefetch_warm_ns", m->prefetch_warm_ns,
-                     "gflops", m->gflops);
+                     "gflops", m->gflops, "cold_measured", m->cold_measured);
 }
 
 int main(int argc, char **argv)
@@ -281,9 +303,11 @@ int main(int argc, char **argv)
     printf("cantus-bench-step: one-core FMA peak (measured now, 12 chains of _mm256_fmadd_ps): "
            "%.1f GFLOP/s\n",
            peak);
-    size_t evict_size = eviction_bytes();
-    unsigned char *evict_buf = calloc(evict_size, 1);
-    printf("cold steps: %zu MiB streamed between steps (not timed)\n\n", evict_size >> 20);
+    if (bench_cache_flush_available())
+        printf("cold steps: before each, every cache line of the model's packed weights and of "
+               "the state is flushed (clflush + mfence, not timed)\n\n");
+    else
+        printf("cold steps: not measured, no clflush in this build or CPU\n\n");
 
     const Shape shapes[] = {{80, 128, 1}, {80, 256, 2}};
     json_t *results = json_array();
@@ -301,16 +325,20 @@ int main(int argc, char **argv)
             return 1;
         }
         CantusLstmState *state = cantus_lstm_state_new(model);
-        printf("V=%d H=%d L=%d  (%s kernels, %.0f KB of weights per step)\n", s.vocab, s.hidden,
-               s.layers, cantus_lstm_state_kernel_name(state), bytes_per_step(s) / 1000.0);
+        Footprint footprint = footprint_of(model, state);
+        printf("V=%d H=%d L=%d  (%s kernels, %.0f KB of weights per step, %.0f KB flushed "
+               "before a cold step)\n",
+               s.vocab, s.hidden, s.layers, cantus_lstm_state_kernel_name(state),
+               bytes_per_step(s) / 1000.0, footprint_bytes(&footprint) / 1000.0);
 
-        Measured f32 = measure(state, s, warm_steps, cold_steps, evict_buf, evict_size, ns);
+        Measured f32 = measure(state, s, warm_steps, cold_steps, &footprint, ns);
         report(&f32, s, peak);
         CantusLstmState *half = cantus_lstm_state_new_precision(model, CANTUS_PRECISION_F16);
         printf(
             " with CANTUS_PRECISION_F16 weights (opt-in, %.0f KB per step, not PyTorch-exact):\n",
             half_bytes_per_step(s) / 1000.0);
-        Measured f16 = measure(half, s, warm_steps, cold_steps, evict_buf, evict_size, ns);
+        Footprint half_footprint = footprint_of(model, half);
+        Measured f16 = measure(half, s, warm_steps, cold_steps, &half_footprint, ns);
         report(&f16, s, peak);
         cantus_lstm_state_free(half);
 
@@ -332,6 +360,5 @@ int main(int argc, char **argv)
         json_decref(results);
     }
     free(ns);
-    free(evict_buf);
     return 0;
 }

@@ -2,14 +2,21 @@
 """PyTorch's batch-1 LSTM step for the shapes of cantus-bench-step, at its
 best (BENCHMARKING.md): the fastest of eager nn.LSTM under
 torch.inference_mode(), a stack of nn.LSTMCell, and torch.jit.trace +
-torch.jit.freeze. One thread (batch 1 gains nothing from more) with
-OMP_WAIT_POLICY=PASSIVE set before torch is imported.
+torch.jit.freeze, warm and cold alike. One thread (batch 1 gains nothing
+from more) with OMP_WAIT_POLICY=PASSIVE set before torch is imported.
+
+Cold as cantus-bench-step makes it: before each timed step, every cache
+line of the runner's weights (its parameters, or the frozen graph's constant
+tensors), of its recurrent state and of the one-hot input table is flushed
+(clflush + mfence) by cache_flush.c, built as a shared module and loaded
+through ctypes (--flush-library). Without it, cold steps are not measured.
 
 With --cantus-json (written by cantus-bench-step --json) it prints the
-ratios Cantus vs PyTorch, and vs RTNeural's figures quoted from
-BENCHMARKING.md (quoted, not measured in this run).
+ratios Cantus vs PyTorch, both measured in this run; --json-out writes
+PyTorch's figures for bench/readme_figures.py.
 """
 import argparse
+import ctypes
 import json
 import os
 import time
@@ -19,8 +26,6 @@ import numpy as np  # noqa: E402
 import torch  # noqa: E402
 
 SHAPES = [(80, 128, 1), (80, 256, 2)]
-# RTNeural (C++, Eigen), BENCHMARKING.md, in microseconds: (warm, cold).
-RTNEURAL_QUOTED = {(80, 128, 1): (8.2, 63.9), (80, 256, 2): (76.8, 427.0)}
 
 
 class Step(torch.nn.Module):
@@ -42,7 +47,25 @@ def stats(ns):
             "p999": float(ns[int(0.999 * (n - 1))]), "max": float(ns[-1])}
 
 
+def frozen_tensors(frozen):
+    """The tensors a frozen graph holds as constants (its weights)."""
+    found = []
+
+    def collect(value):
+        if isinstance(value, torch.Tensor):
+            found.append(value)
+        elif isinstance(value, (list, tuple)):
+            for v in value:
+                collect(v)
+
+    for node in frozen.graph.nodes():
+        if node.kind() == "prim::Constant" and node.hasAttribute("value"):
+            collect(node.output().toIValue())
+    return found
+
+
 def make_runners(V, H, L):
+    """{name: (step, tensors to flush before a cold step)} and a reset."""
     torch.manual_seed(0)
     lstm = torch.nn.LSTM(V, H, L).eval()
     fc = torch.nn.Linear(H, V).eval()
@@ -82,19 +105,47 @@ def make_runners(V, H, L):
         logits, state["h"], state["c"] = frozen(eye[tok], state["h"], state["c"])
         return logits
 
-    return reset, {"eager (inference_mode)": eager, "nn.LSTMCell": cellstack,
-                   "jit.trace+freeze": jit}
+    def lstm_state():
+        return [state["h"], state["c"]]
+
+    def cell_state():
+        return [t for pair in state["hc"] for t in pair]
+
+    fc_params = list(fc.parameters())
+    return reset, {
+        "eager (inference_mode)": (eager, lambda: list(lstm.parameters()) + fc_params
+                                   + lstm_state() + [eye]),
+        "nn.LSTMCell": (cellstack, lambda: [p for c in cells for p in c.parameters()]
+                        + fc_params + cell_state() + [eye]),
+        "jit.trace+freeze": (jit, lambda: frozen_tensors(frozen) + lstm_state() + [eye]),
+    }
 
 
-def time_steps(step, reset, steps, evict=None):
+def flusher(library):
+    """flush(tensors): clflush every line of each tensor's memory, or None."""
+    if not library:
+        return None
+    lib = ctypes.CDLL(library)
+    if not lib.bench_cache_flush_available():
+        return None
+    lib.bench_cache_flush.argtypes = [ctypes.c_void_p, ctypes.c_size_t]
+
+    def flush(tensors):
+        for t in tensors:
+            lib.bench_cache_flush(t.data_ptr(), t.numel() * t.element_size())
+
+    return flush
+
+
+def time_steps(step, reset, steps, before=None):
     reset()
     ns = []
     with torch.inference_mode():
         for i in range(200):
             step(i % 80)
         for i in range(steps):
-            if evict is not None:
-                evict()
+            if before is not None:
+                before()
             tok = (i * 37) % 80
             t0 = time.perf_counter_ns()
             step(tok)
@@ -105,56 +156,72 @@ def time_steps(step, reset, steps, evict=None):
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--cantus-json")
+    ap.add_argument("--json-out")
+    ap.add_argument("--flush-library")
     ap.add_argument("--quick", action="store_true")
     args = ap.parse_args()
     torch.set_num_threads(1)
-    warm_steps, cold_steps = (500, 30) if args.quick else (3000, 150)
+    warm_steps, cold_steps = (500, 30) if args.quick else (3000, 300)
     print(f"PyTorch {torch.__version__}: batch-1 step, torch.set_num_threads(1), "
           f"OMP_WAIT_POLICY={os.environ['OMP_WAIT_POLICY']}")
-    buf = np.ones(32 << 20, dtype=np.float32)  # 128 MiB, 4x the L3
-
-    def evict():
-        np.add(buf, 1.0, out=buf)
+    flush = flusher(args.flush_library)
+    print("cold steps: " + ("before each, every cache line of the runner's weights, state and "
+                            "one-hot table is flushed (clflush + mfence, not timed)" if flush
+                            else "not measured (no --flush-library, or no clflush)"))
 
     torch_best = {}
     for V, H, L in SHAPES:
         reset, runners = make_runners(V, H, L)
         print(f"V={V} H={H} L={L}")
-        best_name, best = None, None
-        for name, step in runners.items():
-            st = time_steps(step, reset, warm_steps)
-            print(f"  {name:24s} warm median {st['median']:9.0f}  p99 {st['p99']:9.0f}  "
-                  f"p99.9 {st['p999']:9.0f} ns")
-            if best is None or st["median"] < best["median"]:
-                best_name, best = name, st
-        cold = time_steps(runners[best_name], reset, cold_steps, evict)
-        print(f"  best: {best_name}; cold median {cold['median']:.0f}  p99.9 {cold['p999']:.0f} ns")
-        torch_best[(V, H, L)] = (best_name, best, cold)
+        best = {}
+        for name, (step, tensors) in runners.items():
+            warm = time_steps(step, reset, warm_steps)
+            line = (f"  {name:24s} warm median {warm['median']:9.0f}  p99 {warm['p99']:9.0f}  "
+                    f"p99.9 {warm['p999']:9.0f} ns")
+            if "warm" not in best or warm["median"] < best["warm"][1]["median"]:
+                best["warm"] = (name, warm)
+            if flush:
+                cold = time_steps(step, reset, cold_steps, lambda: flush(tensors()))
+                line += f";  cold median {cold['median']:9.0f}  p99.9 {cold['p999']:9.0f} ns"
+                if "cold" not in best or cold["median"] < best["cold"][1]["median"]:
+                    best["cold"] = (name, cold)
+            print(line)
+        print(f"  best warm: {best['warm'][0]}" +
+              (f"; best cold: {best['cold'][0]}" if "cold" in best else ""))
+        torch_best[(V, H, L)] = best
 
+    if args.json_out:
+        with open(args.json_out, "w") as f:
+            json.dump({"version": torch.__version__, "shapes": [
+                {"V": k[0], "H": k[1], "L": k[2],
+                 **{mode: {"runner": name, **st} for mode, (name, st) in b.items()}}
+                for k, b in torch_best.items()]}, f, indent=1)
     if not args.cantus_json:
         return
     with open(args.cantus_json) as f:
         cantus = json.load(f)
     peak = cantus["fma_peak_gflops"]
-    print("\nRatios (how many times faster Cantus is; > 1 is better), medians:")
+    print("\nRatios, PyTorch's median over Cantus's, both measured now (> 1: Cantus is faster):")
     for s in cantus["shapes"]:
         key = (s["V"], s["H"], s["L"])
-        name, warm, cold = torch_best[key]
-        rt_warm, rt_cold = RTNEURAL_QUOTED[key]
-        print(f"V={key[0]} H={key[1]} L={key[2]} (PyTorch's best: {name}, measured now; "
-              f"RTNeural: QUOTED from BENCHMARKING.md, {rt_warm} us warm / {rt_cold} us cold, "
-              f"not measured here)")
+        best = torch_best[key]
+        print(f"V={key[0]} H={key[1]} L={key[2]} (PyTorch's best warm: {best['warm'][0]}"
+              + (f", cold: {best['cold'][0]})" if "cold" in best else ")"))
         for mode, label in (("f32", "f32 (PyTorch-exact)"), ("f16", "f16 weights (opt-in)")):
             m = s[mode]
-            cw, cc = m["warm"]["median"], m["cold"]["median"]
-            print(f"  Cantus {label}: warm {cw / 1000:.2f} us (p99.9 {m['warm']['p999'] / 1000:.2f}),"
-                  f" cold {cc / 1000:.2f} us (p99.9 {m['cold']['p999'] / 1000:.2f}),"
-                  f" cold after prefetch {m['cold_prefetch']['median'] / 1000:.2f} us;"
-                  f" {m['gflops']:.1f} GFLOP/s = {100 * m['gflops'] / peak:.0f}% of the"
-                  f" {peak:.0f} GFLOP/s FMA peak")
-            print(f"    vs PyTorch: warm {warm['median'] / cw:.1f}x, cold {cold['median'] / cc:.1f}x;"
-                  f"  vs RTNeural (quoted): warm {rt_warm * 1000 / cw:.1f}x,"
-                  f" cold {rt_cold * 1000 / cc:.1f}x")
+            cw = m["warm"]["median"]
+            line = (f"  Cantus {label}: warm {cw / 1000:.2f} us (p99.9 "
+                    f"{m['warm']['p999'] / 1000:.2f})")
+            ratios = f"    vs PyTorch: warm {best['warm'][1]['median'] / cw:.1f}x"
+            if m.get("cold_measured") and "cold" in best:
+                cc = m["cold"]["median"]
+                line += (f", cold {cc / 1000:.2f} us (p99.9 {m['cold']['p999'] / 1000:.2f}),"
+                         f" cold after prefetch {m['cold_prefetch']['median'] / 1000:.2f} us")
+                ratios += f", cold {best['cold'][1]['median'] / cc:.1f}x"
+            print(line + f"; {m['gflops']:.1f} GFLOP/s = {100 * m['gflops'] / peak:.0f}% of "
+                  f"the {peak:.0f} GFLOP/s FMA peak")
+            print(ratios)
+
 
 if __name__ == "__main__":
     main()

@@ -6,8 +6,12 @@
  * work_response() and end_run() (the host's hooks bracket them). Three
  * runs, peers of one another in the same process:
  *   warm          nothing disturbs the caches;
- *   cold steps    before every cycle that holds a step, a buffer of twice
- *                 the L3 is streamed through, as a host's other work would;
+ *   cold steps    before every cycle that holds a step, every cache line of
+ *                 the process's writable memory (the plugin's model and
+ *                 state among it, which lilv does not let a host reach) is
+ *                 flushed (clflush), as a host's other work between beats
+ *                 would evict it; streaming a buffer would not, on a machine
+ *                 whose L3 is larger than the buffer;
  *   cold around   the same before the step cycle and the 8 cycles after
  *                 each step, where the plugin works ahead (prefetch, LSTM
  *                 step), so no part of its per-step work meets a warm cache.
@@ -29,12 +33,12 @@
 #include <sched.h>
 #include <sys/mman.h>
 
+#include "cache_flush.h"
 #include "cantus_host.h"
 
 #define SAMPLE_RATE 48000
 #define BLOCK       64
 #define BPM         120
-#define EVICT_BYTES (64u << 20) /* twice the 32 MiB L3 of this machine */
 #define AROUND      8
 
 typedef struct {
@@ -57,17 +61,12 @@ static void leave(void *data)
         (double)(end.tv_sec - t->start.tv_sec) * 1e9 + (double)(end.tv_nsec - t->start.tv_nsec);
 }
 
-static volatile uint64_t evict_sink;
+/* Bytes the last flush covered, for the report. */
+static size_t flushed_bytes;
 
-static void evict(uint64_t *buffer)
+static void evict(void)
 {
-    size_t n = EVICT_BYTES / sizeof(uint64_t);
-    uint64_t sum = 0;
-    for (size_t i = 0; i < n; i += 8) {
-        buffer[i] += 1;
-        sum += buffer[i];
-    }
-    evict_sink += sum;
+    flushed_bytes = bench_cache_flush_process_data(NULL, 0);
 }
 
 static int compare(const void *a, const void *b)
@@ -121,7 +120,7 @@ typedef struct {
 } Figures;
 
 static bool run(const char *preset, const char *model, const Config *setting, Mode mode,
-                long cycles, uint64_t *buffer, Figures *out)
+                long cycles, Figures *out)
 {
     char err[512];
     CantusHostConfig config = {.sample_rate = SAMPLE_RATE, .block_length = BLOCK};
@@ -170,7 +169,7 @@ static bool run(const char *preset, const char *model, const Config *setting, Mo
         bool step = has_step[c];
         if ((mode == COLD_STEPS && step) ||
             (mode == COLD_AROUND && cycles_since_step(has_step, c, AROUND)))
-            evict(buffer);
+            evict();
         timer.cycle_ns = 0;
         cantus_host_run(host, BLOCK);
         ns[c] = timer.cycle_ns;
@@ -236,8 +235,6 @@ int main(int argc, char **argv)
     struct sched_param param = {.sched_priority = 70};
     const bool realtime = sched_setscheduler(0, SCHED_FIFO, &param) == 0;
     const bool locked = mlockall(MCL_CURRENT | MCL_FUTURE) == 0;
-    uint64_t *buffer = calloc(EVICT_BYTES / sizeof(uint64_t), sizeof(uint64_t));
-    if (!buffer) return 0;
     const double budget_us = 1e6 * BLOCK / SAMPLE_RATE;
     printf("cantus-bench-run: the plugin's audio-thread time per cycle through lilv; %d Hz, "
            "%d-frame cycles (budget %.1f us), %d BPM, %ld cycles, %s\n",
@@ -255,10 +252,7 @@ int main(int argc, char **argv)
                configs[c].swing, configs[c].accent, configs[c].humanize);
         for (int m = 0; m < 3; ++m) {
             Figures *r = &f[c][m];
-            if (!run(preset, model, &configs[c], (Mode)m, cycles, buffer, r)) {
-                free(buffer);
-                return 0;
-            }
+            if (!run(preset, model, &configs[c], (Mode)m, cycles, r)) return 0;
             printf("%-12s", mode_name[m]);
             double v[] = {r->median, r->p99, r->p999, r->max};
             for (int i = 0; i < 4; ++i)
@@ -280,6 +274,9 @@ int main(int argc, char **argv)
         printf("%-12s %6.2f / %7.2f  ->  %6.2f / %7.2f   step median %6.2f -> %6.2f\n",
                mode_name[m], f[0][m].median / 1e3, f[0][m].max / 1e3, f[1][m].median / 1e3,
                f[1][m].max / 1e3, f[0][m].step_median / 1e3, f[1][m].step_median / 1e3);
-    free(buffer);
+    printf("cold: %s\n", bench_cache_flush_available()
+                             ? "the process's writable memory flushed (clflush) before the cycle"
+                             : "NOT cold: no clflush in this build or CPU");
+    printf("last flush: %.1f MiB\n", flushed_bytes / 1048576.0);
     return 0;
 }

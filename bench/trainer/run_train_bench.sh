@@ -13,6 +13,7 @@ if [ ! -x "$bin" ]; then
     echo "no $bin: build it first (ninja -C $build bench/trainer/cantus-bench-train)" >&2
     exit 1
 fi
+. "$here/../openblas_coretype.sh"
 cantus=$(mktemp /tmp/cantus-bench-train.XXXXXX)
 torch=$(mktemp /tmp/cantus-bench-torch.XXXXXX)
 trap 'rm -f "$cantus" "$torch"' EXIT
