@@ -26,6 +26,16 @@ import sys
 import tempfile
 
 PRESETS_DIR = os.path.dirname(os.path.abspath(__file__))
+
+
+def default_corpus_root():
+    """shared/corpus beside the repository, or beside the folder of worktrees it sits in."""
+    for up in ("..", os.path.join("..", "..")):
+        root = os.path.normpath(os.path.join(PRESETS_DIR, "..", up, "shared", "corpus"))
+        if os.path.isdir(root):
+            return root
+    return os.path.normpath(os.path.join(PRESETS_DIR, "..", "..", "shared", "corpus"))
+
 GENRES = ["folk", "baroque", "jazz", "game"]
 STEPS = 512
 INTERVAL_CLIP = 12
@@ -234,7 +244,7 @@ def evaluation_rows(cantus, name, model, meta, corpus_root):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("build_dir")
-    parser.add_argument("--corpus-root", default=os.path.join(PRESETS_DIR, "..", "..", "shared", "corpus"))
+    parser.add_argument("--corpus-root", default=default_corpus_root())
     parser.add_argument("--seeds", type=int, default=16, help="generated pieces per preset (seeds 1..N)")
     parser.add_argument("--write-readme", action="store_true")
     args = parser.parse_args()
