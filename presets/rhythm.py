@@ -214,9 +214,11 @@ def ttl_controls(path):
 class Player:
     """One row: a preset of the bundle, or a model file with the controls a host would set."""
 
-    def __init__(self, label, genre, preset=None, model=None, controls=None):
+    def __init__(self, label, genre, preset=None, model=None, controls=None, old=False):
         self.label, self.genre, self.preset, self.model = label, genre, preset, model
         self.controls = controls or {}
+        self.old = old  # one of today's presets, the yardstick
+        self.rate_label = int(float(self.controls.get("rate", "1")))
 
     def rate(self, build):
         """Steps a beat it plays at: its controls', its preset's in the bundle, else the default 1."""
@@ -281,9 +283,11 @@ def old_players(args, scratch):
         ttl = os.path.join(folder, genre + ".ttl")
         controls = ttl_controls(ttl) if os.path.exists(ttl) else {}
         rate = controls.get("rate", "1")
-        players.append(Player(f"{genre} ({tag}, rate {int(float(rate))})", genre, model=model, controls=controls))
+        players.append(Player(f"{genre} ({tag}, rate {int(float(rate))})", genre, model=model, controls=controls,
+                              old=True))
         if int(float(rate)) != 2:
-            players.append(Player(f"{genre} ({tag}, rate 2)", genre, model=model, controls=dict(controls, rate="2")))
+            players.append(Player(f"{genre} ({tag}, rate 2)", genre, model=model, controls=dict(controls, rate="2"),
+                                  old=True))
     return players
 
 
@@ -330,9 +334,35 @@ def jsd_table(out, title, rows, songs, distribution, note):
         cells = [f"**{fmt(values[g])}**" if g == nearest else fmt(values[g]) for g in GENRES]
         verdict = "—" if nearest is None else "own genre" if nearest == player.genre else nearest
         out.append(f"| {player.label} | " + " | ".join(cells) + f" | {verdict} |")
-        own[player.label] = values.get(player.genre)
+        own[player.label] = (values.get(player.genre), nearest)
     out.append("")
     return own
+
+
+def summary(out, rows, owns):
+    """Per row that is not one of today's presets: is its own genre the nearest in every table,
+    and is it nearer its genre than today's preset of that genre played at rate 2?"""
+    old = {p.genre: p.label for p, _ in rows if p.old and p.rate_label == 2}
+    candidates = [p for p, _ in rows if not p.old]
+    if not candidates:
+        return
+    out.append("#### Against the genre and against today's presets\n")
+    out.append("Per table: the row's JSD to its own genre's songs, then today's preset of that genre at rate 2; "
+               "✓ when the row's own genre is the nearest and it is nearer than today's.\n")
+    out.append("| preset | " + " | ".join(owns) + " |")
+    out.append("|---|" + "---|" * len(owns))
+    for p in candidates:
+        cells = []
+        for table in owns.values():
+            mine, nearest = table[p.label]
+            theirs = table.get(old.get(p.genre), (None, None))[0]
+            if mine is None:
+                cells.append("—")
+                continue
+            good = nearest == p.genre and (theirs is None or mine < theirs)
+            cells.append(f"{fmt(mine)} / {fmt(theirs)} {'✓' if good else '✗'}")
+        out.append(f"| {p.label} | " + " | ".join(cells) + " |")
+    out.append("")
 
 
 def metre_name(quarters):
@@ -392,15 +422,16 @@ def main():
     out.append("")
     owns = {}
     for m in metres:
-        owns[f"onset {m}"] = jsd_table(
+        owns[f"onset, {m}-beat bars"] = jsd_table(
             out, f"Onset position in the bar, {metre_name(m)} ({m * FINE} positions)", rows, songs,
             lambda r, m=m: r.onset_distribution(m * FINE),
             f"Renders at {m} beats a bar against the songs' bars of {m} quarter notes; a genre with "
             f"no such bars has no column value.")
-    owns["length"] = jsd_table(
+    owns["note length"] = jsd_table(
         out, "Note length", rows, songs, Rhythm.length_distribution,
         f"Pitch token and HOLDs, in twelfths of a quarter, 1 .. {LENGTH_CLIP} (a whole note and more "
         "in the last bin), every metre together.")
+    summary(out, rows, owns)
     out.append("#### A bar repeats the onsets of one of the four before it\n")
     out.append("Share of bars (with an onset and four bars before them in the same sequence) whose "
                f"onset positions equal one of the four bars before: at {FINE} steps a quarter, and with "
