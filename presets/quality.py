@@ -1,9 +1,12 @@
 #!/usr/bin/env python3
 """Quality tables of the shipped genre presets, from the built cantus-train.
 
-usage: presets/quality.py BUILD_DIR [--corpus-root DIR] [--seeds N] [--write-readme]
+usage: presets/quality.py BUILD_DIR [--models DIR] [--corpus-root DIR] [--seeds N] [--write-readme]
+                          [--ablation WITH WITHOUT ...] [--ablation-only]
 
-For every presets/<genre>.safetensors:
+For every <genre>.safetensors of --models (default presets/), each at its own step grid
+(cantus.steps_per_beat) and metre input (cantus.bar_steps): eval takes both from the model,
+and every `tokens` reading here passes them on.
   (a) `cantus-train eval --json` on the model's validation split, beside the
       Kneser-Ney n-grams (n = 1..4) fit twice on its training split: as the
       model saw it (transposed copies included) and untransposed. The best of
@@ -13,6 +16,8 @@ For every presets/<genre>.safetensors:
       melodic intervals and of pitch classes against every genre corpus.
   (c) no copying: the longest run of generated tokens found verbatim in the
       preset's training split, transposed copies included.
+  (d) with --ablation WITH WITHOUT (repeatable): the validation NLL of a model with the metre
+      input and of the same network at the same grid without it, and the relative change.
 Stdlib only, so it runs wherever the trainer builds. Markdown goes to stdout and,
 with --write-readme, between the quality markers of presets/README.md.
 """
@@ -26,6 +31,17 @@ import sys
 import tempfile
 
 PRESETS_DIR = os.path.dirname(os.path.abspath(__file__))
+
+
+def default_corpus_root():
+    """shared/corpus beside the repository, or beside the folder of worktrees it sits in."""
+    for up in ("..", os.path.join("..", "..")):
+        root = os.path.normpath(os.path.join(PRESETS_DIR, "..", up, "shared", "corpus"))
+        if os.path.isdir(root):
+            return root
+    return os.path.normpath(os.path.join(PRESETS_DIR, "..", "..", "shared", "corpus"))
+
+
 GENRES = ["folk", "baroque", "jazz", "game"]
 STEPS = 512
 INTERVAL_CLIP = 12
@@ -54,9 +70,21 @@ def run_json_lines(cmd):
     return [json.loads(line) for line in out.stdout.splitlines() if line.strip()]
 
 
+def steps_per_beat(meta):
+    return int(meta.get("cantus.steps_per_beat", "1"))
+
+
+def bar_steps(meta):
+    return int(meta.get("cantus.bar_steps", "0"))
+
+
 def melody_args(meta):
-    """The tokenisation options a model was trained with, for `cantus-train tokens`."""
-    args = []
+    """The tokenisation options a model was trained with, for `cantus-train tokens`: its
+    melody, its step grid and, for a metre model, its bars (bars longer than P are cut out of
+    what it saw, so the sequences here are the ones it learned from)."""
+    args = ["--steps-per-beat", str(steps_per_beat(meta))]
+    if bar_steps(meta) > 0:
+        args += ["--bar-steps", str(bar_steps(meta))]
     if int(meta.get("cantus.track", "-1")) >= 0:
         args += ["--track", meta["cantus.track"]]
     if int(meta.get("cantus.channel", "0")) > 0:
@@ -193,8 +221,10 @@ class Cantus:
         cmd = [self.train, "tokens", "--json", "--corpus"] + folders + extra
         return run_json_lines(cmd)
 
-    def generate(self, model, seed, out):
-        cmd = [self.train, "generate", "--model", model, "--beats", str(STEPS), "--seed", str(seed),
+    def generate(self, model, seed, out, steps=1):
+        """STEPS tokens at the model's own steps a beat (generate plays at that rate)."""
+        beats = -(-STEPS // steps)
+        cmd = [self.train, "generate", "--model", model, "--beats", str(beats), "--seed", str(seed),
                "--temperature", "1", "-o", out]
         subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
@@ -231,19 +261,56 @@ def evaluation_rows(cantus, name, model, meta, corpus_root):
             "gain": gain, "rows": rows}
 
 
+def ablation_table(cantus, pairs, corpus_root):
+    """Validation NLL of each model with the metre input beside the same network without it."""
+    out = ["### The metre input: the same network with and without it\n",
+           "Validation NLL in nats per token (`cantus-train eval`, positions from the files' time "
+           "signatures for the model with the metre input); change: (with - without) / without, "
+           "negative when the metre helps.\n"]
+    table_head(out, ["genre", "steps a beat", "bar steps", "NLL with", "NLL without", "change", "lowers by >= 3 %"],
+               "lrrrrrl")
+    for with_path, without_path in pairs:
+        with_meta, without_meta = model_metadata(with_path), model_metadata(without_path)
+        if steps_per_beat(with_meta) != steps_per_beat(without_meta):
+            sys.exit(f"quality.py: {with_path} and {without_path} are not at the same step grid")
+        if bar_steps(with_meta) == 0 or bar_steps(without_meta) != 0:
+            print(f"quality.py: warning: {with_path} should have the metre input and {without_path} not",
+                  file=sys.stderr)
+        nll = []
+        for path, meta in ((with_path, with_meta), (without_path, without_meta)):
+            print(f"quality.py: evaluating {os.path.basename(path)}", file=sys.stderr)
+            nll.append(cantus.eval(path, trained_on(meta, corpus_root))["model"]["nll"])
+        change = (nll[0] - nll[1]) / nll[1]
+        genre = with_meta.get("cantus.genre", os.path.basename(with_path))
+        out.append(f"| {genre} | {steps_per_beat(with_meta)} | {bar_steps(with_meta)} | {fmt(nll[0])} "
+                   f"| {fmt(nll[1])} | {100 * change:+.1f} % | {'yes' if change <= -0.03 else '**no**'} |")
+    out.append("")
+    return out
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("build_dir")
-    parser.add_argument("--corpus-root", default=os.path.join(PRESETS_DIR, "..", "..", "shared", "corpus"))
+    parser.add_argument("--models", default=PRESETS_DIR, help="the folder of <genre>.safetensors (presets/)")
+    parser.add_argument("--ablation", nargs=2, action="append", default=[], metavar=("WITH", "WITHOUT"),
+                        help="a model with the metre input and the same network without it")
+    parser.add_argument("--ablation-only", action="store_true", help="print the ablation table alone")
+    parser.add_argument("--corpus-root", default=default_corpus_root())
     parser.add_argument("--seeds", type=int, default=16, help="generated pieces per preset (seeds 1..N)")
     parser.add_argument("--write-readme", action="store_true")
     args = parser.parse_args()
     cantus = Cantus(args.build_dir)
-    presets = [g for g in GENRES if os.path.exists(os.path.join(PRESETS_DIR, g + ".safetensors"))]
-    if not presets:
-        sys.exit("quality.py: no presets/<genre>.safetensors")
-    metas = {g: model_metadata(os.path.join(PRESETS_DIR, g + ".safetensors")) for g in presets}
     corpus_root = os.path.abspath(args.corpus_root)
+    if args.ablation_only:
+        if not args.ablation:
+            sys.exit("quality.py: --ablation-only needs --ablation WITH WITHOUT")
+        print("\n".join(ablation_table(cantus, args.ablation, corpus_root)))
+        return
+    models_dir = os.path.abspath(args.models)
+    presets = [g for g in GENRES if os.path.exists(os.path.join(models_dir, g + ".safetensors"))]
+    if not presets:
+        sys.exit(f"quality.py: no <genre>.safetensors in {models_dir}")
+    metas = {g: model_metadata(os.path.join(models_dir, g + ".safetensors")) for g in presets}
     out = []
 
     # What each preset is: its training run, as its own metadata records it
@@ -251,16 +318,17 @@ def main():
     out.append("From each model file's metadata. Training notes count the transposed copies; the time is the "
                "trainer's own clock (`cantus.seconds`) when it wrote the kept (best) model, on the 2-core machine "
                "the presets were made on, shared with other jobs.\n")
-    table_head(out, ["preset", "label", "H x L", "files (train + val)", "training notes", "validation notes",
-                     "best step", "time to it", "file size"], "lllrrrrrr")
+    table_head(out, ["preset", "label", "H x L", "steps a beat", "bar steps", "files (train + val)",
+                     "training notes", "validation notes", "best step", "time to it", "file size"], "lllrrrrrrrr")
     for g in presets:
         m = metas[g]
-        path = os.path.join(PRESETS_DIR, g + ".safetensors")
+        path = os.path.join(models_dir, g + ".safetensors")
         shape = model_shape(path)
-        out.append(f"| {g} | {m.get('cantus.label', '')} | {shape} | {m['cantus.corpus_files']} "
+        out.append(f"| {g} | {m.get('cantus.label', '')} | {shape} | {steps_per_beat(m)} | {bar_steps(m) or '—'} "
+                   f"| {m['cantus.corpus_files']} "
                    f"| {int(m['cantus.tokens_train']):,} | {int(m['cantus.tokens_val']):,} | {m['cantus.steps']} "
                    f"| {float(m['cantus.seconds']):.0f} s | {os.path.getsize(path) / 1e6:.2f} MB |")
-    total = sum(os.path.getsize(os.path.join(PRESETS_DIR, g + ".safetensors")) for g in presets)
+    total = sum(os.path.getsize(os.path.join(models_dir, g + ".safetensors")) for g in presets)
     out.append(f"\nAll preset models together: {total / 1e6:.2f} MB. The commands, as recorded in `cantus.train_args`:\n")
     out.append("```sh")
     for g in presets:
@@ -271,7 +339,7 @@ def main():
     evals = []
     for g in presets:
         print(f"quality.py: evaluating {g}", file=sys.stderr)
-        evals.append(evaluation_rows(cantus, g, os.path.join(PRESETS_DIR, g + ".safetensors"), metas[g],
+        evals.append(evaluation_rows(cantus, g, os.path.join(models_dir, g + ".safetensors"), metas[g],
                                      corpus_root))
     out.append("### Validation split: model against the best n-gram\n")
     out.append("NLL in nats per note (token), lower is better; accuracy: the likeliest token was the one that came. "
@@ -303,9 +371,10 @@ def main():
             folder = os.path.join(tmp, g)
             os.mkdir(folder)
             for seed in range(1, args.seeds + 1):
-                cantus.generate(os.path.join(PRESETS_DIR, g + ".safetensors"), seed,
-                                os.path.join(folder, f"seed{seed}.mid"))
-            records = cantus.tokens([folder], ["--low", "0", "--high", "127", "--min-length", "1"])
+                cantus.generate(os.path.join(models_dir, g + ".safetensors"), seed,
+                                os.path.join(folder, f"seed{seed}.mid"), steps_per_beat(metas[g]))
+            records = cantus.tokens([folder], ["--low", "0", "--high", "127", "--min-length", "1",
+                                               "--steps-per-beat", str(steps_per_beat(metas[g]))])
             generated[g] = [to_symbols(r) for r in sorted(records, key=lambda r: r["file"])]
     for title, dist in (("melodic intervals", interval_distribution), ("pitch classes", pitch_class_distribution),
                         ("pitch classes relative to the key signature", degree_distribution)):
@@ -330,7 +399,7 @@ def main():
 
     # (c) no copying
     out.append("### No copying\n")
-    out.append("Per generated piece: the longest run of its tokens (pitches, rests and holds; one per beat) "
+    out.append("Per generated piece: the longest run of its tokens (pitches, rests and holds; one per step of the model's grid) "
                "found verbatim in the preset's training split, transposed copies included, and the most notes "
                "any verbatim run holds (a stretch of rests or holds matches trivially); median and maximum over "
                "the seeds. For scale: the "
@@ -358,6 +427,9 @@ def main():
         out.append(f"| {g} | {len(runs)} x {STEPS} | {tokens[len(tokens) // 2]} / {tokens[-1]} "
                    f"| {notes[len(notes) // 2]} / {notes[-1]} | {median} / {max(val_runs, default=0)} |")
     out.append("")
+
+    if args.ablation:
+        out += ablation_table(cantus, args.ablation, corpus_root)
 
     text = "\n".join(out)
     print(text)
