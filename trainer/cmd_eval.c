@@ -35,25 +35,6 @@ typedef struct {
     long tokens, correct;
 } Score;
 
-static void help(FILE *out)
-{
-    fprintf(out,
-            "usage: cantus-train eval --model MODEL --corpus DIR [DIR...] [OPTIONS]\n"
-            "\n"
-            "NLL per token (nats), perplexity and accuracy of a model on a corpus, beside\n"
-            "interpolated modified Kneser-Ney n-grams (n = 1..4) on the same tokens.\n"
-            "\n"
-            "  --model FILE           the model (.safetensors)\n"
-            "  --corpus DIR...        the folders to score, tokenised as the model was trained\n"
-            "  --split val|train|all  which files of them (val: the model's validation split)\n"
-            "  --ngram-corpus DIR...  fit the n-grams on these folders' training split\n"
-            "                         (default: the folders the model was trained on, which\n"
-            "                         it records by name: the --corpus folder of that name)\n"
-            "  --threads N            threads (all cores)\n"
-            "  --json                 print one JSON object\n"
-            "  --help, --version\n");
-}
-
 enum {
     OPT_MODEL = CLI_FIRST_OWN_OPTION,
     OPT_CORPUS,
@@ -63,15 +44,28 @@ enum {
     OPT_JSON
 };
 
-static const struct option long_options[] = {
-    {"model", required_argument, NULL, OPT_MODEL},
-    {"corpus", required_argument, NULL, OPT_CORPUS},
-    {"ngram-corpus", required_argument, NULL, OPT_NGRAM_CORPUS},
-    {"split", required_argument, NULL, OPT_SPLIT},
-    {"threads", required_argument, NULL, OPT_THREADS},
-    {"json", no_argument, NULL, OPT_JSON},
-    CLI_STANDARD_OPTIONS,
-    {NULL, 0, NULL, 0},
+static const CliOption options[] = {
+    {"model", OPT_MODEL, "FILE", "the model (.safetensors)"},
+    {"corpus", OPT_CORPUS, "DIR...", "the folders to score, tokenised as the model was trained"},
+    {"split", OPT_SPLIT, "val|train|all",
+     "which files of them (val: the model's validation split)"},
+    {"ngram-corpus", OPT_NGRAM_CORPUS, "DIR...",
+     "fit the n-grams on these folders' training split\n"
+     "(default: the folders the model was trained on, which\n"
+     "it records by name: the --corpus folder of that name)"},
+    {"threads", OPT_THREADS, "N", "threads (all cores)"},
+    {"json", OPT_JSON, NULL, "print one JSON object"},
+    {0},
+};
+
+static const CliCommand command = {
+    .usage = "usage: cantus-train eval --model MODEL --corpus DIR [DIR...] [OPTIONS]\n"
+             "\n"
+             "NLL per token (nats), perplexity and accuracy of a model on a corpus, beside\n"
+             "interpolated modified Kneser-Ney n-grams (n = 1..4) on the same tokens.\n"
+             "\n",
+    .options = options,
+    .column = 25,
 };
 
 static int parse(EvalOptions *o, int argc, char **argv)
@@ -84,13 +78,9 @@ static int parse(EvalOptions *o, int argc, char **argv)
     if (!o->dirs || !o->ngram_dirs) return 2;
     cli_getopt_begin();
     int c;
-    while ((c = cli_getopt(argc, argv, "h", long_options)) != -1) {
+    while ((c = cli_next_option(argc, argv, &command)) != -1) {
         switch (c) {
-        case CLI_OPTION_HELP:
-            help(stdout);
-            return 1;
-        case CLI_OPTION_VERSION:
-            cli_print_version();
+        case CLI_ANSWERED:
             return 1;
         case OPT_JSON:
             o->json = 1;

@@ -15,25 +15,34 @@
 
 #define TOP_TOKENS 5
 
-static void usage(FILE *out)
-{
-    fprintf(out, "usage: cantus-train logits --model M --tokens T,T,... [--meter N/D] [--json]\n"
-                 "\n"
-                 "Feeds the tokens one by one to the model, from a zero state, and prints after\n"
-                 "each one the most likely next tokens and their probabilities.\n"
-                 "\n"
-                 "  --model M       a Cantus model (.safetensors)\n"
-                 "  --tokens LIST   comma-separated token indices 0..V-1, or names: C4, F#3,\n"
-                 "                  REST, HOLD\n"
-                 "  --top N         how many tokens to list per step (default 5)\n"
-                 "  --meter N/D     for a model with a metre input (cantus.bar_steps): the\n"
-                 "                  first token starts a bar of N/D, each token one step\n"
-                 "                  on (default 4/4)\n"
-                 "  --json          one JSON object per step and line:\n"
-                 "                  {\"step\": i, \"input\": token, \"logits\": [V numbers]},\n"
-                 "                  and \"position\" in the bar for a metre model\n"
-                 "  --help, --version\n");
-}
+enum { OPT_MODEL = CLI_FIRST_OWN_OPTION, OPT_TOKENS, OPT_TOP, OPT_JSON, OPT_METER };
+
+static const CliOption options[] = {
+    {"model", OPT_MODEL, "M", "a Cantus model (.safetensors)"},
+    {"tokens", OPT_TOKENS, "LIST",
+     "comma-separated token indices 0..V-1, or names: C4, F#3,\n"
+     "REST, HOLD"},
+    {"top", OPT_TOP, "N", "how many tokens to list per step (default 5)"},
+    {"meter", OPT_METER, "N/D",
+     "for a model with a metre input (cantus.bar_steps): the\n"
+     "first token starts a bar of N/D, each token one step\n"
+     "on (default 4/4)"},
+    {"json", OPT_JSON, NULL,
+     "one JSON object per step and line:\n"
+     "{\"step\": i, \"input\": token, \"logits\": [V numbers]},\n"
+     "and \"position\" in the bar for a metre model"},
+    {0},
+};
+
+static const CliCommand command = {
+    .usage = "usage: cantus-train logits --model M --tokens T,T,... [--meter N/D] [--json]\n"
+             "\n"
+             "Feeds the tokens one by one to the model, from a zero state, and prints after\n"
+             "each one the most likely next tokens and their probabilities.\n"
+             "\n",
+    .options = options,
+    .column = 18,
+};
 
 static void token_name(const CantusModelInfo *info, int token, char *name)
 {
@@ -104,28 +113,14 @@ static int parse_tokens(const CantusModelInfo *info, const char *list, int **tok
 
 int cmd_logits(int argc, char **argv)
 {
-    enum { OPT_MODEL = CLI_FIRST_OWN_OPTION, OPT_TOKENS, OPT_TOP, OPT_JSON, OPT_METER };
-    static const struct option long_options[] = {
-        {"model", required_argument, NULL, OPT_MODEL},
-        {"tokens", required_argument, NULL, OPT_TOKENS},
-        {"top", required_argument, NULL, OPT_TOP},
-        {"meter", required_argument, NULL, OPT_METER},
-        {"json", no_argument, NULL, OPT_JSON},
-        CLI_STANDARD_OPTIONS,
-        {NULL, 0, NULL, 0},
-    };
     const char *model_path = NULL, *token_list = NULL, *meter = NULL;
     int json = 0;
     long top = TOP_TOKENS;
     cli_getopt_begin();
     int c;
-    while ((c = cli_getopt(argc, argv, "h", long_options)) != -1) {
+    while ((c = cli_next_option(argc, argv, &command)) != -1) {
         switch (c) {
-        case CLI_OPTION_HELP:
-            usage(stdout);
-            return 0;
-        case CLI_OPTION_VERSION:
-            cli_print_version();
+        case CLI_ANSWERED:
             return 0;
         case OPT_JSON:
             json = 1;
