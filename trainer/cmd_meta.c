@@ -23,27 +23,6 @@
 /* Headers past this are refused by core's loader too. */
 #define MAX_HEADER (1u << 20)
 
-static void usage(FILE *out)
-{
-    fprintf(out,
-            "usage: cantus-train meta MODEL [--json]\n"
-            "       cantus-train meta MODEL [--set KEY=VALUE]... [--unset KEY]... [--strip-paths]\n"
-            "                               [-o OUT]\n"
-            "\n"
-            "Prints a model's metadata (__metadata__), one KEY=VALUE a line, or rewrites it:\n"
-            "the tensors are copied byte for byte and the result is loaded before it replaces\n"
-            "MODEL (or is written to OUT).\n"
-            "\n"
-            "  --json             print the metadata as one JSON object\n"
-            "  --set KEY=VALUE    set a key (repeatable)\n"
-            "  --unset KEY        remove a key (repeatable)\n"
-            "  --strip-paths      record the corpus folders by name (cantus.trained_on) and\n"
-            "                     the paths of the recorded command line (cantus.train_args)\n"
-            "                     by their last component, as cantus-train train does\n"
-            "  -o, --output OUT   write the rewritten model to OUT instead of MODEL\n"
-            "  --help, --version\n");
-}
-
 typedef struct {
     const char *model, *output;
     const char **sets, **unsets;
@@ -52,14 +31,30 @@ typedef struct {
 
 enum { OPT_SET = CLI_FIRST_OWN_OPTION, OPT_UNSET, OPT_STRIP_PATHS, OPT_JSON };
 
-static const struct option long_options[] = {
-    {"set", required_argument, NULL, OPT_SET},
-    {"unset", required_argument, NULL, OPT_UNSET},
-    {"strip-paths", no_argument, NULL, OPT_STRIP_PATHS},
-    {"json", no_argument, NULL, OPT_JSON},
-    {"output", required_argument, NULL, 'o'},
-    CLI_STANDARD_OPTIONS,
-    {NULL, 0, NULL, 0},
+static const CliOption options[] = {
+    {"json", OPT_JSON, NULL, "print the metadata as one JSON object"},
+    {"set", OPT_SET, "KEY=VALUE", "set a key (repeatable)"},
+    {"unset", OPT_UNSET, "KEY", "remove a key (repeatable)"},
+    {"strip-paths", OPT_STRIP_PATHS, NULL,
+     "record the corpus folders by name (cantus.trained_on) and\n"
+     "the paths of the recorded command line (cantus.train_args)\n"
+     "by their last component, as cantus-train train does"},
+    {"output", 'o', "OUT", "write the rewritten model to OUT instead of MODEL"},
+    {0},
+};
+
+static const CliCommand command = {
+    .usage =
+        "usage: cantus-train meta MODEL [--json]\n"
+        "       cantus-train meta MODEL [--set KEY=VALUE]... [--unset KEY]... [--strip-paths]\n"
+        "                               [-o OUT]\n"
+        "\n"
+        "Prints a model's metadata (__metadata__), one KEY=VALUE a line, or rewrites it:\n"
+        "the tensors are copied byte for byte and the result is loaded before it replaces\n"
+        "MODEL (or is written to OUT).\n"
+        "\n",
+    .options = options,
+    .column = 21,
 };
 
 /* 0 to go on, 1 after --help or --version, 2 after a usage error. */
@@ -71,13 +66,9 @@ static int parse(MetaOptions *o, int argc, char **argv)
     if (!o->sets || !o->unsets) return 2;
     cli_getopt_begin();
     int c;
-    while ((c = cli_getopt(argc, argv, "o:h", long_options)) != -1) {
+    while ((c = cli_next_option(argc, argv, &command)) != -1) {
         switch (c) {
-        case CLI_OPTION_HELP:
-            usage(stdout);
-            return 1;
-        case CLI_OPTION_VERSION:
-            cli_print_version();
+        case CLI_ANSWERED:
             return 1;
         case OPT_SET:
             if (!strchr(optarg, '=') || optarg[0] == '=')

@@ -11,38 +11,6 @@
 #include "provenance.h"
 #include "model.h"
 
-static void usage(FILE *out)
-{
-    fprintf(
-        out,
-        "usage: cantus-train tokens --corpus DIR [DIR...] [options]\n"
-        "\n"
-        "Prints the melody token sequence of every .mid/.midi file under the folders\n"
-        "(skipped files and a summary go to stderr).\n"
-        "\n"
-        "  --corpus DIR...        folders to read, recursively (repeatable)\n"
-        "  --steps-per-beat N     tokens per beat (default 1)\n"
-        "  --bar-steps P          give each step its position in the bar, 0..P-1, from\n"
-        "                         the time signatures; bars longer than P steps are cut\n"
-        "                         out and counted (default 0: no positions)\n"
-        "  --track N              take the melody from track N (0 = first track chunk)\n"
-        "                         instead of the melody heuristic (docs/midi.md)\n"
-        "  --channel N            take the melody from MIDI channel N (1..16)\n"
-        "  --low P, --high P      note range (MIDI number or name, C4 = 60);\n"
-        "                         default: from the training split\n"
-        "  --min-length N         skip melodies shorter than N steps (default 16)\n"
-        "  --val-fraction F       share of files in the validation split (default 0.1)\n"
-        "  --transpose A..B       add the training split's copies transposed by A..B\n"
-        "                         semitones, as train --transpose does (default 0..0)\n"
-        "  --json                 one JSON object per sequence and line:\n"
-        "                         {\"file\", \"split\", \"tokens\", \"note_low\", \"note_high\",\n"
-        "                          \"rest_token\", \"hold_token\", \"steps_per_beat\",\n"
-        "                          \"transpose\", \"corpus\"}, and with --bar-steps\n"
-        "                         \"bar_steps\" and \"positions\"; \"corpus\" holds the folders'\n"
-        "                         names and the options as a model's metadata records them\n"
-        "  --help, --version\n");
-}
-
 static void print_json_string(const char *s)
 {
     putchar('"');
@@ -128,20 +96,44 @@ enum {
     OPT_JSON,
 };
 
-static const struct option long_options[] = {
-    {"corpus", required_argument, NULL, OPT_CORPUS},
-    {"steps-per-beat", required_argument, NULL, OPT_STEPS_PER_BEAT},
-    {"bar-steps", required_argument, NULL, OPT_BAR_STEPS},
-    {"track", required_argument, NULL, OPT_TRACK},
-    {"channel", required_argument, NULL, OPT_CHANNEL},
-    {"low", required_argument, NULL, OPT_LOW},
-    {"high", required_argument, NULL, OPT_HIGH},
-    {"min-length", required_argument, NULL, OPT_MIN_LENGTH},
-    {"val-fraction", required_argument, NULL, OPT_VAL_FRACTION},
-    {"transpose", required_argument, NULL, OPT_TRANSPOSE},
-    {"json", no_argument, NULL, OPT_JSON},
-    CLI_STANDARD_OPTIONS,
-    {NULL, 0, NULL, 0},
+static const CliOption options[] = {
+    {"corpus", OPT_CORPUS, "DIR...", "folders to read, recursively (repeatable)"},
+    {"steps-per-beat", OPT_STEPS_PER_BEAT, "N", "tokens per beat (default 1)"},
+    {"bar-steps", OPT_BAR_STEPS, "P",
+     "give each step its position in the bar, 0..P-1, from\n"
+     "the time signatures; bars longer than P steps are cut\n"
+     "out and counted (default 0: no positions)"},
+    {"track", OPT_TRACK, "N",
+     "take the melody from track N (0 = first track chunk)\n"
+     "instead of the melody heuristic (docs/midi.md)"},
+    {"channel", OPT_CHANNEL, "N", "take the melody from MIDI channel N (1..16)"},
+    {"low", OPT_LOW, "P", CLI_SAME_LINE},
+    {"high", OPT_HIGH, "P",
+     "note range (MIDI number or name, C4 = 60);\n"
+     "default: from the training split"},
+    {"min-length", OPT_MIN_LENGTH, "N", "skip melodies shorter than N steps (default 16)"},
+    {"val-fraction", OPT_VAL_FRACTION, "F", "share of files in the validation split (default 0.1)"},
+    {"transpose", OPT_TRANSPOSE, "A..B",
+     "add the training split's copies transposed by A..B\n"
+     "semitones, as train --transpose does (default 0..0)"},
+    {"json", OPT_JSON, NULL,
+     "one JSON object per sequence and line:\n"
+     "{\"file\", \"split\", \"tokens\", \"note_low\", \"note_high\",\n"
+     " \"rest_token\", \"hold_token\", \"steps_per_beat\",\n"
+     " \"transpose\", \"corpus\"}, and with --bar-steps\n"
+     "\"bar_steps\" and \"positions\"; \"corpus\" holds the folders'\n"
+     "names and the options as a model's metadata records them"},
+    {0},
+};
+
+static const CliCommand command = {
+    .usage = "usage: cantus-train tokens --corpus DIR [DIR...] [options]\n"
+             "\n"
+             "Prints the melody token sequence of every .mid/.midi file under the folders\n"
+             "(skipped files and a summary go to stderr).\n"
+             "\n",
+    .options = options,
+    .column = 25,
 };
 
 /* One option into options; false after a usage error. */
@@ -204,12 +196,8 @@ int cmd_tokens(int argc, char **argv)
     }
     cli_getopt_begin();
     int c;
-    while ((c = cli_getopt(argc, argv, "h", long_options)) != -1) {
-        if (c == CLI_OPTION_HELP || c == CLI_OPTION_VERSION) {
-            if (c == CLI_OPTION_HELP)
-                usage(stdout);
-            else
-                cli_print_version();
+    while ((c = cli_next_option(argc, argv, &command)) != -1) {
+        if (c == CLI_ANSWERED) {
             free(dirs);
             return 0;
         }

@@ -17,9 +17,8 @@ typedef struct {
 } TrainOptions;
 
 /* Fills options from argv (argv[0] is "train"). Returns 0 to go on, 1 when
- * --help was printed, 2 after a usage error explained on stderr. The
+ * --help or --version was answered, 2 after a usage error explained on stderr. The
  * strings point into argv; free options->dirs. */
 int train_options_parse(TrainOptions *options, int argc, char **argv);
-void train_options_help(FILE *out);
 
 #endif
