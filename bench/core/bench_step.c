@@ -250,29 +250,26 @@ int main(int argc, char **argv)
     int warm_steps = 20000, cold_steps = 400;
     const char *json_path = NULL;
     enum { OPT_JSON = CLI_FIRST_OWN_OPTION, OPT_QUICK };
-    static const struct option long_options[] = {
-        {"json", required_argument, NULL, OPT_JSON},
-        {"quick", no_argument, NULL, OPT_QUICK},
-        CLI_STANDARD_OPTIONS,
-        {NULL, 0, NULL, 0},
+    static const CliOption options[] = {
+        {"json", OPT_JSON, "FILE", NULL},
+        {"quick", OPT_QUICK, NULL, NULL},
+        {0},
+    };
+    static const CliCommand command = {
+        .usage = "usage: cantus-bench-step [--json FILE] [--quick]\n"
+                 "The LSTM step's time per token, warm and cold, beside the FMA peak.\n",
+        .options = options,
     };
     cli_set_program("cantus-bench-step");
     int c;
-    while ((c = cli_getopt(argc, argv, "h", long_options)) != -1) {
+    while ((c = cli_next_option(argc, argv, &command)) != -1) {
         if (c == OPT_JSON) {
             json_path = optarg;
         } else if (c == OPT_QUICK) {
             warm_steps = 2000;
             cold_steps = 50;
-        } else if (c == CLI_OPTION_HELP) {
-            printf("usage: cantus-bench-step [--json FILE] [--quick]\n"
-                   "The LSTM step's time per token, warm and cold, beside the FMA peak.\n");
-            return CLI_SUCCESS;
-        } else if (c == CLI_OPTION_VERSION) {
-            cli_print_version();
-            return CLI_SUCCESS;
         } else {
-            return CLI_USAGE;
+            return c == CLI_ANSWERED ? CLI_SUCCESS : CLI_USAGE;
         }
     }
     if (cli_no_operands(argc, argv)) return CLI_USAGE;
