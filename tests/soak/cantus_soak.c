@@ -439,21 +439,22 @@ int main(int argc, char **argv)
         OPT_PHRASE,
         OPT_SWING,
     };
-    static const struct option long_options[] = {
-        {"cycles", required_argument, NULL, OPT_CYCLES},
-        {"seed", required_argument, NULL, OPT_SEED},
-        {"bundle", required_argument, NULL, OPT_BUNDLE},
-        {"models", required_argument, NULL, OPT_MODELS},
-        {"quiet", no_argument, NULL, OPT_QUIET},
-        {"phrase", no_argument, NULL, OPT_PHRASE},
-        {"swing", no_argument, NULL, OPT_SWING},
-        CLI_STANDARD_OPTIONS,
-        {NULL, 0, NULL, 0},
+    static const CliOption options[] = {
+        {"cycles", OPT_CYCLES, "N", NULL},   {"seed", OPT_SEED, "S", NULL},
+        {"bundle", OPT_BUNDLE, "DIR", NULL}, {"models", OPT_MODELS, "DIR", NULL},
+        {"quiet", OPT_QUIET, NULL, NULL},    {"phrase", OPT_PHRASE, NULL, NULL},
+        {"swing", OPT_SWING, NULL, NULL},    {0},
+    };
+    static const CliCommand command = {
+        .usage = "usage: cantus-soak --cycles N --seed S [--bundle DIR] [--models DIR] "
+                 "[--phrase] [--swing] [--quiet]\n"
+                 "Random transport through the real plugin; fails on the first broken rule.\n",
+        .options = options,
     };
     cli_set_program("cantus-soak");
     int c;
     long number;
-    while ((c = cli_getopt(argc, argv, "h", long_options)) != -1) {
+    while ((c = cli_next_option(argc, argv, &command)) != -1) {
         switch (c) {
         case OPT_CYCLES:
             if (!cli_int_option("--cycles", optarg, 1, 1L << 40, &cycles)) return CLI_USAGE;
@@ -477,13 +478,7 @@ int main(int argc, char **argv)
         case OPT_SWING:
             dynamics = true;
             break;
-        case CLI_OPTION_HELP:
-            printf("usage: cantus-soak --cycles N --seed S [--bundle DIR] [--models DIR] "
-                   "[--phrase] [--swing] [--quiet]\n"
-                   "Random transport through the real plugin; fails on the first broken rule.\n");
-            return CLI_SUCCESS;
-        case CLI_OPTION_VERSION:
-            cli_print_version();
+        case CLI_ANSWERED:
             return CLI_SUCCESS;
         default:
             return CLI_USAGE;
