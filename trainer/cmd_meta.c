@@ -19,6 +19,7 @@
 #include "model.h"
 #include "provenance.h"
 #include "train_options.h"
+#include "write_all.h"
 
 /* Headers past this are refused by core's loader too. */
 #define MAX_HEADER (1u << 20)
@@ -241,19 +242,6 @@ static int strip_paths(json_t *metadata)
     return 0;
 }
 
-static int write_all(int fd, const void *data, size_t size)
-{
-    const unsigned char *p = data;
-    while (size > 0) {
-        ssize_t n = write(fd, p, size);
-        if (n < 0 && errno == EINTR) continue;
-        if (n <= 0) return -1;
-        p += n;
-        size -= (size_t)n;
-    }
-    return 0;
-}
-
 /* The new header (spaces pad it to a multiple of 8, so the data section
  * stays aligned, as core's writer does) and the old data section, into a
  * temporary file beside out; loaded by core, then renamed over out. */
@@ -279,9 +267,9 @@ static int write_model(const ModelFile *m, const char *out, mode_t mode)
         goto done;
     }
     const size_t data_start = 8 + m->header_len;
-    if (write_all(fd, header, padded + 8) != 0 ||
-        write_all(fd, m->bytes + data_start, m->size - data_start) != 0 || fchmod(fd, mode) != 0 ||
-        fsync(fd) != 0) {
+    if (cantus_write_all(fd, header, padded + 8) != 0 ||
+        cantus_write_all(fd, m->bytes + data_start, m->size - data_start) != 0 ||
+        fchmod(fd, mode) != 0 || fsync(fd) != 0) {
         cli_error("%s: %s", tmp, strerror(errno));
         goto done;
     }
