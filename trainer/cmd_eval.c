@@ -68,52 +68,52 @@ static const CliCommand command = {
     .column = 25,
 };
 
+/* One option into the EvalOptions; false after a usage error. */
+static bool take_option(int option, const char *text, void *context)
+{
+    EvalOptions *o = context;
+    long threads;
+    switch (option) {
+    case OPT_JSON:
+        o->json = 1;
+        return true;
+    case OPT_CORPUS:
+        o->dirs[o->n_dirs++] = text;
+        return true;
+    case OPT_NGRAM_CORPUS:
+        o->ngram_dirs[o->n_ngram_dirs++] = text;
+        return true;
+    case OPT_MODEL:
+        o->model = text;
+        return true;
+    case OPT_THREADS:
+        if (!cli_int_option("--threads", text, 1, 256, &threads)) return false;
+        o->threads = (int)threads;
+        return true;
+    case OPT_SPLIT:
+        o->split = !strcmp(text, "val")     ? SPLIT_VAL
+                   : !strcmp(text, "train") ? SPLIT_TRAIN
+                   : !strcmp(text, "all")   ? SPLIT_ALL
+                                            : -1;
+        if (o->split >= 0) return true;
+        cli_bad_value("--split", text, "wants val, train or all");
+        return false;
+    default:
+        return false;
+    }
+}
+
+/* 0 to go on, 1 after --help or --version, 2 after a usage error. */
 static int parse(EvalOptions *o, int argc, char **argv)
 {
     memset(o, 0, sizeof *o);
-    long cores = sysconf(_SC_NPROCESSORS_ONLN), threads;
+    long cores = sysconf(_SC_NPROCESSORS_ONLN);
     o->threads = cores > 0 ? (int)cores : 1;
     o->dirs = calloc((size_t)argc + 1, sizeof *o->dirs);
     o->ngram_dirs = calloc((size_t)argc + 1, sizeof *o->ngram_dirs);
     if (!o->dirs || !o->ngram_dirs) return 2;
-    cli_getopt_begin();
-    int c;
-    while ((c = cli_next_option(argc, argv, &command)) != -1) {
-        switch (c) {
-        case CLI_ANSWERED:
-            return 1;
-        case OPT_JSON:
-            o->json = 1;
-            break;
-        case OPT_CORPUS:
-            o->dirs[o->n_dirs++] = optarg;
-            cli_take_more_values(argc, argv, o->dirs, &o->n_dirs);
-            break;
-        case OPT_NGRAM_CORPUS:
-            o->ngram_dirs[o->n_ngram_dirs++] = optarg;
-            cli_take_more_values(argc, argv, o->ngram_dirs, &o->n_ngram_dirs);
-            break;
-        case OPT_MODEL:
-            o->model = optarg;
-            break;
-        case OPT_THREADS:
-            if (!cli_int_option("--threads", optarg, 1, 256, &threads)) return 2;
-            o->threads = (int)threads;
-            break;
-        case OPT_SPLIT:
-            if (!strcmp(optarg, "val"))
-                o->split = SPLIT_VAL;
-            else if (!strcmp(optarg, "train"))
-                o->split = SPLIT_TRAIN;
-            else if (!strcmp(optarg, "all"))
-                o->split = SPLIT_ALL;
-            else
-                return cli_bad_value("--split", optarg, "wants val, train or all");
-            break;
-        default:
-            return 2;
-        }
-    }
+    int status = cli_parse_options(argc, argv, &command, take_option, o);
+    if (status != CLI_SUCCESS) return status == CLI_ANSWERED ? 1 : 2;
     if (cli_no_operands(argc, argv)) return 2;
     if (!o->model || o->n_dirs == 0) return cli_usage_error("needs --model FILE and --corpus DIR");
     return 0;

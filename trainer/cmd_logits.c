@@ -111,38 +111,46 @@ static int parse_tokens(const CantusModelInfo *info, const char *list, int **tok
     return 0;
 }
 
+typedef struct {
+    const char *model, *tokens, *meter;
+    int json;
+    long top;
+} LogitsArgs;
+
+/* One option into the LogitsArgs; false after a usage error. */
+static bool take_option(int option, const char *text, void *context)
+{
+    LogitsArgs *a = context;
+    switch (option) {
+    case OPT_JSON:
+        a->json = 1;
+        return true;
+    case OPT_MODEL:
+        a->model = text;
+        return true;
+    case OPT_TOKENS:
+        a->tokens = text;
+        return true;
+    case OPT_METER:
+        a->meter = text;
+        return true;
+    case OPT_TOP:
+        return cli_int_option("--top", text, 1, CANTUS_MAX_VOCAB, &a->top);
+    default:
+        return false;
+    }
+}
+
 int cmd_logits(int argc, char **argv)
 {
-    const char *model_path = NULL, *token_list = NULL, *meter = NULL;
-    int json = 0;
-    long top = TOP_TOKENS;
-    cli_getopt_begin();
-    int c;
-    while ((c = cli_next_option(argc, argv, &command)) != -1) {
-        switch (c) {
-        case CLI_ANSWERED:
-            return 0;
-        case OPT_JSON:
-            json = 1;
-            break;
-        case OPT_MODEL:
-            model_path = optarg;
-            break;
-        case OPT_TOKENS:
-            token_list = optarg;
-            break;
-        case OPT_METER:
-            meter = optarg;
-            break;
-        case OPT_TOP:
-            if (!cli_int_option("--top", optarg, 1, CANTUS_MAX_VOCAB, &top)) return 2;
-            break;
-        default:
-            return 2;
-        }
-    }
+    LogitsArgs args = {.top = TOP_TOKENS};
+    int parsed = cli_parse_options(argc, argv, &command, take_option, &args);
+    if (parsed != CLI_SUCCESS) return parsed == CLI_ANSWERED ? 0 : 2;
     if (cli_no_operands(argc, argv)) return 2;
-    if (!model_path || !token_list) return cli_usage_error("needs --model and --tokens");
+    if (!args.model || !args.tokens) return cli_usage_error("needs --model and --tokens");
+    const char *model_path = args.model, *meter = args.meter;
+    const int json = args.json;
+    const long top = args.top;
 
     char err[CANTUS_ERROR_SIZE];
     CantusModel *model = cantus_model_load(model_path, err, sizeof err);
@@ -156,7 +164,7 @@ int cmd_logits(int argc, char **argv)
     double *probs = malloc((size_t)info->vocab * sizeof *probs);
     int *order = malloc((size_t)info->vocab * sizeof *order);
     int status = 1, bar = 0;
-    if (parse_tokens(info, token_list, &tokens, &n) != 0) goto done;
+    if (parse_tokens(info, args.tokens, &tokens, &n) != 0) goto done;
     if (meter && info->bar_steps == 0) {
         cli_usage_error("--meter: %s has no metre input (no cantus.bar_steps)", model_path);
         status = 2;

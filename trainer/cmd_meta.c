@@ -58,6 +58,35 @@ static const CliCommand command = {
     .column = 21,
 };
 
+/* One option into the MetaOptions; false after a usage error. */
+static bool take_option(int option, const char *text, void *context)
+{
+    MetaOptions *o = context;
+    switch (option) {
+    case OPT_SET:
+        if (strchr(text, '=') && text[0] != '=') {
+            o->sets[o->n_sets++] = text;
+            return true;
+        }
+        cli_bad_value("--set", text, "wants KEY=VALUE");
+        return false;
+    case OPT_UNSET:
+        o->unsets[o->n_unsets++] = text;
+        return true;
+    case OPT_STRIP_PATHS:
+        o->strip_paths = 1;
+        return true;
+    case OPT_JSON:
+        o->json = 1;
+        return true;
+    case 'o':
+        o->output = text;
+        return true;
+    default:
+        return false;
+    }
+}
+
 /* 0 to go on, 1 after --help or --version, 2 after a usage error. */
 static int parse(MetaOptions *o, int argc, char **argv)
 {
@@ -65,33 +94,8 @@ static int parse(MetaOptions *o, int argc, char **argv)
     o->sets = calloc((size_t)argc + 1, sizeof *o->sets);
     o->unsets = calloc((size_t)argc + 1, sizeof *o->unsets);
     if (!o->sets || !o->unsets) return 2;
-    cli_getopt_begin();
-    int c;
-    while ((c = cli_next_option(argc, argv, &command)) != -1) {
-        switch (c) {
-        case CLI_ANSWERED:
-            return 1;
-        case OPT_SET:
-            if (!strchr(optarg, '=') || optarg[0] == '=')
-                return cli_bad_value("--set", optarg, "wants KEY=VALUE");
-            o->sets[o->n_sets++] = optarg;
-            break;
-        case OPT_UNSET:
-            o->unsets[o->n_unsets++] = optarg;
-            break;
-        case OPT_STRIP_PATHS:
-            o->strip_paths = 1;
-            break;
-        case OPT_JSON:
-            o->json = 1;
-            break;
-        case 'o':
-            o->output = optarg;
-            break;
-        default:
-            return 2;
-        }
-    }
+    int status = cli_parse_options(argc, argv, &command, take_option, o);
+    if (status != CLI_SUCCESS) return status == CLI_ANSWERED ? 1 : 2;
     if (optind + 1 != argc)
         return optind < argc ? cli_usage_error("%s: one model at a time", argv[optind + 1])
                              : cli_usage_error("needs a MODEL");

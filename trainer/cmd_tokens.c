@@ -136,11 +136,25 @@ static const CliCommand command = {
     .column = 25,
 };
 
-/* One option into options; false after a usage error. */
-static bool take_option(int c, const char *value, CorpusOptions *options)
+typedef struct {
+    CorpusOptions corpus;
+    const char **dirs; /* room for argc entries */
+    int n_dirs, json;
+} TokensArgs;
+
+/* One option into the TokensArgs; false after a usage error. */
+static bool take_option(int c, const char *value, void *context)
 {
+    TokensArgs *args = context;
+    CorpusOptions *options = &args->corpus;
     long number;
     switch (c) {
+    case OPT_CORPUS:
+        args->dirs[args->n_dirs++] = value;
+        return true;
+    case OPT_JSON:
+        args->json = 1;
+        return true;
     case OPT_STEPS_PER_BEAT:
         if (!cli_int_option("--steps-per-beat", value, 1, 96, &number)) return false;
         options->steps_per_beat = (int)number;
@@ -184,50 +198,30 @@ static bool take_option(int c, const char *value, CorpusOptions *options)
     }
 }
 
+static int print_corpus(const TokensArgs *args)
+{
+    Corpus corpus;
+    if (corpus_load(&corpus, args->dirs, args->n_dirs, &args->corpus, stderr) != 0)
+        return CLI_FAILURE;
+    for (int i = 0; i < corpus.n_seqs; i++)
+        print_sequence(&corpus, &corpus.seqs[i], args->json, args->dirs, args->n_dirs,
+                       &args->corpus);
+    corpus_free(&corpus);
+    return fflush(stdout) == 0 ? CLI_SUCCESS : CLI_FAILURE;
+}
+
 int cmd_tokens(int argc, char **argv)
 {
-    CorpusOptions options;
-    corpus_options_default(&options);
-    const char **dirs = calloc((size_t)argc + 1, sizeof *dirs);
-    int n_dirs = 0, json = 0;
-    if (!dirs) {
+    TokensArgs args = {.dirs = calloc((size_t)argc + 1, sizeof *args.dirs)};
+    corpus_options_default(&args.corpus);
+    if (!args.dirs) {
         cli_error("out of memory");
-        return 1;
+        return CLI_FAILURE;
     }
-    cli_getopt_begin();
-    int c;
-    while ((c = cli_next_option(argc, argv, &command)) != -1) {
-        if (c == CLI_ANSWERED) {
-            free(dirs);
-            return 0;
-        }
-        if (c == OPT_JSON) {
-            json = 1;
-        } else if (c == OPT_CORPUS) {
-            dirs[n_dirs++] = optarg;
-            cli_take_more_values(argc, argv, dirs, &n_dirs);
-        } else if (c == '?' || !take_option(c, optarg, &options)) {
-            goto fail;
-        }
-    }
-    if (cli_no_operands(argc, argv)) goto fail;
-    if (n_dirs == 0) {
-        cli_usage_error("needs --corpus DIR");
-        goto fail;
-    }
-
-    Corpus corpus;
-    if (corpus_load(&corpus, dirs, n_dirs, &options, stderr) != 0) {
-        free(dirs);
-        return 1;
-    }
-    for (int i = 0; i < corpus.n_seqs; i++)
-        print_sequence(&corpus, &corpus.seqs[i], json, dirs, n_dirs, &options);
-    corpus_free(&corpus);
-    free(dirs);
-    return fflush(stdout) == 0 ? 0 : 1;
-
-fail:
-    free(dirs);
-    return 2;
+    int status = cli_parse_options(argc, argv, &command, take_option, &args);
+    if (status == CLI_SUCCESS && cli_no_operands(argc, argv)) status = CLI_USAGE;
+    if (status == CLI_SUCCESS && args.n_dirs == 0) status = cli_usage_error("needs --corpus DIR");
+    if (status == CLI_SUCCESS) status = print_corpus(&args);
+    free(args.dirs);
+    return status == CLI_ANSWERED ? CLI_SUCCESS : status;
 }

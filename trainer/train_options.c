@@ -114,14 +114,14 @@ static bool int_option(const char *option, const char *text, long lo, long hi, i
     return true;
 }
 
-/* One option's value into o; false after a usage error. */
-static bool take_option(TrainOptions *o, int c, const char *v, int argc, char **argv)
+/* One option's value into the TrainOptions; false after a usage error. */
+static bool take_option(int c, const char *v, void *context)
 {
+    TrainOptions *o = context;
     long lv = 0;
     switch (c) {
     case OPT_CORPUS:
         o->dirs[o->n_dirs++] = v;
-        cli_take_more_values(argc, argv, o->dirs, &o->n_dirs);
         return true;
     case 'o':
         o->output = v;
@@ -210,13 +210,8 @@ int train_options_parse(TrainOptions *o, int argc, char **argv)
     };
     o->dirs = calloc((size_t)argc + 1, sizeof *o->dirs);
     if (!o->dirs) return 2;
-    cli_getopt_begin();
-    int c;
-    while ((c = cli_next_option(argc, argv, &command)) != -1) {
-        if (c == '?') return 2;
-        if (c == CLI_ANSWERED) return 1;
-        if (!take_option(o, c, optarg, argc, argv)) return 2;
-    }
+    int status = cli_parse_options(argc, argv, &command, take_option, o);
+    if (status != CLI_SUCCESS) return status == CLI_ANSWERED ? 1 : 2;
     if (cli_no_operands(argc, argv)) return 2;
     if (o->n_dirs == 0 || !o->output) {
         cli_usage_error("needs --corpus DIR and -o MODEL");

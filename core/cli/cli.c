@@ -222,10 +222,30 @@ void cli_print_help(const CliCommand *command, FILE *out)
     if (command->epilogue) fputs(command->epilogue, out);
 }
 
-void cli_take_more_values(int argc, char **argv, const char **values, int *n)
+/* The option's row, when its value's name says it takes several values. */
+static bool takes_several(const CliCommand *command, int option)
 {
-    while (optind < argc && argv[optind][0] != '-')
-        values[(*n)++] = argv[optind++];
+    for (const CliOption *o = command->options; o->name || o->help; o++) {
+        if (!o->name || o->value != option || !o->arg) continue;
+        const size_t length = strlen(o->arg);
+        return length >= 3 && !strcmp(o->arg + length - 3, "...");
+    }
+    return false;
+}
+
+int cli_parse_options(int argc, char **argv, const CliCommand *command, CliTakeOption take,
+                      void *context)
+{
+    cli_getopt_begin();
+    int c;
+    while ((c = cli_next_option(argc, argv, command)) != -1) {
+        if (c == CLI_ANSWERED) return CLI_ANSWERED;
+        if (c == '?' || !take(c, optarg, context)) return CLI_USAGE;
+        if (!takes_several(command, c)) continue;
+        while (optind < argc && argv[optind][0] != '-')
+            if (!take(c, argv[optind++], context)) return CLI_USAGE;
+    }
+    return CLI_SUCCESS;
 }
 
 int cli_no_operands(int argc, char **argv)

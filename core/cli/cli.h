@@ -97,13 +97,23 @@ void cli_print_help(const CliCommand *command, FILE *out);
 /* cli_getopt for a command: the getopt_long table and the short options
  * come from its rows; --help prints cli_print_help and --version
  * cli_print_version, on stdout, and both return CLI_ANSWERED (the program
- * then exits with CLI_SUCCESS). Begin with cli_getopt_begin. */
+ * then exits with CLI_SUCCESS). Begin with cli_getopt_begin;
+ * cli_parse_options runs the whole loop. */
 int cli_next_option(int argc, char **argv, const CliCommand *command);
 
-/* After an option that takes several values (--corpus A B C): the words
- * that follow up to the next one starting with '-', appended to values[*n]
- * (values has room for argc entries). */
-void cli_take_more_values(int argc, char **argv, const char **values, int *n);
+/* Takes one option of a command: its value in the command's table, its
+ * text (NULL for an option that takes none), the context given to
+ * cli_parse_options. False after a usage error it printed. */
+typedef bool (*CliTakeOption)(int option, const char *text, void *context);
+
+/* Reads argv's options for the command from the start, each handed to
+ * take; an option whose value's name ends in "..." (--corpus DIR...) takes
+ * the words that follow too, up to the next one starting with '-', each
+ * handed to take in turn. Returns CLI_SUCCESS with optind at the first
+ * word after the options, CLI_ANSWERED after --help or --version (answered
+ * on stdout), or CLI_USAGE after a usage error (one line on stderr). */
+int cli_parse_options(int argc, char **argv, const CliCommand *command, CliTakeOption take,
+                      void *context);
 
 /* Usage error for the first word left after the options, if any. */
 int cli_no_operands(int argc, char **argv);
