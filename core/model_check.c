@@ -244,6 +244,18 @@ static int check_input_columns(const CantusSafetensorsReadTensor *ih, const char
     return -1;
 }
 
+/* A size the tensors voted for, within 1..max; the error names the tensor
+ * that says it first: "... give a vocabulary of 0 tokens, outside 1..512". */
+static int check_voted_size(int64_t size, int max, const char *tensor, const char *what,
+                            const char *unit, const char *name, char *err, size_t err_size)
+{
+    if (size >= 1 && size <= max) return 0;
+    cantus_model_error(err, err_size, name,
+                       "tensor '%s' and the others give %s %lld%s, outside 1..%d", tensor, what,
+                       (long long)size, unit, max);
+    return -1;
+}
+
 int cantus_check_shapes(const CantusSafetensorsReadFile *f, const char *name, CantusModelInfo *info,
                         char *err, size_t err_size)
 {
@@ -269,20 +281,11 @@ int cantus_check_shapes(const CantusSafetensorsReadFile *f, const char *name, Ca
     }
     vote(&vv, fcb->shape[0]);
     int64_t H = winner(&hv), V = winner(&vv);
-    if (H < 1 || H > CANTUS_MAX_HIDDEN) {
-        cantus_model_error(err, err_size, name,
-                           "tensor 'lstm.weight_hh_l0' and the others give a hidden size of %lld, "
-                           "outside 1..%d",
-                           (long long)H, CANTUS_MAX_HIDDEN);
+    if (check_voted_size(H, CANTUS_MAX_HIDDEN, "lstm.weight_hh_l0", "a hidden size of", "", name,
+                         err, err_size) ||
+        check_voted_size(V, CANTUS_MAX_VOCAB, "fc.weight", "a vocabulary of", " tokens", name, err,
+                         err_size))
         return -1;
-    }
-    if (V < 1 || V > CANTUS_MAX_VOCAB) {
-        cantus_model_error(err, err_size, name,
-                           "tensor 'fc.weight' and the others give a vocabulary of %lld tokens, "
-                           "outside 1..%d",
-                           (long long)V, CANTUS_MAX_VOCAB);
-        return -1;
-    }
     if (check_input_columns(layer_tensor(f, "weight_ih", 0), name, H, V, info->bar_steps, err,
                             err_size))
         return -1;

@@ -21,6 +21,7 @@
 
 #include "json.h"
 #include "safetensors_write.h"
+#include "write_all.h"
 
 static void set_error(char *err, size_t err_size, const char *fmt, ...)
 {
@@ -171,21 +172,6 @@ static char *build_header(const char *path, const CantusSafetensorsWriteTensor *
     return h.out;
 }
 
-static int write_all(int fd, const void *data, size_t size)
-{
-    const unsigned char *p = data;
-    while (size > 0) {
-        ssize_t n = write(fd, p, size);
-        if (n < 0) {
-            if (errno == EINTR) continue;
-            return -1;
-        }
-        p += n;
-        size -= (size_t)n;
-    }
-    return 0;
-}
-
 /* Floats as little-endian bytes whatever the host, a block at a time. */
 static int write_floats_le(int fd, const float *data, size_t count)
 {
@@ -199,11 +185,11 @@ static int write_floats_le(int fd, const float *data, size_t count)
         block[fill++] = (unsigned char)(bits >> 16);
         block[fill++] = (unsigned char)(bits >> 24);
         if (fill == sizeof block) {
-            if (write_all(fd, block, fill) != 0) return -1;
+            if (cantus_write_all(fd, block, fill) != 0) return -1;
             fill = 0;
         }
     }
-    return fill ? write_all(fd, block, fill) : 0;
+    return fill ? cantus_write_all(fd, block, fill) : 0;
 }
 
 static int write_contents(int fd, const char *header, size_t header_len,
@@ -212,7 +198,8 @@ static int write_contents(int fd, const char *header, size_t header_len,
     unsigned char len_le[8];
     for (int i = 0; i < 8; i++)
         len_le[i] = (unsigned char)((uint64_t)header_len >> (8 * i));
-    if (write_all(fd, len_le, 8) != 0 || write_all(fd, header, header_len) != 0) return -1;
+    if (cantus_write_all(fd, len_le, 8) != 0 || cantus_write_all(fd, header, header_len) != 0)
+        return -1;
     for (int i = 0; i < n_tensors; i++)
         if (write_floats_le(fd, tensors[i].data, tensor_elements(&tensors[i])) != 0) return -1;
     return 0;

@@ -136,22 +136,43 @@ static void connect_ports(CantusHost *host)
     }
 }
 
+/* A piece's size in the buffers' block: rounded up so that the next piece
+ * starts 16-byte aligned, as calloc's block does. */
+static size_t piece_size(size_t size)
+{
+    return (size + 15) & ~(size_t)15;
+}
+
+static unsigned char *carve(unsigned char **block, size_t size)
+{
+    unsigned char *piece = *block;
+    *block += piece_size(size);
+    return piece;
+}
+
 static bool allocate_buffers(CantusHost *host)
 {
     host->atom_capacity = ATOM_CAPACITY;
-    /* Atom buffers are 8-byte aligned, as the atom spec asks. */
-    host->in_buffer = aligned_alloc(8, host->atom_capacity);
-    host->out_buffer = aligned_alloc(8, host->atom_capacity);
-    host->spare_atom = aligned_alloc(8, host->atom_capacity);
-    host->silence = calloc(host->block_length, sizeof(float));
     host->cap_events = EVENTS_CAPACITY;
-    host->events = calloc(host->cap_events, sizeof(CantusEvent));
     host->paths_cap = PATHS_CAPACITY;
-    host->paths = malloc(host->paths_cap);
-    if (!host->in_buffer || !host->out_buffer || !host->spare_atom || !host->silence ||
-        !host->events || !host->paths)
-        return false;
-    memset(host->spare_atom, 0, host->atom_capacity);
+    const size_t sizes[] = {host->block_length * sizeof(float),
+                            host->atom_capacity,
+                            host->atom_capacity,
+                            host->atom_capacity,
+                            host->cap_events * sizeof(CantusEvent),
+                            host->paths_cap};
+    size_t total = 0;
+    for (size_t i = 0; i < sizeof sizes / sizeof sizes[0]; i++)
+        total += piece_size(sizes[i]);
+    unsigned char *block = host->buffers = calloc(1, total);
+    if (!block) return false;
+    /* Atom buffers are 8-byte aligned, as the atom spec asks; all start zeroed. */
+    host->silence = (float *)carve(&block, sizes[0]);
+    host->in_buffer = carve(&block, sizes[1]);
+    host->out_buffer = carve(&block, sizes[2]);
+    host->spare_atom = carve(&block, sizes[3]);
+    host->events = (CantusEvent *)carve(&block, sizes[4]);
+    host->paths = (char *)carve(&block, sizes[5]);
     return true;
 }
 
@@ -223,12 +244,7 @@ void cantus_host_free(CantusHost *host)
     if (host->uris) host_features_destroy(host);
     free(host->ports);
     free(host->controls);
-    free(host->silence);
-    free(host->in_buffer);
-    free(host->out_buffer);
-    free(host->spare_atom);
-    free(host->events);
-    free(host->paths);
+    free(host->buffers);
     free(host);
 }
 

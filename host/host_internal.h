@@ -163,6 +163,9 @@ struct CantusHost {
     uint32_t n_ports;
     HostPortInfo *ports;
     float *controls;
+    /* One block holds the fixed-size buffers: silence, the three atom
+     * buffers, events and paths point into it (host.c's allocate_buffers). */
+    unsigned char *buffers;
     float *silence; /* for audio/CV ports */
     uint32_t control_in;
     uint32_t events_out;

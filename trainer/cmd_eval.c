@@ -35,25 +35,6 @@ typedef struct {
     long tokens, correct;
 } Score;
 
-static void help(FILE *out)
-{
-    fprintf(out,
-            "usage: cantus-train eval --model MODEL --corpus DIR [DIR...] [OPTIONS]\n"
-            "\n"
-            "NLL per token (nats), perplexity and accuracy of a model on a corpus, beside\n"
-            "interpolated modified Kneser-Ney n-grams (n = 1..4) on the same tokens.\n"
-            "\n"
-            "  --model FILE           the model (.safetensors)\n"
-            "  --corpus DIR...        the folders to score, tokenised as the model was trained\n"
-            "  --split val|train|all  which files of them (val: the model's validation split)\n"
-            "  --ngram-corpus DIR...  fit the n-grams on these folders' training split\n"
-            "                         (default: the folders the model was trained on, which\n"
-            "                         it records by name: the --corpus folder of that name)\n"
-            "  --threads N            threads (all cores)\n"
-            "  --json                 print one JSON object\n"
-            "  --help, --version\n");
-}
-
 enum {
     OPT_MODEL = CLI_FIRST_OWN_OPTION,
     OPT_CORPUS,
@@ -63,67 +44,76 @@ enum {
     OPT_JSON
 };
 
-static const struct option long_options[] = {
-    {"model", required_argument, NULL, OPT_MODEL},
-    {"corpus", required_argument, NULL, OPT_CORPUS},
-    {"ngram-corpus", required_argument, NULL, OPT_NGRAM_CORPUS},
-    {"split", required_argument, NULL, OPT_SPLIT},
-    {"threads", required_argument, NULL, OPT_THREADS},
-    {"json", no_argument, NULL, OPT_JSON},
-    CLI_STANDARD_OPTIONS,
-    {NULL, 0, NULL, 0},
+static const CliOption options[] = {
+    {"model", OPT_MODEL, "FILE", "the model (.safetensors)"},
+    {"corpus", OPT_CORPUS, "DIR...", "the folders to score, tokenised as the model was trained"},
+    {"split", OPT_SPLIT, "val|train|all",
+     "which files of them (val: the model's validation split)"},
+    {"ngram-corpus", OPT_NGRAM_CORPUS, "DIR...",
+     "fit the n-grams on these folders' training split\n"
+     "(default: the folders the model was trained on, which\n"
+     "it records by name: the --corpus folder of that name)"},
+    {"threads", OPT_THREADS, "N", "threads (all cores)"},
+    {"json", OPT_JSON, NULL, "print one JSON object"},
+    {0},
 };
 
+static const CliCommand command = {
+    .usage = "usage: cantus-train eval --model MODEL --corpus DIR [DIR...] [OPTIONS]\n"
+             "\n"
+             "NLL per token (nats), perplexity and accuracy of a model on a corpus, beside\n"
+             "interpolated modified Kneser-Ney n-grams (n = 1..4) on the same tokens.\n"
+             "\n",
+    .options = options,
+    .column = 25,
+};
+
+/* One option into the EvalOptions; false after a usage error. */
+static bool take_option(int option, const char *text, void *context)
+{
+    EvalOptions *o = context;
+    long threads;
+    switch (option) {
+    case OPT_JSON:
+        o->json = 1;
+        return true;
+    case OPT_CORPUS:
+        o->dirs[o->n_dirs++] = text;
+        return true;
+    case OPT_NGRAM_CORPUS:
+        o->ngram_dirs[o->n_ngram_dirs++] = text;
+        return true;
+    case OPT_MODEL:
+        o->model = text;
+        return true;
+    case OPT_THREADS:
+        if (!cli_int_option("--threads", text, 1, 256, &threads)) return false;
+        o->threads = (int)threads;
+        return true;
+    case OPT_SPLIT:
+        o->split = !strcmp(text, "val")     ? SPLIT_VAL
+                   : !strcmp(text, "train") ? SPLIT_TRAIN
+                   : !strcmp(text, "all")   ? SPLIT_ALL
+                                            : -1;
+        if (o->split >= 0) return true;
+        cli_bad_value("--split", text, "wants val, train or all");
+        return false;
+    default:
+        return false;
+    }
+}
+
+/* 0 to go on, 1 after --help or --version, 2 after a usage error. */
 static int parse(EvalOptions *o, int argc, char **argv)
 {
     memset(o, 0, sizeof *o);
-    long cores = sysconf(_SC_NPROCESSORS_ONLN), threads;
+    long cores = sysconf(_SC_NPROCESSORS_ONLN);
     o->threads = cores > 0 ? (int)cores : 1;
     o->dirs = calloc((size_t)argc + 1, sizeof *o->dirs);
     o->ngram_dirs = calloc((size_t)argc + 1, sizeof *o->ngram_dirs);
     if (!o->dirs || !o->ngram_dirs) return 2;
-    cli_getopt_begin();
-    int c;
-    while ((c = cli_getopt(argc, argv, "h", long_options)) != -1) {
-        switch (c) {
-        case CLI_OPTION_HELP:
-            help(stdout);
-            return 1;
-        case CLI_OPTION_VERSION:
-            cli_print_version();
-            return 1;
-        case OPT_JSON:
-            o->json = 1;
-            break;
-        case OPT_CORPUS:
-            o->dirs[o->n_dirs++] = optarg;
-            cli_take_more_values(argc, argv, o->dirs, &o->n_dirs);
-            break;
-        case OPT_NGRAM_CORPUS:
-            o->ngram_dirs[o->n_ngram_dirs++] = optarg;
-            cli_take_more_values(argc, argv, o->ngram_dirs, &o->n_ngram_dirs);
-            break;
-        case OPT_MODEL:
-            o->model = optarg;
-            break;
-        case OPT_THREADS:
-            if (!cli_int_option("--threads", optarg, 1, 256, &threads)) return 2;
-            o->threads = (int)threads;
-            break;
-        case OPT_SPLIT:
-            if (!strcmp(optarg, "val"))
-                o->split = SPLIT_VAL;
-            else if (!strcmp(optarg, "train"))
-                o->split = SPLIT_TRAIN;
-            else if (!strcmp(optarg, "all"))
-                o->split = SPLIT_ALL;
-            else
-                return cli_bad_value("--split", optarg, "wants val, train or all");
-            break;
-        default:
-            return 2;
-        }
-    }
+    int status = cli_parse_options(argc, argv, &command, take_option, o);
+    if (status != CLI_SUCCESS) return status == CLI_ANSWERED ? 1 : 2;
     if (cli_no_operands(argc, argv)) return 2;
     if (!o->model || o->n_dirs == 0) return cli_usage_error("needs --model FILE and --corpus DIR");
     return 0;

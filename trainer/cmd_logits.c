@@ -15,25 +15,34 @@
 
 #define TOP_TOKENS 5
 
-static void usage(FILE *out)
-{
-    fprintf(out, "usage: cantus-train logits --model M --tokens T,T,... [--meter N/D] [--json]\n"
-                 "\n"
-                 "Feeds the tokens one by one to the model, from a zero state, and prints after\n"
-                 "each one the most likely next tokens and their probabilities.\n"
-                 "\n"
-                 "  --model M       a Cantus model (.safetensors)\n"
-                 "  --tokens LIST   comma-separated token indices 0..V-1, or names: C4, F#3,\n"
-                 "                  REST, HOLD\n"
-                 "  --top N         how many tokens to list per step (default 5)\n"
-                 "  --meter N/D     for a model with a metre input (cantus.bar_steps): the\n"
-                 "                  first token starts a bar of N/D, each token one step\n"
-                 "                  on (default 4/4)\n"
-                 "  --json          one JSON object per step and line:\n"
-                 "                  {\"step\": i, \"input\": token, \"logits\": [V numbers]},\n"
-                 "                  and \"position\" in the bar for a metre model\n"
-                 "  --help, --version\n");
-}
+enum { OPT_MODEL = CLI_FIRST_OWN_OPTION, OPT_TOKENS, OPT_TOP, OPT_JSON, OPT_METER };
+
+static const CliOption options[] = {
+    {"model", OPT_MODEL, "M", "a Cantus model (.safetensors)"},
+    {"tokens", OPT_TOKENS, "LIST",
+     "comma-separated token indices 0..V-1, or names: C4, F#3,\n"
+     "REST, HOLD"},
+    {"top", OPT_TOP, "N", "how many tokens to list per step (default 5)"},
+    {"meter", OPT_METER, "N/D",
+     "for a model with a metre input (cantus.bar_steps): the\n"
+     "first token starts a bar of N/D, each token one step\n"
+     "on (default 4/4)"},
+    {"json", OPT_JSON, NULL,
+     "one JSON object per step and line:\n"
+     "{\"step\": i, \"input\": token, \"logits\": [V numbers]},\n"
+     "and \"position\" in the bar for a metre model"},
+    {0},
+};
+
+static const CliCommand command = {
+    .usage = "usage: cantus-train logits --model M --tokens T,T,... [--meter N/D] [--json]\n"
+             "\n"
+             "Feeds the tokens one by one to the model, from a zero state, and prints after\n"
+             "each one the most likely next tokens and their probabilities.\n"
+             "\n",
+    .options = options,
+    .column = 18,
+};
 
 static void token_name(const CantusModelInfo *info, int token, char *name)
 {
@@ -102,52 +111,46 @@ static int parse_tokens(const CantusModelInfo *info, const char *list, int **tok
     return 0;
 }
 
+typedef struct {
+    const char *model, *tokens, *meter;
+    int json;
+    long top;
+} LogitsArgs;
+
+/* One option into the LogitsArgs; false after a usage error. */
+static bool take_option(int option, const char *text, void *context)
+{
+    LogitsArgs *a = context;
+    switch (option) {
+    case OPT_JSON:
+        a->json = 1;
+        return true;
+    case OPT_MODEL:
+        a->model = text;
+        return true;
+    case OPT_TOKENS:
+        a->tokens = text;
+        return true;
+    case OPT_METER:
+        a->meter = text;
+        return true;
+    case OPT_TOP:
+        return cli_int_option("--top", text, 1, CANTUS_MAX_VOCAB, &a->top);
+    default:
+        return false;
+    }
+}
+
 int cmd_logits(int argc, char **argv)
 {
-    enum { OPT_MODEL = CLI_FIRST_OWN_OPTION, OPT_TOKENS, OPT_TOP, OPT_JSON, OPT_METER };
-    static const struct option long_options[] = {
-        {"model", required_argument, NULL, OPT_MODEL},
-        {"tokens", required_argument, NULL, OPT_TOKENS},
-        {"top", required_argument, NULL, OPT_TOP},
-        {"meter", required_argument, NULL, OPT_METER},
-        {"json", no_argument, NULL, OPT_JSON},
-        CLI_STANDARD_OPTIONS,
-        {NULL, 0, NULL, 0},
-    };
-    const char *model_path = NULL, *token_list = NULL, *meter = NULL;
-    int json = 0;
-    long top = TOP_TOKENS;
-    cli_getopt_begin();
-    int c;
-    while ((c = cli_getopt(argc, argv, "h", long_options)) != -1) {
-        switch (c) {
-        case CLI_OPTION_HELP:
-            usage(stdout);
-            return 0;
-        case CLI_OPTION_VERSION:
-            cli_print_version();
-            return 0;
-        case OPT_JSON:
-            json = 1;
-            break;
-        case OPT_MODEL:
-            model_path = optarg;
-            break;
-        case OPT_TOKENS:
-            token_list = optarg;
-            break;
-        case OPT_METER:
-            meter = optarg;
-            break;
-        case OPT_TOP:
-            if (!cli_int_option("--top", optarg, 1, CANTUS_MAX_VOCAB, &top)) return 2;
-            break;
-        default:
-            return 2;
-        }
-    }
+    LogitsArgs args = {.top = TOP_TOKENS};
+    int parsed = cli_parse_options(argc, argv, &command, take_option, &args);
+    if (parsed != CLI_SUCCESS) return parsed == CLI_ANSWERED ? 0 : 2;
     if (cli_no_operands(argc, argv)) return 2;
-    if (!model_path || !token_list) return cli_usage_error("needs --model and --tokens");
+    if (!args.model || !args.tokens) return cli_usage_error("needs --model and --tokens");
+    const char *model_path = args.model, *meter = args.meter;
+    const int json = args.json;
+    const long top = args.top;
 
     char err[CANTUS_ERROR_SIZE];
     CantusModel *model = cantus_model_load(model_path, err, sizeof err);
@@ -161,7 +164,7 @@ int cmd_logits(int argc, char **argv)
     double *probs = malloc((size_t)info->vocab * sizeof *probs);
     int *order = malloc((size_t)info->vocab * sizeof *order);
     int status = 1, bar = 0;
-    if (parse_tokens(info, token_list, &tokens, &n) != 0) goto done;
+    if (parse_tokens(info, args.tokens, &tokens, &n) != 0) goto done;
     if (meter && info->bar_steps == 0) {
         cli_usage_error("--meter: %s has no metre input (no cantus.bar_steps)", model_path);
         status = 2;

@@ -19,30 +19,10 @@
 #include "model.h"
 #include "provenance.h"
 #include "train_options.h"
+#include "write_all.h"
 
 /* Headers past this are refused by core's loader too. */
 #define MAX_HEADER (1u << 20)
-
-static void usage(FILE *out)
-{
-    fprintf(out,
-            "usage: cantus-train meta MODEL [--json]\n"
-            "       cantus-train meta MODEL [--set KEY=VALUE]... [--unset KEY]... [--strip-paths]\n"
-            "                               [-o OUT]\n"
-            "\n"
-            "Prints a model's metadata (__metadata__), one KEY=VALUE a line, or rewrites it:\n"
-            "the tensors are copied byte for byte and the result is loaded before it replaces\n"
-            "MODEL (or is written to OUT).\n"
-            "\n"
-            "  --json             print the metadata as one JSON object\n"
-            "  --set KEY=VALUE    set a key (repeatable)\n"
-            "  --unset KEY        remove a key (repeatable)\n"
-            "  --strip-paths      record the corpus folders by name (cantus.trained_on) and\n"
-            "                     the paths of the recorded command line (cantus.train_args)\n"
-            "                     by their last component, as cantus-train train does\n"
-            "  -o, --output OUT   write the rewritten model to OUT instead of MODEL\n"
-            "  --help, --version\n");
-}
 
 typedef struct {
     const char *model, *output;
@@ -52,15 +32,60 @@ typedef struct {
 
 enum { OPT_SET = CLI_FIRST_OWN_OPTION, OPT_UNSET, OPT_STRIP_PATHS, OPT_JSON };
 
-static const struct option long_options[] = {
-    {"set", required_argument, NULL, OPT_SET},
-    {"unset", required_argument, NULL, OPT_UNSET},
-    {"strip-paths", no_argument, NULL, OPT_STRIP_PATHS},
-    {"json", no_argument, NULL, OPT_JSON},
-    {"output", required_argument, NULL, 'o'},
-    CLI_STANDARD_OPTIONS,
-    {NULL, 0, NULL, 0},
+static const CliOption options[] = {
+    {"json", OPT_JSON, NULL, "print the metadata as one JSON object"},
+    {"set", OPT_SET, "KEY=VALUE", "set a key (repeatable)"},
+    {"unset", OPT_UNSET, "KEY", "remove a key (repeatable)"},
+    {"strip-paths", OPT_STRIP_PATHS, NULL,
+     "record the corpus folders by name (cantus.trained_on) and\n"
+     "the paths of the recorded command line (cantus.train_args)\n"
+     "by their last component, as cantus-train train does"},
+    {"output", 'o', "OUT", "write the rewritten model to OUT instead of MODEL"},
+    {0},
 };
+
+static const CliCommand command = {
+    .usage =
+        "usage: cantus-train meta MODEL [--json]\n"
+        "       cantus-train meta MODEL [--set KEY=VALUE]... [--unset KEY]... [--strip-paths]\n"
+        "                               [-o OUT]\n"
+        "\n"
+        "Prints a model's metadata (__metadata__), one KEY=VALUE a line, or rewrites it:\n"
+        "the tensors are copied byte for byte and the result is loaded before it replaces\n"
+        "MODEL (or is written to OUT).\n"
+        "\n",
+    .options = options,
+    .column = 21,
+};
+
+/* One option into the MetaOptions; false after a usage error. */
+static bool take_option(int option, const char *text, void *context)
+{
+    MetaOptions *o = context;
+    switch (option) {
+    case OPT_SET:
+        if (strchr(text, '=') && text[0] != '=') {
+            o->sets[o->n_sets++] = text;
+            return true;
+        }
+        cli_bad_value("--set", text, "wants KEY=VALUE");
+        return false;
+    case OPT_UNSET:
+        o->unsets[o->n_unsets++] = text;
+        return true;
+    case OPT_STRIP_PATHS:
+        o->strip_paths = 1;
+        return true;
+    case OPT_JSON:
+        o->json = 1;
+        return true;
+    case 'o':
+        o->output = text;
+        return true;
+    default:
+        return false;
+    }
+}
 
 /* 0 to go on, 1 after --help or --version, 2 after a usage error. */
 static int parse(MetaOptions *o, int argc, char **argv)
@@ -69,37 +94,8 @@ static int parse(MetaOptions *o, int argc, char **argv)
     o->sets = calloc((size_t)argc + 1, sizeof *o->sets);
     o->unsets = calloc((size_t)argc + 1, sizeof *o->unsets);
     if (!o->sets || !o->unsets) return 2;
-    cli_getopt_begin();
-    int c;
-    while ((c = cli_getopt(argc, argv, "o:h", long_options)) != -1) {
-        switch (c) {
-        case CLI_OPTION_HELP:
-            usage(stdout);
-            return 1;
-        case CLI_OPTION_VERSION:
-            cli_print_version();
-            return 1;
-        case OPT_SET:
-            if (!strchr(optarg, '=') || optarg[0] == '=')
-                return cli_bad_value("--set", optarg, "wants KEY=VALUE");
-            o->sets[o->n_sets++] = optarg;
-            break;
-        case OPT_UNSET:
-            o->unsets[o->n_unsets++] = optarg;
-            break;
-        case OPT_STRIP_PATHS:
-            o->strip_paths = 1;
-            break;
-        case OPT_JSON:
-            o->json = 1;
-            break;
-        case 'o':
-            o->output = optarg;
-            break;
-        default:
-            return 2;
-        }
-    }
+    int status = cli_parse_options(argc, argv, &command, take_option, o);
+    if (status != CLI_SUCCESS) return status == CLI_ANSWERED ? 1 : 2;
     if (optind + 1 != argc)
         return optind < argc ? cli_usage_error("%s: one model at a time", argv[optind + 1])
                              : cli_usage_error("needs a MODEL");
@@ -250,19 +246,6 @@ static int strip_paths(json_t *metadata)
     return 0;
 }
 
-static int write_all(int fd, const void *data, size_t size)
-{
-    const unsigned char *p = data;
-    while (size > 0) {
-        ssize_t n = write(fd, p, size);
-        if (n < 0 && errno == EINTR) continue;
-        if (n <= 0) return -1;
-        p += n;
-        size -= (size_t)n;
-    }
-    return 0;
-}
-
 /* The new header (spaces pad it to a multiple of 8, so the data section
  * stays aligned, as core's writer does) and the old data section, into a
  * temporary file beside out; loaded by core, then renamed over out. */
@@ -288,9 +271,9 @@ static int write_model(const ModelFile *m, const char *out, mode_t mode)
         goto done;
     }
     const size_t data_start = 8 + m->header_len;
-    if (write_all(fd, header, padded + 8) != 0 ||
-        write_all(fd, m->bytes + data_start, m->size - data_start) != 0 || fchmod(fd, mode) != 0 ||
-        fsync(fd) != 0) {
+    if (cantus_write_all(fd, header, padded + 8) != 0 ||
+        cantus_write_all(fd, m->bytes + data_start, m->size - data_start) != 0 ||
+        fchmod(fd, mode) != 0 || fsync(fd) != 0) {
         cli_error("%s: %s", tmp, strerror(errno));
         goto done;
     }

@@ -11,38 +11,6 @@
 #include "provenance.h"
 #include "model.h"
 
-static void usage(FILE *out)
-{
-    fprintf(
-        out,
-        "usage: cantus-train tokens --corpus DIR [DIR...] [options]\n"
-        "\n"
-        "Prints the melody token sequence of every .mid/.midi file under the folders\n"
-        "(skipped files and a summary go to stderr).\n"
-        "\n"
-        "  --corpus DIR...        folders to read, recursively (repeatable)\n"
-        "  --steps-per-beat N     tokens per beat (default 1)\n"
-        "  --bar-steps P          give each step its position in the bar, 0..P-1, from\n"
-        "                         the time signatures; bars longer than P steps are cut\n"
-        "                         out and counted (default 0: no positions)\n"
-        "  --track N              take the melody from track N (0 = first track chunk)\n"
-        "                         instead of the melody heuristic (docs/midi.md)\n"
-        "  --channel N            take the melody from MIDI channel N (1..16)\n"
-        "  --low P, --high P      note range (MIDI number or name, C4 = 60);\n"
-        "                         default: from the training split\n"
-        "  --min-length N         skip melodies shorter than N steps (default 16)\n"
-        "  --val-fraction F       share of files in the validation split (default 0.1)\n"
-        "  --transpose A..B       add the training split's copies transposed by A..B\n"
-        "                         semitones, as train --transpose does (default 0..0)\n"
-        "  --json                 one JSON object per sequence and line:\n"
-        "                         {\"file\", \"split\", \"tokens\", \"note_low\", \"note_high\",\n"
-        "                          \"rest_token\", \"hold_token\", \"steps_per_beat\",\n"
-        "                          \"transpose\", \"corpus\"}, and with --bar-steps\n"
-        "                         \"bar_steps\" and \"positions\"; \"corpus\" holds the folders'\n"
-        "                         names and the options as a model's metadata records them\n"
-        "  --help, --version\n");
-}
-
 static void print_json_string(const char *s)
 {
     putchar('"');
@@ -128,27 +96,65 @@ enum {
     OPT_JSON,
 };
 
-static const struct option long_options[] = {
-    {"corpus", required_argument, NULL, OPT_CORPUS},
-    {"steps-per-beat", required_argument, NULL, OPT_STEPS_PER_BEAT},
-    {"bar-steps", required_argument, NULL, OPT_BAR_STEPS},
-    {"track", required_argument, NULL, OPT_TRACK},
-    {"channel", required_argument, NULL, OPT_CHANNEL},
-    {"low", required_argument, NULL, OPT_LOW},
-    {"high", required_argument, NULL, OPT_HIGH},
-    {"min-length", required_argument, NULL, OPT_MIN_LENGTH},
-    {"val-fraction", required_argument, NULL, OPT_VAL_FRACTION},
-    {"transpose", required_argument, NULL, OPT_TRANSPOSE},
-    {"json", no_argument, NULL, OPT_JSON},
-    CLI_STANDARD_OPTIONS,
-    {NULL, 0, NULL, 0},
+static const CliOption options[] = {
+    {"corpus", OPT_CORPUS, "DIR...", "folders to read, recursively (repeatable)"},
+    {"steps-per-beat", OPT_STEPS_PER_BEAT, "N", "tokens per beat (default 1)"},
+    {"bar-steps", OPT_BAR_STEPS, "P",
+     "give each step its position in the bar, 0..P-1, from\n"
+     "the time signatures; bars longer than P steps are cut\n"
+     "out and counted (default 0: no positions)"},
+    {"track", OPT_TRACK, "N",
+     "take the melody from track N (0 = first track chunk)\n"
+     "instead of the melody heuristic (docs/midi.md)"},
+    {"channel", OPT_CHANNEL, "N", "take the melody from MIDI channel N (1..16)"},
+    {"low", OPT_LOW, "P", CLI_SAME_LINE},
+    {"high", OPT_HIGH, "P",
+     "note range (MIDI number or name, C4 = 60);\n"
+     "default: from the training split"},
+    {"min-length", OPT_MIN_LENGTH, "N", "skip melodies shorter than N steps (default 16)"},
+    {"val-fraction", OPT_VAL_FRACTION, "F", "share of files in the validation split (default 0.1)"},
+    {"transpose", OPT_TRANSPOSE, "A..B",
+     "add the training split's copies transposed by A..B\n"
+     "semitones, as train --transpose does (default 0..0)"},
+    {"json", OPT_JSON, NULL,
+     "one JSON object per sequence and line:\n"
+     "{\"file\", \"split\", \"tokens\", \"note_low\", \"note_high\",\n"
+     " \"rest_token\", \"hold_token\", \"steps_per_beat\",\n"
+     " \"transpose\", \"corpus\"}, and with --bar-steps\n"
+     "\"bar_steps\" and \"positions\"; \"corpus\" holds the folders'\n"
+     "names and the options as a model's metadata records them"},
+    {0},
 };
 
-/* One option into options; false after a usage error. */
-static bool take_option(int c, const char *value, CorpusOptions *options)
+static const CliCommand command = {
+    .usage = "usage: cantus-train tokens --corpus DIR [DIR...] [options]\n"
+             "\n"
+             "Prints the melody token sequence of every .mid/.midi file under the folders\n"
+             "(skipped files and a summary go to stderr).\n"
+             "\n",
+    .options = options,
+    .column = 25,
+};
+
+typedef struct {
+    CorpusOptions corpus;
+    const char **dirs; /* room for argc entries */
+    int n_dirs, json;
+} TokensArgs;
+
+/* One option into the TokensArgs; false after a usage error. */
+static bool take_option(int c, const char *value, void *context)
 {
+    TokensArgs *args = context;
+    CorpusOptions *options = &args->corpus;
     long number;
     switch (c) {
+    case OPT_CORPUS:
+        args->dirs[args->n_dirs++] = value;
+        return true;
+    case OPT_JSON:
+        args->json = 1;
+        return true;
     case OPT_STEPS_PER_BEAT:
         if (!cli_int_option("--steps-per-beat", value, 1, 96, &number)) return false;
         options->steps_per_beat = (int)number;
@@ -192,54 +198,30 @@ static bool take_option(int c, const char *value, CorpusOptions *options)
     }
 }
 
+static int print_corpus(const TokensArgs *args)
+{
+    Corpus corpus;
+    if (corpus_load(&corpus, args->dirs, args->n_dirs, &args->corpus, stderr) != 0)
+        return CLI_FAILURE;
+    for (int i = 0; i < corpus.n_seqs; i++)
+        print_sequence(&corpus, &corpus.seqs[i], args->json, args->dirs, args->n_dirs,
+                       &args->corpus);
+    corpus_free(&corpus);
+    return fflush(stdout) == 0 ? CLI_SUCCESS : CLI_FAILURE;
+}
+
 int cmd_tokens(int argc, char **argv)
 {
-    CorpusOptions options;
-    corpus_options_default(&options);
-    const char **dirs = calloc((size_t)argc + 1, sizeof *dirs);
-    int n_dirs = 0, json = 0;
-    if (!dirs) {
+    TokensArgs args = {.dirs = calloc((size_t)argc + 1, sizeof *args.dirs)};
+    corpus_options_default(&args.corpus);
+    if (!args.dirs) {
         cli_error("out of memory");
-        return 1;
+        return CLI_FAILURE;
     }
-    cli_getopt_begin();
-    int c;
-    while ((c = cli_getopt(argc, argv, "h", long_options)) != -1) {
-        if (c == CLI_OPTION_HELP || c == CLI_OPTION_VERSION) {
-            if (c == CLI_OPTION_HELP)
-                usage(stdout);
-            else
-                cli_print_version();
-            free(dirs);
-            return 0;
-        }
-        if (c == OPT_JSON) {
-            json = 1;
-        } else if (c == OPT_CORPUS) {
-            dirs[n_dirs++] = optarg;
-            cli_take_more_values(argc, argv, dirs, &n_dirs);
-        } else if (c == '?' || !take_option(c, optarg, &options)) {
-            goto fail;
-        }
-    }
-    if (cli_no_operands(argc, argv)) goto fail;
-    if (n_dirs == 0) {
-        cli_usage_error("needs --corpus DIR");
-        goto fail;
-    }
-
-    Corpus corpus;
-    if (corpus_load(&corpus, dirs, n_dirs, &options, stderr) != 0) {
-        free(dirs);
-        return 1;
-    }
-    for (int i = 0; i < corpus.n_seqs; i++)
-        print_sequence(&corpus, &corpus.seqs[i], json, dirs, n_dirs, &options);
-    corpus_free(&corpus);
-    free(dirs);
-    return fflush(stdout) == 0 ? 0 : 1;
-
-fail:
-    free(dirs);
-    return 2;
+    int status = cli_parse_options(argc, argv, &command, take_option, &args);
+    if (status == CLI_SUCCESS && cli_no_operands(argc, argv)) status = CLI_USAGE;
+    if (status == CLI_SUCCESS && args.n_dirs == 0) status = cli_usage_error("needs --corpus DIR");
+    if (status == CLI_SUCCESS) status = print_corpus(&args);
+    free(args.dirs);
+    return status == CLI_ANSWERED ? CLI_SUCCESS : status;
 }

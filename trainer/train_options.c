@@ -6,55 +6,6 @@
 #include "cli_args.h"
 #include "train_options.h"
 
-void train_options_help(FILE *out)
-{
-    fprintf(out,
-            "usage: cantus-train train --corpus DIR [DIR...] -o MODEL.safetensors [OPTIONS]\n"
-            "\n"
-            "Learns an LSTM melody model from every .mid/.midi file under the folders.\n"
-            "Options take their value as --steps 3 or --steps=3.\n"
-            "\n"
-            "model and training:\n"
-            "  --layers N          LSTM layers (1)\n"
-            "  --hidden N          hidden units per layer (128)\n"
-            "  --steps N           training steps, one batch each, at least 1 (5000)\n"
-            "  --batch N           snippets per batch (256)\n"
-            "  --seq N             steps per snippet, backpropagated in full (64)\n"
-            "  --lr X              Adam learning rate, above 0 (0.001; betas 0.9/0.999, eps 1e-8)\n"
-            "  --clip X            clip gradients to this global L2 norm; 0: off (1.0)\n"
-            "  --seed N            initialisation and batch sampling (1)\n"
-            "  --threads N         threads (all cores)\n"
-            "  --eval-every K      validate every K steps (100)\n"
-            "  --patience N        stop after N validations without improvement; 0: never (10)\n"
-            "  --resume            continue from MODEL.safetensors.ckpt\n"
-            "\n"
-            "corpus and tokens:\n"
-            "  --steps-per-beat N  tokens per beat (1)\n"
-            "  --bar-steps P       the metre as an input: each step's position in its bar,\n"
-            "                      0..P-1, from the time signatures; bars longer than P steps\n"
-            "                      are cut out and counted (0: no metre input)\n"
-            "  --val-fraction X    share of files held out for validation, 0 to below 1 (0.1)\n"
-            "  --min-length N      skip sequences shorter than N tokens (16)\n"
-            "  --transpose A..B    augment the training split by A..B semitones\n"
-            "  --track N           melody track, 0 = the first track chunk (default: the\n"
-            "                      heuristic picks it)\n"
-            "  --channel N         melody channel 1-16 (default: any but drums)\n"
-            "  --low P, --high P   pitch range of the model, MIDI number or name (C4 = 60;\n"
-            "                      default: the training split's)\n"
-            "\n"
-            "model file metadata:\n"
-            "  --genre NAME        cantus.genre, e.g. folk\n"
-            "  --label TEXT        cantus.label, e.g. \"Folk (Nottingham)\"\n"
-            "  The corpus folders and the output are recorded by name (cantus.trained_on,\n"
-            "  cantus.train_args), never by where they are on this machine.\n"
-            "\n"
-            "  --help, --version\n"
-            "\n"
-            "The output's folder is checked for writing before the corpus is read. Ctrl-C\n"
-            "finishes the step and saves the best model so far; the model is written to a\n"
-            "temporary file and renamed, never half-written.\n");
-}
-
 static int to_range(const char *text, int *lo, int *hi)
 {
     char *end;
@@ -98,34 +49,61 @@ enum {
     OPT_LABEL,
 };
 
-static const struct option long_options[] = {
-    {"corpus", required_argument, NULL, OPT_CORPUS},
-    {"output", required_argument, NULL, 'o'},
-    {"layers", required_argument, NULL, OPT_LAYERS},
-    {"hidden", required_argument, NULL, OPT_HIDDEN},
-    {"steps", required_argument, NULL, OPT_STEPS},
-    {"batch", required_argument, NULL, OPT_BATCH},
-    {"seq", required_argument, NULL, OPT_SEQ},
-    {"lr", required_argument, NULL, OPT_LR},
-    {"clip", required_argument, NULL, OPT_CLIP},
-    {"seed", required_argument, NULL, OPT_SEED},
-    {"threads", required_argument, NULL, OPT_THREADS},
-    {"eval-every", required_argument, NULL, OPT_EVAL_EVERY},
-    {"patience", required_argument, NULL, OPT_PATIENCE},
-    {"resume", no_argument, NULL, OPT_RESUME},
-    {"steps-per-beat", required_argument, NULL, OPT_STEPS_PER_BEAT},
-    {"bar-steps", required_argument, NULL, OPT_BAR_STEPS},
-    {"val-fraction", required_argument, NULL, OPT_VAL_FRACTION},
-    {"min-length", required_argument, NULL, OPT_MIN_LENGTH},
-    {"transpose", required_argument, NULL, OPT_TRANSPOSE},
-    {"track", required_argument, NULL, OPT_TRACK},
-    {"channel", required_argument, NULL, OPT_CHANNEL},
-    {"low", required_argument, NULL, OPT_LOW},
-    {"high", required_argument, NULL, OPT_HIGH},
-    {"genre", required_argument, NULL, OPT_GENRE},
-    {"label", required_argument, NULL, OPT_LABEL},
-    CLI_STANDARD_OPTIONS,
-    {NULL, 0, NULL, 0},
+static const CliOption options[] = {
+    {"corpus", OPT_CORPUS, "DIR...", NULL},
+    {"output", 'o', "MODEL", NULL},
+    {"layers", OPT_LAYERS, "N", "LSTM layers (1)"},
+    {"hidden", OPT_HIDDEN, "N", "hidden units per layer (128)"},
+    {"steps", OPT_STEPS, "N", "training steps, one batch each, at least 1 (5000)"},
+    {"batch", OPT_BATCH, "N", "snippets per batch (256)"},
+    {"seq", OPT_SEQ, "N", "steps per snippet, backpropagated in full (64)"},
+    {"lr", OPT_LR, "X", "Adam learning rate, above 0 (0.001; betas 0.9/0.999, eps 1e-8)"},
+    {"clip", OPT_CLIP, "X", "clip gradients to this global L2 norm; 0: off (1.0)"},
+    {"seed", OPT_SEED, "N", "initialisation and batch sampling (1)"},
+    {"threads", OPT_THREADS, "N", "threads (all cores)"},
+    {"eval-every", OPT_EVAL_EVERY, "K", "validate every K steps (100)"},
+    {"patience", OPT_PATIENCE, "N", "stop after N validations without improvement; 0: never (10)"},
+    {"resume", OPT_RESUME, NULL, "continue from MODEL.safetensors.ckpt"},
+    {.help = "\ncorpus and tokens:\n"},
+    {"steps-per-beat", OPT_STEPS_PER_BEAT, "N", "tokens per beat (1)"},
+    {"bar-steps", OPT_BAR_STEPS, "P",
+     "the metre as an input: each step's position in its bar,\n"
+     "0..P-1, from the time signatures; bars longer than P steps\n"
+     "are cut out and counted (0: no metre input)"},
+    {"val-fraction", OPT_VAL_FRACTION, "X",
+     "share of files held out for validation, 0 to below 1 (0.1)"},
+    {"min-length", OPT_MIN_LENGTH, "N", "skip sequences shorter than N tokens (16)"},
+    {"transpose", OPT_TRANSPOSE, "A..B", "augment the training split by A..B semitones"},
+    {"track", OPT_TRACK, "N",
+     "melody track, 0 = the first track chunk (default: the\n"
+     "heuristic picks it)"},
+    {"channel", OPT_CHANNEL, "N", "melody channel 1-16 (default: any but drums)"},
+    {"low", OPT_LOW, "P", CLI_SAME_LINE},
+    {"high", OPT_HIGH, "P",
+     "pitch range of the model, MIDI number or name (C4 = 60;\n"
+     "default: the training split's)"},
+    {.help = "\nmodel file metadata:\n"},
+    {"genre", OPT_GENRE, "NAME", "cantus.genre, e.g. folk"},
+    {"label", OPT_LABEL, "TEXT", "cantus.label, e.g. \"Folk (Nottingham)\""},
+    {.help = "  The corpus folders and the output are recorded by name (cantus.trained_on,\n"
+             "  cantus.train_args), never by where they are on this machine.\n"
+             "\n"},
+    {0},
+};
+
+static const CliCommand command = {
+    .usage = "usage: cantus-train train --corpus DIR [DIR...] -o MODEL.safetensors [OPTIONS]\n"
+             "\n"
+             "Learns an LSTM melody model from every .mid/.midi file under the folders.\n"
+             "Options take their value as --steps 3 or --steps=3.\n"
+             "\n"
+             "model and training:\n",
+    .options = options,
+    .column = 22,
+    .epilogue = "\n"
+                "The output's folder is checked for writing before the corpus is read. Ctrl-C\n"
+                "finishes the step and saves the best model so far; the model is written to a\n"
+                "temporary file and renamed, never half-written.\n",
 };
 
 static bool int_option(const char *option, const char *text, long lo, long hi, int *out)
@@ -136,14 +114,14 @@ static bool int_option(const char *option, const char *text, long lo, long hi, i
     return true;
 }
 
-/* One option's value into o; false after a usage error. */
-static bool take_option(TrainOptions *o, int c, const char *v, int argc, char **argv)
+/* One option's value into the TrainOptions; false after a usage error. */
+static bool take_option(int c, const char *v, void *context)
 {
+    TrainOptions *o = context;
     long lv = 0;
     switch (c) {
     case OPT_CORPUS:
         o->dirs[o->n_dirs++] = v;
-        cli_take_more_values(argc, argv, o->dirs, &o->n_dirs);
         return true;
     case 'o':
         o->output = v;
@@ -232,20 +210,8 @@ int train_options_parse(TrainOptions *o, int argc, char **argv)
     };
     o->dirs = calloc((size_t)argc + 1, sizeof *o->dirs);
     if (!o->dirs) return 2;
-    cli_getopt_begin();
-    int c;
-    while ((c = cli_getopt(argc, argv, "o:h", long_options)) != -1) {
-        if (c == '?') return 2;
-        if (c == CLI_OPTION_HELP) {
-            train_options_help(stdout);
-            return 1;
-        }
-        if (c == CLI_OPTION_VERSION) {
-            cli_print_version();
-            return 1;
-        }
-        if (!take_option(o, c, optarg, argc, argv)) return 2;
-    }
+    int status = cli_parse_options(argc, argv, &command, take_option, o);
+    if (status != CLI_SUCCESS) return status == CLI_ANSWERED ? 1 : 2;
     if (cli_no_operands(argc, argv)) return 2;
     if (o->n_dirs == 0 || !o->output) {
         cli_usage_error("needs --corpus DIR and -o MODEL");

@@ -2,8 +2,6 @@
 #ifndef CANTUS_TRAIN_OPTIONS_H
 #define CANTUS_TRAIN_OPTIONS_H
 
-#include <stdio.h>
-
 #include "midi/corpus.h"
 #include "learn/train_loop.h"
 
@@ -16,10 +14,9 @@ typedef struct {
     CorpusOptions corpus;
 } TrainOptions;
 
-/* Fills options from argv (argv[0] is "train"). Returns 0 to go on, 1 when
- * --help was printed, 2 after a usage error explained on stderr. The
+/* Fills options from argv (argv[0] is "train"). Returns 0 to go on, 1 after
+ * --help or --version, 2 after a usage error explained on stderr. The
  * strings point into argv; free options->dirs. */
 int train_options_parse(TrainOptions *options, int argc, char **argv);
-void train_options_help(FILE *out);
 
 #endif

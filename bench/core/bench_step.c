@@ -267,36 +267,45 @@ static json_t *measured_json(const Measured *m)
                      "gflops", m->gflops, "cold_measured", m->cold_measured);
 }
 
+enum { OPT_JSON = CLI_FIRST_OWN_OPTION, OPT_QUICK };
+
+static const CliOption options[] = {
+    {"json", OPT_JSON, "FILE", NULL},
+    {"quick", OPT_QUICK, NULL, NULL},
+    {0},
+};
+
+static const CliCommand command = {
+    .usage = "usage: cantus-bench-step [--json FILE] [--quick]\n"
+             "The LSTM step's time per token, warm and cold, beside the FMA peak.\n",
+    .options = options,
+};
+
+typedef struct {
+    int warm_steps, cold_steps;
+    const char *json_path;
+} StepArgs;
+
+static bool take_option(int option, const char *text, void *context)
+{
+    StepArgs *a = context;
+    if (option == OPT_JSON) {
+        a->json_path = text;
+    } else { /* OPT_QUICK */
+        a->warm_steps = 2000;
+        a->cold_steps = 50;
+    }
+    return true;
+}
+
 int main(int argc, char **argv)
 {
-    int warm_steps = 20000, cold_steps = 400;
-    const char *json_path = NULL;
-    enum { OPT_JSON = CLI_FIRST_OWN_OPTION, OPT_QUICK };
-    static const struct option long_options[] = {
-        {"json", required_argument, NULL, OPT_JSON},
-        {"quick", no_argument, NULL, OPT_QUICK},
-        CLI_STANDARD_OPTIONS,
-        {NULL, 0, NULL, 0},
-    };
+    StepArgs args = {.warm_steps = 20000, .cold_steps = 400};
     cli_set_program("cantus-bench-step");
-    int c;
-    while ((c = cli_getopt(argc, argv, "h", long_options)) != -1) {
-        if (c == OPT_JSON) {
-            json_path = optarg;
-        } else if (c == OPT_QUICK) {
-            warm_steps = 2000;
-            cold_steps = 50;
-        } else if (c == CLI_OPTION_HELP) {
-            printf("usage: cantus-bench-step [--json FILE] [--quick]\n"
-                   "The LSTM step's time per token, warm and cold, beside the FMA peak.\n");
-            return CLI_SUCCESS;
-        } else if (c == CLI_OPTION_VERSION) {
-            cli_print_version();
-            return CLI_SUCCESS;
-        } else {
-            return CLI_USAGE;
-        }
-    }
+    int parsed = cli_parse_options(argc, argv, &command, take_option, &args);
+    if (parsed != CLI_SUCCESS) return parsed == CLI_ANSWERED ? CLI_SUCCESS : CLI_USAGE;
+    const int warm_steps = args.warm_steps, cold_steps = args.cold_steps;
+    const char *json_path = args.json_path;
     if (cli_no_operands(argc, argv)) return CLI_USAGE;
 
     double peak = bench_fma_peak_gflops(0.5);

@@ -195,38 +195,42 @@ static bool run(const char *preset, const char *model, const Config *setting, Mo
     return true;
 }
 
+enum { OPT_PRESET = CLI_FIRST_OWN_OPTION, OPT_MODEL, OPT_CYCLES };
+
+static const CliOption options[] = {
+    {"preset", OPT_PRESET, "NAME", NULL},
+    {"model", OPT_MODEL, "FILE", NULL},
+    {"cycles", OPT_CYCLES, "N", NULL},
+    {0},
+};
+
+static const CliCommand command = {
+    .usage = "usage: cantus-bench-run [--preset NAME | --model FILE] [--cycles N]\n"
+             "The plugin's run() per cycle through lilv, as a share of the cycle's time.\n",
+    .options = options,
+};
+
+typedef struct {
+    const char *preset, *model;
+    long cycles;
+} RunArgs;
+
+static bool take_option(int option, const char *text, void *context)
+{
+    RunArgs *a = context;
+    if (option == OPT_CYCLES) return cli_int_option("--cycles", text, 1000, 100000000L, &a->cycles);
+    *(option == OPT_PRESET ? &a->preset : &a->model) = text;
+    return true;
+}
+
 int main(int argc, char **argv)
 {
-    const char *preset = NULL, *model = NULL;
-    long cycles = 100000;
-    enum { OPT_PRESET = CLI_FIRST_OWN_OPTION, OPT_MODEL, OPT_CYCLES };
-    static const struct option long_options[] = {
-        {"preset", required_argument, NULL, OPT_PRESET},
-        {"model", required_argument, NULL, OPT_MODEL},
-        {"cycles", required_argument, NULL, OPT_CYCLES},
-        CLI_STANDARD_OPTIONS,
-        {NULL, 0, NULL, 0},
-    };
+    RunArgs args = {.cycles = 100000};
     cli_set_program("cantus-bench-run");
-    int c;
-    while ((c = cli_getopt(argc, argv, "h", long_options)) != -1) {
-        if (c == OPT_PRESET) {
-            preset = optarg;
-        } else if (c == OPT_MODEL) {
-            model = optarg;
-        } else if (c == OPT_CYCLES) {
-            if (!cli_int_option("--cycles", optarg, 1000, 100000000L, &cycles)) return CLI_USAGE;
-        } else if (c == CLI_OPTION_HELP) {
-            printf("usage: cantus-bench-run [--preset NAME | --model FILE] [--cycles N]\n"
-                   "The plugin's run() per cycle through lilv, as a share of the cycle's time.\n");
-            return CLI_SUCCESS;
-        } else if (c == CLI_OPTION_VERSION) {
-            cli_print_version();
-            return CLI_SUCCESS;
-        } else {
-            return CLI_USAGE;
-        }
-    }
+    int parsed = cli_parse_options(argc, argv, &command, take_option, &args);
+    if (parsed != CLI_SUCCESS) return parsed == CLI_ANSWERED ? CLI_SUCCESS : CLI_USAGE;
+    const char *preset = args.preset, *model = args.model;
+    long cycles = args.cycles;
     if (cli_no_operands(argc, argv)) return CLI_USAGE;
     if (cycles < 1000) cycles = 1000;
     /* What an audio host does for its process thread (JACK, Ardour): real-

@@ -424,71 +424,74 @@ static void make_models(Soak *s, const char *dir, const char *bundle)
     }
 }
 
+enum {
+    OPT_CYCLES = CLI_FIRST_OWN_OPTION,
+    OPT_SEED,
+    OPT_BUNDLE,
+    OPT_MODELS,
+    OPT_QUIET,
+    OPT_PHRASE,
+    OPT_SWING,
+};
+
+static const CliOption options[] = {
+    {"cycles", OPT_CYCLES, "N", NULL},   {"seed", OPT_SEED, "S", NULL},
+    {"bundle", OPT_BUNDLE, "DIR", NULL}, {"models", OPT_MODELS, "DIR", NULL},
+    {"quiet", OPT_QUIET, NULL, NULL},    {"phrase", OPT_PHRASE, NULL, NULL},
+    {"swing", OPT_SWING, NULL, NULL},    {0},
+};
+
+static const CliCommand command = {
+    .usage = "usage: cantus-soak --cycles N --seed S [--bundle DIR] [--models DIR] "
+             "[--phrase] [--swing] [--quiet]\n"
+             "Random transport through the real plugin; fails on the first broken rule.\n",
+    .options = options,
+};
+
+typedef struct {
+    long cycles, seed;
+    const char *bundle, *models;
+    bool quiet, phrase, dynamics;
+} SoakArgs;
+
+static bool take_option(int option, const char *text, void *context)
+{
+    SoakArgs *a = context;
+    switch (option) {
+    case OPT_CYCLES:
+        return cli_int_option("--cycles", text, 1, 1L << 40, &a->cycles);
+    case OPT_SEED:
+        return cli_int_option("--seed", text, 0, 4294967295L, &a->seed);
+    case OPT_BUNDLE:
+        a->bundle = text;
+        return true;
+    case OPT_MODELS:
+        a->models = text;
+        return true;
+    case OPT_QUIET:
+        a->quiet = true;
+        return true;
+    case OPT_PHRASE:
+        a->phrase = true;
+        return true;
+    case OPT_SWING:
+        a->dynamics = true;
+        return true;
+    default:
+        return false;
+    }
+}
+
 int main(int argc, char **argv)
 {
-    long cycles = 20000;
-    unsigned long seed = 1;
-    const char *bundle = NULL, *models = NULL;
-    bool quiet = false, phrase = false, dynamics = false;
-    enum {
-        OPT_CYCLES = CLI_FIRST_OWN_OPTION,
-        OPT_SEED,
-        OPT_BUNDLE,
-        OPT_MODELS,
-        OPT_QUIET,
-        OPT_PHRASE,
-        OPT_SWING,
-    };
-    static const struct option long_options[] = {
-        {"cycles", required_argument, NULL, OPT_CYCLES},
-        {"seed", required_argument, NULL, OPT_SEED},
-        {"bundle", required_argument, NULL, OPT_BUNDLE},
-        {"models", required_argument, NULL, OPT_MODELS},
-        {"quiet", no_argument, NULL, OPT_QUIET},
-        {"phrase", no_argument, NULL, OPT_PHRASE},
-        {"swing", no_argument, NULL, OPT_SWING},
-        CLI_STANDARD_OPTIONS,
-        {NULL, 0, NULL, 0},
-    };
+    SoakArgs args = {.cycles = 20000, .seed = 1};
     cli_set_program("cantus-soak");
-    int c;
-    long number;
-    while ((c = cli_getopt(argc, argv, "h", long_options)) != -1) {
-        switch (c) {
-        case OPT_CYCLES:
-            if (!cli_int_option("--cycles", optarg, 1, 1L << 40, &cycles)) return CLI_USAGE;
-            break;
-        case OPT_SEED:
-            if (!cli_int_option("--seed", optarg, 0, 4294967295L, &number)) return CLI_USAGE;
-            seed = (unsigned long)number;
-            break;
-        case OPT_BUNDLE:
-            bundle = optarg;
-            break;
-        case OPT_MODELS:
-            models = optarg;
-            break;
-        case OPT_QUIET:
-            quiet = true;
-            break;
-        case OPT_PHRASE:
-            phrase = true;
-            break;
-        case OPT_SWING:
-            dynamics = true;
-            break;
-        case CLI_OPTION_HELP:
-            printf("usage: cantus-soak --cycles N --seed S [--bundle DIR] [--models DIR] "
-                   "[--phrase] [--swing] [--quiet]\n"
-                   "Random transport through the real plugin; fails on the first broken rule.\n");
-            return CLI_SUCCESS;
-        case CLI_OPTION_VERSION:
-            cli_print_version();
-            return CLI_SUCCESS;
-        default:
-            return CLI_USAGE;
-        }
-    }
+    int parsed = cli_parse_options(argc, argv, &command, take_option, &args);
+    if (parsed != CLI_SUCCESS) return parsed == CLI_ANSWERED ? CLI_SUCCESS : CLI_USAGE;
+    const long cycles = args.cycles;
+    const unsigned long seed = (unsigned long)args.seed;
+    const char *bundle = args.bundle, *models = args.models;
+    const bool quiet = args.quiet, phrase = args.phrase, dynamics = args.dynamics;
     if (cli_no_operands(argc, argv)) return CLI_USAGE;
     /* CANTUS_SOAK_TRACE=K: trace from cycle K on (0: from the start). */
     const char *trace_env = getenv("CANTUS_SOAK_TRACE");

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "learn/checkpoint.h"
+#include "write_all.h"
 
 #define MAGIC "CANTUS-CKPT-1\n"
 
@@ -32,15 +33,7 @@ static uint64_t fnv1a(uint64_t h, const void *data, size_t n)
 static int write_all(int fd, const void *data, size_t n, uint64_t *sum)
 {
     *sum = fnv1a(*sum, data, n);
-    const char *p = data;
-    while (n > 0) {
-        ssize_t k = write(fd, p, n);
-        if (k < 0 && errno == EINTR) continue;
-        if (k <= 0) return -1;
-        p += k;
-        n -= (size_t)k;
-    }
-    return 0;
+    return cantus_write_all(fd, data, n);
 }
 
 int checkpoint_write(const char *path, const LstmParams_f *params, const Adam *adam,

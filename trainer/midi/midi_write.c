@@ -11,52 +11,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "midi/smf_bytes.h"
+
 /* The largest tempo a file can say is 0xFFFFFF microseconds per quarter. */
 #define MAX_USEC_PER_QUARTER 0xFFFFFF
-
-typedef struct {
-    uint8_t *bytes;
-    size_t length, capacity;
-    bool failed; /* out of memory */
-} Buffer;
-
-static void put(Buffer *b, const void *bytes, size_t n)
-{
-    if (b->failed) return;
-    if (b->length + n > b->capacity) {
-        size_t capacity = b->capacity ? b->capacity : 256;
-        while (capacity < b->length + n)
-            capacity *= 2;
-        uint8_t *grown = realloc(b->bytes, capacity);
-        if (!grown) {
-            b->failed = true;
-            return;
-        }
-        b->bytes = grown;
-        b->capacity = capacity;
-    }
-    memcpy(b->bytes + b->length, bytes, n);
-    b->length += n;
-}
-
-static void put_u32(Buffer *b, uint32_t v)
-{
-    const uint8_t bytes[4] = {(uint8_t)(v >> 24), (uint8_t)(v >> 16), (uint8_t)(v >> 8),
-                              (uint8_t)v};
-    put(b, bytes, 4);
-}
-
-/* A variable-length quantity: 7 bits a byte, most significant first. */
-static void put_delta(Buffer *b, int64_t delta)
-{
-    uint8_t bytes[5];
-    int n = 0;
-    uint32_t v = (uint32_t)delta;
-    bytes[4 - n++] = v & 0x7F;
-    while ((v >>= 7) != 0)
-        bytes[4 - n++] = (uint8_t)(0x80 | (v & 0x7F));
-    put(b, bytes + 5 - n, (size_t)n);
-}
 
 /* Bytes of a channel message: two for program change and channel pressure,
  * three for the others; 0 when it is not a well-formed channel message. */
@@ -119,7 +77,7 @@ static const char *check(const MidiWriteSong *song, char *what, size_t what_size
 }
 
 /* The whole file in memory; false when memory ran out. */
-static bool build(const MidiWriteSong *song, Buffer *file)
+static bool build(const MidiWriteSong *song, SmfBytes *file)
 {
     const int n = song->n_tempos + song->n_events;
     Timed *timed = malloc((size_t)n * sizeof *timed);
@@ -130,28 +88,28 @@ static bool build(const MidiWriteSong *song, Buffer *file)
         timed[song->n_tempos + i] = (Timed){song->events[i].tick, i, 1};
     qsort(timed, (size_t)n, sizeof *timed, compare_timed);
 
-    Buffer track = {0};
+    SmfBytes track = {0};
     /* beats_per_bar / 4, 24 MIDI clocks a click, 8 32nds a quarter */
     const uint8_t signature[] = {0x00, 0xFF, 0x58, 0x04, (uint8_t)song->beats_per_bar, 2, 24, 8};
-    put(&track, signature, sizeof signature);
+    smf_bytes_put(&track, signature, sizeof signature);
     int64_t now = 0;
     for (int i = 0; i < n; i++) {
-        put_delta(&track, timed[i].tick - now);
+        smf_bytes_put_vlq(&track, (uint32_t)(timed[i].tick - now));
         now = timed[i].tick;
         if (timed[i].kind == 0) {
             const long usec = usec_per_quarter(song->tempos[timed[i].order].bpm);
             const uint8_t tempo[] = {
                 0xFF, 0x51, 0x03, (uint8_t)(usec >> 16), (uint8_t)(usec >> 8), (uint8_t)usec};
-            put(&track, tempo, sizeof tempo);
+            smf_bytes_put(&track, tempo, sizeof tempo);
         } else {
             const uint8_t *bytes = song->events[timed[i].order].bytes;
-            put(&track, bytes, (size_t)message_length(bytes));
+            smf_bytes_put(&track, bytes, (size_t)message_length(bytes));
         }
     }
     free(timed);
-    put_delta(&track, song->end_tick > now ? song->end_tick - now : 0);
+    smf_bytes_put_vlq(&track, (uint32_t)(song->end_tick > now ? song->end_tick - now : 0));
     const uint8_t end_of_track[] = {0xFF, 0x2F, 0x00};
-    put(&track, end_of_track, sizeof end_of_track);
+    smf_bytes_put(&track, end_of_track, sizeof end_of_track);
 
     const uint8_t header[] = {'M',
                               'T',
@@ -167,10 +125,10 @@ static bool build(const MidiWriteSong *song, Buffer *file)
                               1,
                               (uint8_t)(MIDI_WRITE_PPQN >> 8),
                               (uint8_t)MIDI_WRITE_PPQN};
-    put(file, header, sizeof header);
-    put(file, "MTrk", 4);
-    put_u32(file, (uint32_t)track.length);
-    if (!track.failed) put(file, track.bytes, track.length);
+    smf_bytes_put(file, header, sizeof header);
+    smf_bytes_put(file, "MTrk", 4);
+    smf_bytes_put_be(file, (uint32_t)track.length, 4);
+    if (!track.failed) smf_bytes_put(file, track.bytes, track.length);
     free(track.bytes);
     return !track.failed && !file->failed;
 }
@@ -214,7 +172,7 @@ int midi_write_file(const char *path, const MidiWriteSong *song, char *err, size
         snprintf(err, err_size, "cannot write %s: %s", path, problem);
         return -1;
     }
-    Buffer file = {0};
+    SmfBytes file = {0};
     if (!build(song, &file)) {
         free(file.bytes);
         snprintf(err, err_size, "cannot write %s: out of memory", path);

@@ -10,6 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "midi/smf_bytes.h"
+
 /* libsmf keeps times in int pulses; staying far below INT_MAX keeps its
  * sums and our tick arithmetic exact. */
 #define MAX_TRACK_TICKS (1u << 30)
@@ -18,53 +20,6 @@
 /* Track and instrument names are only used to guess the melody; libsmf reads
  * a meta event's length as one byte, so longer texts are cut to fit. */
 #define MAX_NAME_BYTES 100
-
-typedef struct {
-    uint8_t *data;
-    size_t size, cap;
-    bool out_of_memory;
-} Buf;
-
-static void put(Buf *buf, const void *bytes, size_t n)
-{
-    if (buf->out_of_memory) return;
-    if (buf->size + n > buf->cap) {
-        size_t cap = buf->cap ? buf->cap : 256;
-        while (cap < buf->size + n)
-            cap *= 2;
-        uint8_t *data = realloc(buf->data, cap);
-        if (!data) {
-            buf->out_of_memory = true;
-            return;
-        }
-        buf->data = data;
-        buf->cap = cap;
-    }
-    memcpy(buf->data + buf->size, bytes, n);
-    buf->size += n;
-}
-
-static void put_byte(Buf *buf, uint8_t byte)
-{
-    put(buf, &byte, 1);
-}
-
-static void put_be(Buf *buf, uint32_t value, int bytes)
-{
-    for (int i = bytes - 1; i >= 0; i--)
-        put_byte(buf, (uint8_t)(value >> (8 * i)));
-}
-
-static void put_vlq(Buf *buf, uint32_t value)
-{
-    uint8_t bytes[5];
-    int n = 0;
-    bytes[n++] = value & 0x7f;
-    while (value >>= 7)
-        bytes[n++] = 0x80 | (value & 0x7f);
-    while (n--)
-        put_byte(buf, bytes[n]);
-}
 
 static uint32_t get_be(const uint8_t *p, int bytes)
 {
@@ -140,17 +95,17 @@ static bool meta_is_kept(uint8_t type, const uint8_t *data, uint32_t length)
 
 /* Checks one MTrk chunk body (track is 1-based, for messages) and appends
  * its canonical form, header included, to out. */
-static int check_track(const uint8_t *p, size_t length, int track, Buf *out, char *reason,
+static int check_track(const uint8_t *p, size_t length, int track, SmfBytes *out, char *reason,
                        size_t reason_size)
 {
     size_t pos = 0;
     uint8_t running = 0; /* 0: no running status in force */
     uint64_t ticks = 0;
     uint32_t carry = 0; /* delta time of dropped events, given to the next kept one */
-    const size_t header_at = out->size;
+    const size_t header_at = out->length;
 
-    put(out, "MTrk", 4);
-    put_be(out, 0, 4); /* patched below */
+    smf_bytes_put(out, "MTrk", 4);
+    smf_bytes_put_be(out, 0, 4); /* patched below */
 
     while (pos < length) {
         uint32_t delta;
@@ -198,9 +153,9 @@ static int check_track(const uint8_t *p, size_t length, int track, Buf *out, cha
                                 "track %d has a channel message cut short by status byte 0x%02x "
                                 "at offset %zu",
                                 track, p[pos + i], pos + i);
-            put_vlq(out, carry);
-            put_byte(out, status);
-            put(out, p + pos, n);
+            smf_bytes_put_vlq(out, carry);
+            smf_bytes_put_byte(out, status);
+            smf_bytes_put(out, p + pos, n);
             carry = 0;
             pos += n;
             running = status;
@@ -222,11 +177,11 @@ static int check_track(const uint8_t *p, size_t length, int track, Buf *out, cha
             if (type == 0x2f) break; /* end of track: anything after it is not part of the track */
             if (meta_is_kept(type, p + pos, meta_length)) {
                 uint32_t kept = meta_length > MAX_NAME_BYTES ? MAX_NAME_BYTES : meta_length;
-                put_vlq(out, carry);
-                put_byte(out, 0xff);
-                put_byte(out, type);
-                put_vlq(out, kept);
-                put(out, p + pos, kept);
+                smf_bytes_put_vlq(out, carry);
+                smf_bytes_put_byte(out, 0xff);
+                smf_bytes_put_byte(out, type);
+                smf_bytes_put_vlq(out, kept);
+                smf_bytes_put(out, p + pos, kept);
                 carry = 0;
             }
             pos += meta_length;
@@ -246,12 +201,12 @@ static int check_track(const uint8_t *p, size_t length, int track, Buf *out, cha
     /* Every canonical track ends with exactly one end-of-track, also when the
      * original lacked it (a common slip of writers that does not make the
      * notes before it any less readable). */
-    put_vlq(out, carry);
-    put(out, "\xff\x2f\x00", 3);
-    if (out->out_of_memory) return fail(reason, reason_size, "out of memory");
-    uint32_t body = (uint32_t)(out->size - header_at - 8);
+    smf_bytes_put_vlq(out, carry);
+    smf_bytes_put(out, "\xff\x2f\x00", 3);
+    if (out->failed) return fail(reason, reason_size, "out of memory");
+    uint32_t body = (uint32_t)(out->length - header_at - 8);
     for (int i = 0; i < 4; i++)
-        out->data[header_at + 4 + i] = (uint8_t)(body >> (8 * (3 - i)));
+        out->bytes[header_at + 4 + i] = (uint8_t)(body >> (8 * (3 - i)));
     return 0;
 }
 
@@ -287,25 +242,25 @@ int smf_check(const uint8_t *bytes, size_t size, uint8_t **clean, size_t *clean_
     if (division == 0)
         return fail(reason, reason_size, "time division is 0 ticks per quarter note");
 
-    Buf out = {0};
-    put(&out, "MThd", 4);
-    put_be(&out, 6, 4);
-    put_be(&out, format, 2);
-    put_be(&out, 0, 2); /* track count, patched below */
-    put_be(&out, division, 2);
+    SmfBytes out = {0};
+    smf_bytes_put(&out, "MThd", 4);
+    smf_bytes_put_be(&out, 6, 4);
+    smf_bytes_put_be(&out, format, 2);
+    smf_bytes_put_be(&out, 0, 2); /* track count, patched below */
+    smf_bytes_put_be(&out, division, 2);
 
     size_t pos = 8 + (size_t)header_length;
     unsigned tracks = 0;
     while (tracks < declared_tracks) {
         if (size - pos < 8) {
-            free(out.data);
+            free(out.bytes);
             return fail(reason, reason_size,
                         "file ends after %u of the %u tracks its header declares (truncated?)",
                         tracks, declared_tracks);
         }
         uint32_t chunk_length = get_be(bytes + pos + 4, 4);
         if (chunk_length > size - pos - 8) {
-            free(out.data);
+            free(out.bytes);
             return fail(reason, reason_size,
                         "chunk %u claims %u bytes but only %zu remain (truncated?)", tracks + 1,
                         chunk_length, size - pos - 8);
@@ -314,20 +269,20 @@ int smf_check(const uint8_t *bytes, size_t size, uint8_t **clean, size_t *clean_
             tracks++;
             if (check_track(bytes + pos + 8, chunk_length, (int)tracks, &out, reason,
                             reason_size) != 0) {
-                free(out.data);
+                free(out.bytes);
                 return -1;
             }
         }
         /* Other ("alien") chunks are allowed by the specification and skipped. */
         pos += 8 + (size_t)chunk_length;
     }
-    if (out.out_of_memory) {
-        free(out.data);
+    if (out.failed) {
+        free(out.bytes);
         return fail(reason, reason_size, "out of memory");
     }
-    out.data[10] = (uint8_t)(tracks >> 8);
-    out.data[11] = (uint8_t)tracks;
-    *clean = out.data;
-    *clean_size = out.size;
+    out.bytes[10] = (uint8_t)(tracks >> 8);
+    out.bytes[11] = (uint8_t)tracks;
+    *clean = out.bytes;
+    *clean_size = out.length;
     return 0;
 }
