@@ -75,14 +75,16 @@ int test_model_write(const char *path, const TestModelSpec *spec)
         if (!tensors[i].data) rc = -1;
     if (rc == 0 && spec->flaw == FLAW_NAN) ((float *)tensors[1].data)[2 * h * h] = NAN;
 
-    char low[16], high[16], rest[16], hold[16];
+    char low[16], high[16], rest[16], hold[16], steps[16];
+    snprintf(steps, sizeof steps, "%d", spec->steps_per_beat > 0 ? spec->steps_per_beat : 1);
     snprintf(low, sizeof low, "%d", spec->note_low);
     snprintf(high, sizeof high, "%d", spec->note_low + spec->pitches - 1);
     snprintf(rest, sizeof rest, "%d", spec->pitches);
     snprintf(hold, sizeof hold, "%d", spec->pitches + 1);
     const CantusSafetensorsWriteMeta meta[] = {
-        {"cantus.format", "1"},         {"cantus.note_low", low},    {"cantus.note_high", high},
-        {"cantus.rest_token", rest},    {"cantus.hold_token", hold}, {"cantus.steps_per_beat", "1"},
+        {"cantus.format", "1"},         {"cantus.note_low", low},
+        {"cantus.note_high", high},     {"cantus.rest_token", rest},
+        {"cantus.hold_token", hold},    {"cantus.steps_per_beat", steps},
         {"cantus.label", "test model"},
     };
     char err[512] = "out of memory";
