@@ -28,6 +28,7 @@ typedef struct {
     float scale;        /* 0 means 0.5 */
     float bias;         /* 0: random biases; else every bias is this value */
     int steps_per_beat; /* cantus.steps_per_beat, steps a quarter note; 0 means 1 */
+    int bar_steps;      /* cantus.bar_steps, the metre input's positions (0: none) */
     ModelFlaw flaw;
 } TestModelSpec;
 
