@@ -3,6 +3,12 @@
 
 #include <math.h>
 
+/* A rate the grid can count with (beat_grid.h): anything else is 1. */
+static double usable_rate(double rate)
+{
+    return rate >= CANTUS_GRID_MIN_RATE && rate <= CANTUS_GRID_MAX_RATE ? rate : 1.0;
+}
+
 /* Frame counts beyond this are treated as "never" rather than overflowing. */
 #define FRAME_LIMIT 9.0e18
 
@@ -43,7 +49,7 @@ void cantus_grid_reanchor(CantusBeatClock *clock, int64_t frame, double beats_pe
 
 /* The frame of a position counted in steps (a whole step, or a swung one
  * a fraction later): the first whole frame at or after its instant. */
-static int64_t frame_of_steps(const CantusBeatClock *clock, int rate, double steps)
+static int64_t frame_of_steps(const CantusBeatClock *clock, double rate, double steps)
 {
     if (!(clock->beats_per_frame > 0.0)) return INT64_MAX;
     /* Measured in steps rather than beats so that rate 3 divides nothing. */
@@ -59,8 +65,9 @@ static int64_t frame_of_steps(const CantusBeatClock *clock, int rate, double ste
     return clock->anchor_frame + frames;
 }
 
-int64_t cantus_grid_step_frame(const CantusBeatClock *clock, int rate, int64_t step)
+int64_t cantus_grid_step_frame(const CantusBeatClock *clock, double rate, int64_t step)
 {
+    rate = usable_rate(rate);
     return frame_of_steps(clock, rate, (double)step);
 }
 
@@ -87,8 +94,9 @@ static int64_t straight_frame(const CantusBeatClock *clock, const CantusGrid *gr
     return cantus_grid_step_frame(clock, grid->rate, step);
 }
 
-int64_t cantus_grid_first_step_from(const CantusBeatClock *clock, int rate, int64_t frame)
+int64_t cantus_grid_first_step_from(const CantusBeatClock *clock, double rate, int64_t frame)
 {
+    rate = usable_rate(rate);
     const int64_t step = clamp_to_step(ceil(cantus_grid_beat_at(clock, frame) * rate));
     if (!(clock->beats_per_frame > 0.0))
         return step; /* stopped: no step has a frame; the next one by position */
@@ -96,22 +104,24 @@ int64_t cantus_grid_first_step_from(const CantusBeatClock *clock, int rate, int6
     return settle(clock, &grid, frame, step, straight_frame);
 }
 
-int64_t cantus_grid_step_at_or_after_beat(double beat, int rate)
+int64_t cantus_grid_step_at_or_after_beat(double beat, double rate)
 {
+    rate = usable_rate(rate);
     /* The same tolerance as the frame rule, expressed in steps at a slow
      * tempo (20 BPM at 192 kHz: about 1.7e-6 steps a frame). */
     const double tolerance = CANTUS_GRID_EPSILON * 1e-6;
     return clamp_to_step(ceil(beat * rate - tolerance));
 }
 
-int64_t cantus_grid_bar_of_step(int64_t step, int rate, double beats_per_bar)
+int64_t cantus_grid_bar_of_step(int64_t step, double rate, double beats_per_bar)
 {
+    rate = usable_rate(rate);
     if (!(beats_per_bar > 0.0)) beats_per_bar = 4.0;
     const double bar = (double)step / rate / beats_per_bar;
     return clamp_to_step(floor(bar + 1e-9));
 }
 
-int64_t cantus_grid_phrase_start(int64_t step, int rate, double beats_per_bar, int phrase_bars)
+int64_t cantus_grid_phrase_start(int64_t step, double rate, double beats_per_bar, int phrase_bars)
 {
     if (phrase_bars <= 0) return step;
     if (!(beats_per_bar > 0.0)) beats_per_bar = 4.0;
@@ -174,7 +184,8 @@ int64_t cantus_grid_swung_step_frame(const CantusBeatClock *clock, const CantusG
     /* From the anchor, as every step frame is: the delay is added to the
      * step's position, never to a frame. x + 0.0 == x, so straight steps
      * land exactly where cantus_grid_step_frame puts them. */
-    return frame_of_steps(clock, grid->rate, (double)step + cantus_grid_swing_delay(grid, step));
+    return frame_of_steps(clock, usable_rate(grid->rate),
+                          (double)step + cantus_grid_swing_delay(grid, step));
 }
 
 int64_t cantus_grid_swung_first_step_from(const CantusBeatClock *clock, const CantusGrid *grid,
@@ -193,9 +204,9 @@ CantusStepPlace cantus_grid_step_place(const CantusGrid *grid, int64_t step)
     /* Steps from the bar line to the step: a whole number when the bar line
      * is on the grid (any whole number of beats a bar), else with the bar
      * line's fraction of a step. */
-    const double from_bar_line = (double)step - (double)bar * meter(grid) * grid->rate;
+    const double from_bar_line = (double)step - (double)bar * meter(grid) * usable_rate(grid->rate);
     const double tolerance = 1e-6;
     if (fabs(from_bar_line) < tolerance) return CANTUS_PLACE_DOWNBEAT;
-    const double beats = from_bar_line / grid->rate;
+    const double beats = from_bar_line / usable_rate(grid->rate);
     return fabs(beats - nearbyint(beats)) < tolerance ? CANTUS_PLACE_BEAT : CANTUS_PLACE_BETWEEN;
 }

@@ -30,9 +30,14 @@ extern "C" {
  * audible, far above the rounding error of a double position. */
 #define CANTUS_GRID_EPSILON 1e-3
 
-/* Steps per beat the grid accepts (the plugin's `rate`). */
-#define CANTUS_GRID_MIN_RATE 1
-#define CANTUS_GRID_MAX_RATE 4
+/* Steps per beat the grid accepts. A rate is a double because a model's
+ * steps are counted per quarter note while the host's beat is its
+ * time:beatUnit: a model of 1 step a quarter plays 0.5 steps an eighth in
+ * 6/8, one of 3 steps a quarter 1.5. Every rate from a whole number of
+ * steps a quarter (1..16) and a beat unit 1..64 is in range; a rate
+ * outside it (or NaN) is taken as 1. */
+#define CANTUS_GRID_MIN_RATE (1.0 / 16.0)
+#define CANTUS_GRID_MAX_RATE 64.0
 
 /* Step numbers (and bar numbers) are clamped to +-2^53: a double holds
  * every integer up to there, and step + 1 stays far from int64 overflow.
@@ -55,7 +60,7 @@ extern "C" {
  * steps ends on an unpaired step, which stays straight. The delay is at
  * most half a step, so steps never change order. */
 typedef struct {
-    int rate;
+    double rate;          /* steps per beat */
     double beats_per_bar; /* <= 0 or not finite is taken as 4 */
     double swing; /* clamped to [CANTUS_GRID_STRAIGHT, CANTUS_GRID_MAX_SWING]; NaN: straight */
 } CantusGrid;
@@ -86,14 +91,14 @@ void cantus_grid_reanchor(CantusBeatClock *clock, int64_t frame, double beats_pe
 
 /* The frame of step `step` (beat = step / rate). Only meaningful when
  * beats_per_frame > 0; returns INT64_MAX when the clock is stopped. */
-int64_t cantus_grid_step_frame(const CantusBeatClock *clock, int rate, int64_t step);
+int64_t cantus_grid_step_frame(const CantusBeatClock *clock, double rate, int64_t step);
 
 /* The first step whose frame is at or after `frame`. Consistent with
  * cantus_grid_step_frame: frame_of(result) >= frame > frame_of(result - 1)
  * wherever doubles hold every step (|beat * rate| < 2^53); beyond that the
  * result is a nearby step and the call still returns at once.
  * A stopped clock gives the first step at or after the position. */
-int64_t cantus_grid_first_step_from(const CantusBeatClock *clock, int rate, int64_t frame);
+int64_t cantus_grid_first_step_from(const CantusBeatClock *clock, double rate, int64_t frame);
 
 /* The index of a step in its bar (0 for the bar's first step). */
 int64_t cantus_grid_step_in_bar(const CantusGrid *grid, int64_t step);
@@ -121,17 +126,17 @@ CantusStepPlace cantus_grid_step_place(const CantusGrid *grid, int64_t step);
 
 /* The first step at or after a beat position: ceil(beat * rate) with the same
  * tolerance (in beats, scaled from CANTUS_GRID_EPSILON frames). */
-int64_t cantus_grid_step_at_or_after_beat(double beat, int rate);
+int64_t cantus_grid_step_at_or_after_beat(double beat, double rate);
 
 /* The bar a step falls in: floor(step / rate / beats_per_bar), bars counted
  * from beat 0 (the host's bar 0). beats_per_bar <= 0 is taken as 4. */
-int64_t cantus_grid_bar_of_step(int64_t step, int rate, double beats_per_bar);
+int64_t cantus_grid_bar_of_step(int64_t step, double rate, double beats_per_bar);
 
 /* Phrases of `phrase_bars` bars start at every bar whose index mod
  * phrase_bars is 0. This is the first step of the phrase holding `step`
  * (the first step at or after the phrase's first beat). phrase_bars <= 0
  * means free-running: there are no phrases and `step` itself is returned. */
-int64_t cantus_grid_phrase_start(int64_t step, int rate, double beats_per_bar, int phrase_bars);
+int64_t cantus_grid_phrase_start(int64_t step, double rate, double beats_per_bar, int phrase_bars);
 
 #ifdef __cplusplus
 }

@@ -29,8 +29,9 @@ typedef struct {
     const char *display; /* the inline display's PNG */
     int display_width;
     int bars;
-    double bpm;
-    double beats_per_bar;
+    double bpm;           /* quarter notes a minute */
+    double beats_per_bar; /* the host's beats a bar */
+    int beat_unit;        /* the note value of its beat: 4 a quarter, 8 an eighth */
     double sample_rate;
     uint32_t block;
     const char *sets[MAX_SETS];
@@ -43,7 +44,8 @@ typedef struct {
 static void usage(FILE *f)
 {
     fputs("usage: cantus-render [--preset NAME|URI | --model FILE] [--bars N=8] [--bpm 120]\n"
-          "                     [--tempo BAR=BPM ...] [--beats-per-bar 4] [--rate 48000]\n"
+          "                     [--tempo BAR=BPM ...] [--beats-per-bar 4 | --meter N/D]\n"
+          "                     [--rate 48000]\n"
           "                     [--block 256] [--set SYMBOL=VALUE ...] [--png roll.png]\n"
           "                     [--midi-in FILE] [--display face.png [--display-width 160]]\n"
           "                     [--quiet] -o out.mid\n"
@@ -51,6 +53,8 @@ static void usage(FILE *f)
           "Renders the Cantus LV2 plugin (found on LV2_PATH) to a MIDI file.\n"
           "--midi-in plays a MIDI file's notes into the plugin's input, its beats on the\n"
           "render's (a chord track for the harmony control; it passes through to out.mid).\n"
+          "--meter 6/8 makes the host's beat an eighth, 6 a bar (--beats-per-bar N is N/4);\n"
+          "--bpm and --tempo count quarter notes, as the MIDI file does.\n"
           "Options take their value as --bars 8 or --bars=8. Errors are one line on stderr;\n"
           "the exit status is 0 on success, 1 on a failure, 2 on a usage error.\n",
           f);
@@ -72,6 +76,7 @@ static int parse_options(int argc, char **argv, Options *o)
         {"bpm", required_argument, 0, 't'},
         {"tempo", required_argument, 0, 'T'},
         {"beats-per-bar", required_argument, 0, 'B'},
+        {"meter", required_argument, 0, 'M'},
         {"rate", required_argument, 0, 'r'},
         {"block", required_argument, 0, 'k'},
         {"set", required_argument, 0, 's'},
@@ -87,6 +92,7 @@ static int parse_options(int argc, char **argv, Options *o)
     *o = (Options){.bars = 8,
                    .bpm = 120,
                    .beats_per_bar = 4,
+                   .beat_unit = 4,
                    .sample_rate = 48000,
                    .block = 256,
                    .display_width = 160};
@@ -145,6 +151,19 @@ static int parse_options(int argc, char **argv, Options *o)
             if (!cli_double_option("--beats-per-bar", optarg, 1, 64, &v)) return -1;
             o->beats_per_bar = v;
             break;
+        case 'M': {
+            int beats, unit;
+            char end;
+            if (sscanf(optarg, "%d/%d%c", &beats, &unit, &end) != 2 || beats < 1 || beats > 64 ||
+                unit < 1 || unit > 64 || (unit & (unit - 1))) {
+                cli_bad_value("--meter", optarg,
+                              "wants N/D: 1..64 beats of a 1, 2, 4 ... 64th note");
+                return -1;
+            }
+            o->beats_per_bar = beats;
+            o->beat_unit = unit;
+            break;
+        }
         case 'r':
             if (!cli_double_option("--rate", optarg, 8000, 384000, &v)) return -1;
             o->sample_rate = v;
@@ -171,7 +190,9 @@ static int parse_options(int argc, char **argv, Options *o)
         }
     }
     if (cli_no_operands(argc, argv)) return -1;
-    tempo_map_init(&o->tempo, o->sample_rate, o->beats_per_bar, o->bpm);
+    /* The map counts quarter notes: a bar of N beats of 1/D notes is 4N/D. */
+    tempo_map_init(&o->tempo, o->sample_rate, o->beats_per_bar * 4.0 / o->beat_unit, o->bpm);
+    o->tempo.beat_unit = o->beat_unit;
     for (int i = 0; i < n_tempos; ++i) {
         int bar;
         double bpm;
@@ -262,20 +283,23 @@ static bool load_model(CantusHost *host, const char *file)
     return swapped;
 }
 
+/* Where the transport is, as a host counts it: in its beats (quarter notes
+ * x beat_unit / 4, exact for every note value), bars of beats_per_bar. */
 static void send_position(CantusHost *host, uint32_t offset, const TempoMap *map, double speed,
                           int64_t frame)
 {
-    double beat = tempo_map_beat_at(map, (double)frame);
-    double bar = floor(beat / map->beats_per_bar + 1e-12);
+    double quarters = tempo_map_beat_at(map, (double)frame);
+    double bar = floor(quarters / map->beats_per_bar + 1e-12);
+    const double per_quarter = map->beat_unit / 4.0;
     CantusPosition pos = {
         .fields = CANTUS_POS_ALL,
         .speed = speed,
-        .bpm = tempo_map_bpm_at(map, beat),
+        .bpm = tempo_map_bpm_at(map, quarters) * per_quarter,
         .bar = (int64_t)bar,
-        .bar_beat = beat - bar * map->beats_per_bar,
-        .beats_per_bar = map->beats_per_bar,
+        .bar_beat = (quarters - bar * map->beats_per_bar) * per_quarter,
+        .beats_per_bar = map->beats_per_bar * per_quarter,
         .frame = frame,
-        .beat_unit = 4,
+        .beat_unit = map->beat_unit,
         .style = CANTUS_NUMBERS_DOUBLE,
     };
     if (pos.bar_beat < 0) pos.bar_beat = 0;
@@ -291,7 +315,7 @@ static RenderEvent *render(CantusHost *host, const Options *o, const RenderEvent
                            int n_input, int *count)
 {
     const TempoMap *map = &o->tempo;
-    double end_beat = o->bars * o->beats_per_bar;
+    double end_beat = o->bars * map->beats_per_bar;
     int64_t end = (int64_t)ceil(tempo_map_frame_of(map, end_beat));
     int64_t change[RENDER_MAX_TEMPOS];
     for (int i = 0; i < map->count; ++i)
@@ -406,7 +430,8 @@ int main(int argc, char **argv)
     events = render(host, &o, input, n_input, &count);
     print_new_log(host, &logged);
     if (!events) goto done;
-    if (!midi_write(o.out, events, count, &o.tempo, o.bars * o.beats_per_bar, err, sizeof(err))) {
+    if (!midi_write(o.out, events, count, &o.tempo, o.bars * o.tempo.beats_per_bar, err,
+                    sizeof(err))) {
         cli_error("%s", err);
         goto done;
     }
@@ -434,7 +459,7 @@ int main(int argc, char **argv)
         char title[256];
         snprintf(title, sizeof(title), "Cantus - %s - %d bars at %g BPM, %d notes", label, o.bars,
                  o.bpm, n_notes);
-        if (!piano_roll_write(o.png, notes, n_notes, o.bars, o.beats_per_bar, title, err,
+        if (!piano_roll_write(o.png, notes, n_notes, o.bars, o.tempo.beats_per_bar, title, err,
                               sizeof(err))) {
             cli_error("%s", err);
             goto done;

@@ -29,7 +29,8 @@ bool midi_write(const char *path, const RenderEvent *events, int count, const Te
             written[i].bytes[b] = events[i].msg[b];
     }
     const MidiWriteSong song = {
-        .beats_per_bar = (int)lround(map->beats_per_bar),
+        .beats_per_bar = (int)lround(map->beats_per_bar * map->beat_unit / 4.0),
+        .beat_unit = map->beat_unit,
         .tempos = tempos,
         .n_tempos = map->count,
         .events = written,

@@ -12,10 +12,14 @@
 
 #define RENDER_MAX_TEMPOS 64
 
-/* Tempo segments start on bar lines; segment 0 starts at bar 0. */
+/* Tempo segments start on bar lines; segment 0 starts at bar 0. Beats and
+ * tempos count quarter notes, as a MIDI file does; beat_unit is the note
+ * value of the host's beat (4 a quarter, 8 an eighth in 6/8), for the
+ * time:Position the plugin hears and the file's time signature. */
 typedef struct {
     double sample_rate;
-    double beats_per_bar;
+    double beats_per_bar; /* quarter notes a bar */
+    int beat_unit;
     int count;
     double start_beat[RENDER_MAX_TEMPOS];
     double bpm[RENDER_MAX_TEMPOS];

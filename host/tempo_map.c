@@ -7,6 +7,7 @@ void tempo_map_init(TempoMap *map, double sample_rate, double beats_per_bar, dou
 {
     map->sample_rate = sample_rate;
     map->beats_per_bar = beats_per_bar;
+    map->beat_unit = 4;
     map->count = 1;
     map->start_beat[0] = 0.0;
     map->bpm[0] = bpm;

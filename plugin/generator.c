@@ -2,6 +2,7 @@
 #include "generator.h"
 
 #include <limits.h>
+#include <math.h>
 
 #include "beat_grid.h"
 #include "lstm.h"
@@ -22,8 +23,7 @@ static int64_t sequence_start(const CantusGenerator *gen, int64_t step)
  * as no position; a model without metre input ignores them all. */
 static int bar_position(const CantusGenerator *gen, int64_t step)
 {
-    const CantusGrid grid = {gen->rate > 0 ? gen->rate : 1, gen->beats_per_bar,
-                             CANTUS_GRID_STRAIGHT};
+    const CantusGrid grid = {gen->rate, gen->beats_per_bar, CANTUS_GRID_STRAIGHT};
     const int64_t position = cantus_grid_step_in_bar(&grid, step);
     return position >= 0 && position <= INT_MAX ? (int)position : -1;
 }
@@ -50,13 +50,17 @@ static void open_sequence(const CantusGenerator *gen, CantusLstmState *state, Ca
 
 /* Whether the held chord decides step `step`: while notes are held, on
  * every step or on the beats only (step indices count from beat 0 in steps
- * of the rate, so a beat is a multiple of the rate). */
+ * of the rate, so a step is on a beat when step / rate is whole: every
+ * rate-th step at a whole rate, every step when a step is a beat or
+ * longer, every third at 1.5 steps a beat). A step that is not on a beat is
+ * at least a 64th of a beat from one, far above the tolerance. */
 static bool chord_applies(const CantusGenerator *gen, int64_t step)
 {
     if (!gen->chord) return false;
     if (gen->harmony == CANTUS_HARMONY_EVERYWHERE) return true;
-    const int64_t rate = gen->rate > 0 ? gen->rate : 1;
-    return gen->harmony == CANTUS_HARMONY_BEATS && step % rate == 0;
+    if (gen->harmony != CANTUS_HARMONY_BEATS) return false;
+    const double beats = (double)step / (gen->rate > 0.0 ? gen->rate : 1.0);
+    return fabs(beats - nearbyint(beats)) < 1e-6;
 }
 
 /* The mask of step `step`, the opening mask for a sequence's first. A step
@@ -153,7 +157,7 @@ void generator_init(CantusGenerator *gen)
         .spec = {.note_low = 0, .note_high = 127, .scale = CANTUS_SCALE_CHROMATIC, .rests = true},
         .chord_mask_stale = true,
         .temperature = 1.0f,
-        .rate = 1,
+        .rate = 1.0,
         .beats_per_bar = 4.0,
         .input_token = -1,
         .follow_token = -1,
@@ -198,7 +202,7 @@ void generator_set_engine(CantusGenerator *gen, CantusEngine *engine, int64_t st
     generator_restart(gen, step);
 }
 
-void generator_set_grid(CantusGenerator *gen, int rate, double beats_per_bar, int phrase_bars,
+void generator_set_grid(CantusGenerator *gen, double rate, double beats_per_bar, int phrase_bars,
                         int64_t step)
 {
     if (rate == gen->rate && beats_per_bar == gen->beats_per_bar && phrase_bars == gen->phrase_bars)

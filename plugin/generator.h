@@ -59,7 +59,7 @@ typedef struct {
     float temperature;
 
     /* The phrase grid. */
-    int rate;
+    double rate; /* steps per host beat (player.h: the effective rate) */
     double beats_per_bar;
     int phrase_bars;
     int64_t origin; /* free mode: the step the sequence started at */
@@ -101,7 +101,7 @@ void generator_init(CantusGenerator *gen);
 void generator_set_engine(CantusGenerator *gen, CantusEngine *engine, int64_t step);
 
 /* The phrase grid; a change restarts the sequence at `step`. */
-void generator_set_grid(CantusGenerator *gen, int rate, double beats_per_bar, int phrase_bars,
+void generator_set_grid(CantusGenerator *gen, double rate, double beats_per_bar, int phrase_bars,
                         int64_t step);
 
 /* Free mode: reseed at the next draw. Phrase mode: restart the phrase so the

@@ -45,6 +45,19 @@ CantusControls player_controls_from_ports(const float *const ports[CANTUS_PORT_C
 #undef BOOL
 }
 
+/* The rate the controls, the host's beat unit and the model ask for. */
+static double wanted_rate(const CantusPlayer *player)
+{
+    if (player->controls.rate != PLAYER_RATE_AS_TRAINED) return player->controls.rate;
+    const int steps_per_quarter = player->engine ? player->engine->info->steps_per_beat : 1;
+    return steps_per_quarter * 4.0 / player->transport.beat_unit;
+}
+
+double player_rate(const CantusPlayer *player)
+{
+    return player->rate;
+}
+
 /* How the steps lie in the bar: rate, the host's meter, swing. A swing
  * change (or a meter change) applies from the next step not yet played:
  * next_step is kept, only its frame moves, so no step is struck twice, and
@@ -52,7 +65,7 @@ CantusControls player_controls_from_ports(const float *const ports[CANTUS_PORT_C
 static CantusGrid step_grid(const CantusPlayer *player)
 {
     return (CantusGrid){
-        .rate = player->controls.rate,
+        .rate = player->rate,
         .beats_per_bar = player->transport.beats_per_bar,
         .swing = player->controls.swing / 100.0,
     };
@@ -130,11 +143,32 @@ static bool can_swap(const CantusPlayer *player)
     return !player->engine || player->retired_count < PLAYER_RETIRED_SIZE;
 }
 
+static void update_grid(CantusPlayer *player)
+{
+    generator_set_grid(&player->gen, player->rate, player->transport.beats_per_bar,
+                       player->controls.phrase_bars, player->next_step);
+}
+
+/* Takes the rate wanted now; when it differs, step indices count other
+ * steps: the next one is found again from the current frame (whose own
+ * step, if it has one at this rate, is due at once). True on a change. */
+static bool follow_rate(CantusPlayer *player)
+{
+    const double rate = wanted_rate(player);
+    if (rate == player->rate) return false;
+    player->rate = rate;
+    player->next_step = first_step_from(player, player->now);
+    update_grid(player);
+    return true;
+}
+
+/* A model of other steps (as trained) changes the rate with it. */
 static void go_live(CantusPlayer *player, CantusEngine *engine)
 {
     player_release_all(player);
     retire(player, player->engine);
     player->engine = engine;
+    follow_rate(player);
     const CantusMaskSpec spec = mask_spec(&player->controls);
     generator_set_engine(&player->gen, engine, player->next_step);
     generator_set_mask(&player->gen, &spec);
@@ -145,6 +179,7 @@ void player_init(CantusPlayer *player, double sample_rate, CantusMidiSink sink)
 {
     *player = (CantusPlayer){.sample_rate = sample_rate, .sink = sink};
     player->controls = player_default_controls();
+    player->rate = 1.0;
     note_table_init(&player->notes);
     generator_init(&player->gen);
     player_reset(player);
@@ -175,6 +210,7 @@ void player_reset(CantusPlayer *player)
             cantus_grid_beats_per_frame(player->controls.fallback_bpm, 1.0, player->sample_rate),
     };
     player->rolling = player->clock.beats_per_frame > 0.0;
+    follow_rate(player); /* the beat unit is a quarter again */
     resync(player);
 }
 
@@ -210,12 +246,6 @@ CantusEngine *player_take_retired(CantusPlayer *player)
     return engine;
 }
 
-static void update_grid(CantusPlayer *player)
-{
-    generator_set_grid(&player->gen, player->controls.rate, player->transport.beats_per_bar,
-                       player->controls.phrase_bars, player->next_step);
-}
-
 /* The tempo line from here on, from what the host said (or did not say). */
 static double current_beats_per_frame(const CantusPlayer *player)
 {
@@ -231,7 +261,6 @@ void player_set_controls(CantusPlayer *player, const CantusControls *controls)
 
     if (next.channel != old->channel || (old->enabled && !next.enabled)) player_release_all(player);
 
-    const bool rate_changed = next.rate != old->rate;
     const bool enabled_now = next.enabled && !old->enabled;
     const bool mask_changed = next.note_low != old->note_low || next.note_high != old->note_high ||
                               next.key != old->key || next.scale != old->scale ||
@@ -250,9 +279,10 @@ void player_set_controls(CantusPlayer *player, const CantusControls *controls)
         cantus_grid_reanchor(&player->clock, player->now, current_beats_per_frame(player));
         player->rolling = player->clock.beats_per_frame > 0.0;
     }
+    /* Step indices count in steps of the rate: a new rate finds ours again,
+     * and the line starts afresh from there. */
+    const bool rate_changed = follow_rate(player);
     if (rate_changed || enabled_now) {
-        /* Step indices count in steps of the rate: find ours again, and
-         * start the line afresh from there. */
         player->next_step = first_step_from(player, player->now);
         update_grid(player);
         resync(player);
@@ -276,13 +306,15 @@ void player_position(CantusPlayer *player, const CantusPositionFields *fields)
         .beats_per_frame = current_beats_per_frame(player),
     };
     player->rolling = player->clock.beats_per_frame > 0.0;
+    /* A new beat unit moves a model played as trained to other steps. */
+    const bool rate_changed = follow_rate(player);
 
     if (!player->rolling) {
         if (was_rolling) player_release_all(player);
         return;
     }
     const bool jumped = moved && fabs(beat - predicted) > PLAYER_RELOCATE_BEATS;
-    if (!was_rolling || was_free || jumped) {
+    if (!was_rolling || was_free || jumped || rate_changed) {
         resync(player);
         update_grid(player);
         return;
@@ -373,6 +405,8 @@ static void play_step(CantusPlayer *player, int64_t frame)
         CantusEngine *engine = player->pending;
         player->pending = NULL;
         go_live(player, engine);
+        /* A model of other steps: this frame may fall between its steps. */
+        if (step_frame(player, player->next_step) > frame) return;
     }
     const int64_t step = player->next_step++;
     const int token = generator_take(&player->gen, step);

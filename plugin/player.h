@@ -42,6 +42,16 @@
  * a relocation skips them: notes end and the sequence restarts after. */
 #define PLAYER_MAX_STEPS_PER_CYCLE 256
 
+/* The `rate` control's default: the model's own steps, wherever the host
+ * puts its beat. cantus.steps_per_beat counts steps a quarter note (MIDI's
+ * beat, the one the trainer reads files by); a host counts its beats in
+ * its time:beatUnit (an eighth in 6/8). So the model's step lasts
+ * beatUnit / (4 x steps_per_beat) host beats: a model of 2 steps a quarter
+ * plays 2 steps a beat in 4/4 and 3/4 and 1 an eighth in 6/8, its eighths
+ * being the host's eighths, and a 6/8 bar holds the 6 steps it was trained
+ * on. The explicit rates 1..4 count steps per host beat, as they say. */
+#define PLAYER_RATE_AS_TRAINED 0
+
 /* Engines waiting to go back to the worker to be freed. */
 #define PLAYER_RETIRED_SIZE 16
 
@@ -51,7 +61,7 @@ typedef struct {
     float gate; /* percent of a step, 1..100 */
     int velocity;
     int channel; /* 1..16 */
-    int rate;    /* steps per beat, 1..4 */
+    int rate;    /* steps per host beat 1..4, or PLAYER_RATE_AS_TRAINED */
     int note_low;
     int note_high;
     int key;
@@ -77,6 +87,7 @@ typedef struct {
     CantusControls controls;
     CantusTransport transport;
     CantusBeatClock clock;
+    double rate; /* steps per host beat in effect (player_rate) */
     bool rolling;
     int64_t next_step; /* the next step boundary to play */
     int steps_left;    /* of PLAYER_MAX_STEPS_PER_CYCLE, this cycle */
@@ -150,6 +161,14 @@ void player_release_all(CantusPlayer *player);
 /* The panic control: player_release_all, and the held input notes are
  * forgotten. */
 void player_panic(CantusPlayer *player);
+
+/* The steps per host beat that play: the `rate` control's, or as trained
+ * (PLAYER_RATE_AS_TRAINED) the model's cantus.steps_per_beat x 4 / the
+ * host's beat unit (4 until a host says otherwise; 1 step a quarter
+ * without a model). It changes with the control, the host's beat unit and
+ * the model that plays; each change re-finds the next step from the frame
+ * it happens at, as a rate change always did. */
+double player_rate(const CantusPlayer *player);
 
 /* Renders `frames` frames from the current frame. */
 void player_render(CantusPlayer *player, uint32_t frames);

@@ -28,16 +28,18 @@ bool transport_read_position(const CantusURIs *uris, const LV2_Atom_Object *obje
 {
     if (object->body.otype != uris->time_Position) return false;
     const LV2_Atom *speed = NULL, *bar = NULL, *bar_beat = NULL, *beat = NULL;
-    const LV2_Atom *beats_per_bar = NULL, *bpm = NULL, *frame = NULL;
+    const LV2_Atom *beats_per_bar = NULL, *beat_unit = NULL, *bpm = NULL, *frame = NULL;
     lv2_atom_object_get(object, uris->time_speed, &speed, uris->time_bar, &bar, uris->time_barBeat,
                         &bar_beat, uris->time_beat, &beat, uris->time_beatsPerBar, &beats_per_bar,
-                        uris->time_beatsPerMinute, &bpm, uris->time_frame, &frame, 0);
+                        uris->time_beatUnit, &beat_unit, uris->time_beatsPerMinute, &bpm,
+                        uris->time_frame, &frame, 0);
     *fields = (CantusPositionFields){0};
     fields->has_speed = read_number(uris, speed, &fields->speed);
     fields->has_bar = read_number(uris, bar, &fields->bar);
     fields->has_bar_beat = read_number(uris, bar_beat, &fields->bar_beat);
     fields->has_beat = read_number(uris, beat, &fields->beat);
     fields->has_beats_per_bar = read_number(uris, beats_per_bar, &fields->beats_per_bar);
+    fields->has_beat_unit = read_number(uris, beat_unit, &fields->beat_unit);
     fields->has_bpm = read_number(uris, bpm, &fields->bpm) && fields->bpm > 0.0;
     fields->has_frame = read_number(uris, frame, &fields->frame);
     return true;
@@ -45,7 +47,7 @@ bool transport_read_position(const CantusURIs *uris, const LV2_Atom_Object *obje
 
 void transport_init(CantusTransport *transport)
 {
-    *transport = (CantusTransport){.speed = 0.0, .bpm = 0.0, .beats_per_bar = 4.0};
+    *transport = (CantusTransport){.speed = 0.0, .bpm = 0.0, .beats_per_bar = 4.0, .beat_unit = 4};
 }
 
 static bool musical(double bpm)
@@ -91,6 +93,12 @@ double transport_apply(CantusTransport *transport, const CantusPositionFields *f
     if (fields->has_beats_per_bar && !bad_meter && !bad_bar)
         transport->beats_per_bar = fields->beats_per_bar;
     if (fields->has_bar && !bad_meter && !bad_bar) transport->bar = fields->bar;
+    /* The beat's note value counts no beats (positions are in the host's
+     * beats whatever it is), so a wrong one spoils nothing but itself. */
+    if (fields->has_beat_unit && fields->beat_unit >= CANTUS_TRANSPORT_MIN_BEAT_UNIT &&
+        fields->beat_unit <= CANTUS_TRANSPORT_MAX_BEAT_UNIT &&
+        fields->beat_unit == nearbyint(fields->beat_unit))
+        transport->beat_unit = (int)fields->beat_unit;
 
     *moved = false;
     /* A host rolling at a nonsense tempo counts its beats at that tempo

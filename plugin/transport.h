@@ -28,6 +28,12 @@
  * position is ignored (its tempo and speed still apply). */
 #define CANTUS_TRANSPORT_MAX_BEATS_PER_BAR 1024.0
 
+/* The note values a host's beat may be (time:beatUnit: 4 a quarter, 8 an
+ * eighth as in 6/8); an update with any other keeps the last good one (4
+ * at first). Only a model played "as trained" listens to it (player.h). */
+#define CANTUS_TRANSPORT_MIN_BEAT_UNIT 1
+#define CANTUS_TRANSPORT_MAX_BEAT_UNIT 64
+
 /* The musical range of an effective tempo (bpm x speed): hosts offer
  * about 1 to 1000 BPM (REAPER 1-960, Ardour and Bitwig up to 999). Outside
  * it the host's tempo is unusable and the plugin plays at fallback_bpm; at
@@ -37,12 +43,14 @@
 
 /* The fields of one time:Position object; has_* says which were present. */
 typedef struct {
-    bool has_speed, has_bar, has_bar_beat, has_beat, has_beats_per_bar, has_bpm, has_frame;
+    bool has_speed, has_bar, has_bar_beat, has_beat, has_beats_per_bar, has_beat_unit, has_bpm,
+        has_frame;
     double speed;
     double bar;
     double bar_beat;
     double beat;
     double beats_per_bar;
+    double beat_unit;
     double bpm;
     double frame;
 } CantusPositionFields;
@@ -54,6 +62,7 @@ typedef struct {
     double speed;
     double bpm;
     double beats_per_bar;
+    int beat_unit; /* the note value of the host's beat: 4 a quarter, 8 an eighth */
     double bar;
 } CantusTransport;
 

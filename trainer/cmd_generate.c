@@ -27,11 +27,14 @@ static void usage(FILE *out)
             "Samples N beats from the model and writes them as a MIDI file.\n"
             "\n"
             "  --model M          a Cantus model (.safetensors)\n"
-            "  --beats N          length in beats (quarter notes)\n"
+            "  --beats N          length in quarter notes\n"
             "  -o, --output F     the MIDI file to write (replaced atomically)\n"
             "  --seed S           random seed (default 1)\n"
             "  --temperature T    sampling temperature; 0 = always the likeliest (default 1)\n"
-            "  --bpm B            tempo written into the file (default 120)\n"
+            "  --bpm B            quarter notes a minute, written into the file (default 120)\n"
+            "  --meter N/D        the metre, N beats of 1/D notes a bar (default 4/4): a metre\n"
+            "                     model hears its bar positions, the rate as trained plays\n"
+            "                     the model's eighths as the metre's eighths (6/8: D = 8)\n"
             "  --key K            key of the scale mask: C, C#, Db ... B, or 0..11 (default C)\n"
             "  --scale S          the scale mask, by name or index 0..%d (default chromatic):\n",
             CANTUS_SCALE_COUNT - 1);
@@ -49,7 +52,8 @@ static void usage(FILE *out)
             "                     the option of the same meaning. fallback_bpm is the tempo\n"
             "  --help, --version\n"
             "\n"
-            "The rate (steps per beat) is the model's unless --set rate=N says otherwise.\n");
+            "The rate is the model's own (as trained) unless --set rate=N asks for N steps\n"
+            "a beat of the metre.\n");
 }
 
 static int parse_key(const char *text)
@@ -78,6 +82,7 @@ typedef struct {
     double temperature, bpm, gate;
     int key, scale, rests, low, high;
     long transpose;
+    int meter_beats, meter_unit; /* --meter N/D */
     bool set[CANTUS_PORT_COUNT]; /* --set SYMBOL=VALUE, by port */
     float set_value[CANTUS_PORT_COUNT];
 } GenerateArgs;
@@ -98,6 +103,7 @@ enum {
     OPT_VELOCITY,
     OPT_CHANNEL,
     OPT_SET,
+    OPT_METER,
 };
 
 static const struct option long_options[] = {
@@ -117,6 +123,7 @@ static const struct option long_options[] = {
     {"velocity", required_argument, NULL, OPT_VELOCITY},
     {"channel", required_argument, NULL, OPT_CHANNEL},
     {"set", required_argument, NULL, OPT_SET},
+    {"meter", required_argument, NULL, OPT_METER},
     CLI_STANDARD_OPTIONS,
     {NULL, 0, NULL, 0},
 };
@@ -185,6 +192,15 @@ static bool take_option(int c, const char *v, GenerateArgs *a)
         return cli_int_option("--velocity", v, 1, 127, &a->velocity);
     case OPT_CHANNEL:
         return cli_int_option("--channel", v, 1, 16, &a->channel);
+    case OPT_METER: {
+        char end;
+        if (sscanf(v, "%d/%d%c", &a->meter_beats, &a->meter_unit, &end) == 2 &&
+            a->meter_beats >= 1 && a->meter_beats <= 64 && a->meter_unit >= 1 &&
+            a->meter_unit <= 64 && !(a->meter_unit & (a->meter_unit - 1)))
+            return true;
+        cli_bad_value("--meter", v, "wants N/D: 1..64 beats of a 1, 2, 4 ... 64th note");
+        return false;
+    }
     case OPT_SET:
         if (parse_set(v, a)) return true;
         cli_bad_value("--set", v, "wants SYMBOL=VALUE for a control input of the plugin");
@@ -208,7 +224,9 @@ static int parse_args(int argc, char **argv, GenerateArgs *a)
                         .scale = CANTUS_SCALE_CHROMATIC,
                         .rests = 1,
                         .low = -1,
-                        .high = -1};
+                        .high = -1,
+                        .meter_beats = 4,
+                        .meter_unit = 4};
     cli_getopt_begin();
     int c;
     while ((c = cli_getopt(argc, argv, "o:h", long_options)) != -1) {
@@ -251,9 +269,6 @@ static int generate_controls(const GenerateArgs *a, const CantusModelInfo *info,
     OWN(CANTUS_RESTS, rests, a->rests != 0);
     OWN(CANTUS_TRANSPOSE, transpose, (int)a->transpose);
     OWN(CANTUS_FALLBACK_BPM, fallback_bpm, a->bpm);
-    /* The model's own steps per beat, as far as the player's rate goes. */
-    const int spb = info->steps_per_beat;
-    OWN(CANTUS_RATE, rate, spb < 1 ? 1 : spb > 4 ? 4 : spb);
 #undef OWN
 
     /* An end not given is the model's, unless that would put the ends the
@@ -314,6 +329,7 @@ int cmd_generate(int argc, char **argv)
         engine_free(engine);
         return 2;
     }
+    /* --set fallback_bpm=B names the tempo as the plugin's control does. */
     const double bpm = controls.fallback_bpm;
     if (midi_write_tick(a.beats) >= MIDI_WRITE_MAX_TICK) {
         fprintf(stderr, "cantus-train generate: %ld beats is too long\n", a.beats);
@@ -322,7 +338,8 @@ int cmd_generate(int argc, char **argv)
     }
 
     PlayedMidi played;
-    if (play_model(engine, &controls, (double)a.beats, &played) != 0) {
+    const PlayTransport transport = {bpm, a.meter_beats, a.meter_unit};
+    if (play_model(engine, &controls, &transport, (double)a.beats, &played) != 0) {
         fprintf(stderr, "cantus-train generate: out of memory\n");
         return 1;
     }
@@ -334,7 +351,8 @@ int cmd_generate(int argc, char **argv)
     }
     const MidiWriteTempo tempo = {0, bpm};
     const MidiWriteSong song = {
-        .beats_per_bar = 4, /* the player's own when no host says otherwise */
+        .beats_per_bar = a.meter_beats,
+        .beat_unit = a.meter_unit,
         .tempos = &tempo,
         .n_tempos = 1,
         .events = events,

@@ -48,7 +48,7 @@ int test_model_write(const char *path, const TestModelSpec *spec)
     char names[MAX_TENSORS][32];
     int n = 0;
     for (int k = 0; k < layers; k++) {
-        const int in = k == 0 ? vocab : h;
+        const int in = k == 0 ? vocab + spec->bar_steps : h;
         const struct {
             const char *kind;
             int rows, cols;
@@ -75,20 +75,24 @@ int test_model_write(const char *path, const TestModelSpec *spec)
         if (!tensors[i].data) rc = -1;
     if (rc == 0 && spec->flaw == FLAW_NAN) ((float *)tensors[1].data)[2 * h * h] = NAN;
 
-    char low[16], high[16], rest[16], hold[16];
+    char low[16], high[16], rest[16], hold[16], steps[16], bar[16];
+    snprintf(bar, sizeof bar, "%d", spec->bar_steps);
+    snprintf(steps, sizeof steps, "%d", spec->steps_per_beat > 0 ? spec->steps_per_beat : 1);
     snprintf(low, sizeof low, "%d", spec->note_low);
     snprintf(high, sizeof high, "%d", spec->note_low + spec->pitches - 1);
     snprintf(rest, sizeof rest, "%d", spec->pitches);
     snprintf(hold, sizeof hold, "%d", spec->pitches + 1);
     const CantusSafetensorsWriteMeta meta[] = {
-        {"cantus.format", "1"},         {"cantus.note_low", low},    {"cantus.note_high", high},
-        {"cantus.rest_token", rest},    {"cantus.hold_token", hold}, {"cantus.steps_per_beat", "1"},
-        {"cantus.label", "test model"},
+        {"cantus.format", "1"},         {"cantus.note_low", low},
+        {"cantus.note_high", high},     {"cantus.rest_token", rest},
+        {"cantus.hold_token", hold},    {"cantus.steps_per_beat", steps},
+        {"cantus.label", "test model"}, {"cantus.bar_steps", bar}, /* last: only when used */
     };
     char err[512] = "out of memory";
     if (rc == 0)
-        rc = cantus_safetensors_write(path, tensors, n, meta, (int)(sizeof meta / sizeof meta[0]),
-                                      err, sizeof err);
+        rc = cantus_safetensors_write(
+            path, tensors, n, meta,
+            (int)(sizeof meta / sizeof meta[0]) - (spec->bar_steps > 0 ? 0 : 1), err, sizeof err);
     if (rc != 0) fprintf(stderr, "test_model_write: %s\n", err);
     for (int i = 0; i < n; i++)
         free((void *)tensors[i].data);

@@ -23,10 +23,12 @@ typedef struct {
     int note_low; /* MIDI pitch of token 0 */
     int pitches;  /* pitch tokens; REST and HOLD follow */
     int hidden;
-    int layers;    /* 0 means 1 */
-    uint32_t seed; /* weights uniform in [-scale, scale) from this seed */
-    float scale;   /* 0 means 0.5 */
-    float bias;    /* 0: random biases; else every bias is this value */
+    int layers;         /* 0 means 1 */
+    uint32_t seed;      /* weights uniform in [-scale, scale) from this seed */
+    float scale;        /* 0 means 0.5 */
+    float bias;         /* 0: random biases; else every bias is this value */
+    int steps_per_beat; /* cantus.steps_per_beat, steps a quarter note; 0 means 1 */
+    int bar_steps;      /* cantus.bar_steps, the metre input's positions (0: none) */
     ModelFlaw flaw;
 } TestModelSpec;
 

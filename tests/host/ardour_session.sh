@@ -8,10 +8,13 @@
 # between Cantus and the synth (ardour/scripts/cantus_note_log.lua) logs
 # every note-on with its sample on Ardour's timeline. Five sessions:
 #
-#   jazz         the Jazz preset: a note on every step of its two a beat,
-#                on the grid of 130 BPM (see the tolerance below)
+#   jazz         the Jazz preset: a note on every step of its model's own rhythm
+#                (rate as trained: Ardour's 4/4 beat is a quarter, so S steps a
+#                beat for a model of cantus.steps_per_beat S), on the grid of
+#                130 BPM (see the tolerance below)
 #   jazz again   a new session, the same notes to the sample
-#   folk         the Folk preset: the same grid, other notes (the model swapped)
+#   folk         the Folk preset: its own model's grid, other notes (the model
+#                swapped)
 #   seed         Jazz, seed automated 5 -> 9 just before 4 s: the notes
 #                before it are the jazz session's, after it they change
 #   temperature  the same with temperature 1.0 -> 0.05
@@ -47,6 +50,22 @@ fi
 ardour_lib=$(dirname "$luasession")
 ardour_data=/usr/share/$(basename "$ardour_lib")
 export_preset=$(sed -n 's/.*<ExportPreset id="\([^"]*\)".*/\1/p' "$here/ardour/export/cantus-test.preset")
+
+bundle=
+IFS=: read -ra lv2_dirs <<<"$LV2_PATH"
+for dir in "${lv2_dirs[@]}"; do
+    [ -d "$dir/cantus.lv2" ] && bundle="$dir/cantus.lv2" && break
+done
+if [ -z "$bundle" ]; then
+    echo "ardour_session: no cantus.lv2 on LV2_PATH" >&2
+    exit 2
+fi
+
+# steps_of PRESET: the steps a quarter its model was trained at.
+steps_of() {
+    grep -ao '"cantus.steps_per_beat" *: *"[0-9]*"' "$bundle/presets/$1.safetensors" |
+        head -1 | tr -dc 0-9
+}
 
 work=$(mktemp -d /tmp/cantus-ardour.XXXXXX)
 trap 'rm -rf "$work"' EXIT
@@ -90,15 +109,23 @@ run() {
     [ "$size" -ge 3072000 ] || fail "session $1 exported $size bytes of audio, not 8 s"
 }
 
-# on_grid NAME: 35 note-ons, note k within one tick of step k of 130 BPM x 2.
+# steps_before SECONDS STEPS_A_BEAT: how many steps of 130 BPM start before then.
+steps_before() {
+    awk -v t="$1" -v s="$2" 'BEGIN { n = 0; while (n * 60 / (130 * s) < t) n++; print n }'
+}
+
+# on_grid NAME STEPS_A_BEAT: a note-on on every step of 130 BPM x STEPS_A_BEAT
+# in the 8 s, note k within one tick of step k.
 on_grid() {
-    awk -v name="$1" '
-        { k = NR - 1; exact = k * 48000 * 60 / 260; d = $1 - exact; if (d < 0) d = -d
+    local want
+    want=$(steps_before 8 "$2")
+    awk -v name="$1" -v s="$2" -v want="$want" '
+        { k = NR - 1; exact = k * 48000 * 60 / (130 * s); d = $1 - exact; if (d < 0) d = -d
           if (d > worst) worst = d
           if (d > 48000 * 60 / 130 / 1920 + 0.5) { bad++; if (bad <= 3) printf "  step %d at %d, exact %.2f\n", k, $1, exact } }
-        END { printf "ardour_session: %s: worst distance from the exact grid %.2f frames\n", name, worst
-              exit (NR != 35 || bad > 0) }' "$work/$1/notes.txt" ||
-        fail "$1: want 35 note-ons, one per step on the 130 BPM grid"
+        END { printf "ardour_session: %s: %d steps a beat, worst distance from the exact grid %.2f frames\n", name, s, worst
+              exit (NR != want || bad > 0) }' "$work/$1/notes.txt" ||
+        fail "$1: want $want note-ons, one per step of $2 a beat on the 130 BPM grid"
 }
 
 # same_until NAME OTHER STEPS: the first STEPS notes equal, frames and pitches.
@@ -123,15 +150,23 @@ run seed urn:cantus:preset:jazz seed || true
 run temperature urn:cantus:preset:jazz temperature || true
 
 if [ "$failures" -eq 0 ]; then
-    for name in jazz folk seed temperature; do on_grid "$name"; done
+    jazz_steps=$(steps_of jazz)
+    folk_steps=$(steps_of folk)
+    for name in jazz seed temperature; do on_grid "$name" "$jazz_steps"; done
+    on_grid folk "$folk_steps"
     cmp -s "$work/jazz/notes.txt" "$work/jazz-again/notes.txt" ||
         fail "jazz-again: not the same notes as jazz"
-    # Steps 0..17 come before the automation ramp, 18..34 after it.
-    same_until seed jazz 18
-    same_until temperature jazz 18
-    differ_after seed jazz 18 8
-    differ_after temperature jazz 18 8
-    differ_after folk jazz 0 18
+    # The automation ramps from 3.958 s to 4 s: the steps before it are the
+    # jazz session's, those after it change (no step may fall inside it).
+    before=$(steps_before 3.958 "$jazz_steps")
+    [ "$before" -eq "$(steps_before 4.0001 "$jazz_steps")" ] ||
+        fail "a step of $jazz_steps a beat falls inside the automation ramp"
+    after=$(($(steps_before 8 "$jazz_steps") - before))
+    same_until seed jazz "$before"
+    same_until temperature jazz "$before"
+    differ_after seed jazz "$before" $((after / 2))
+    differ_after temperature jazz "$before" $((after / 2))
+    differ_after folk jazz 0 "$before"
 fi
 
 if [ "$failures" -ne 0 ]; then

@@ -114,10 +114,10 @@ double ratio_value(Ratio r)
  * a whole frame taken as that frame. Computed in exact integers. */
 static int64_t step_frame(const Session *s, int64_t k, int64_t frame0, Ratio beat0, Ratio bpm)
 {
-    /* t = (k/rate - beat0) * 60 * sr / bpm = P / Q */
-    __int128 p =
-        ((__int128)k * beat0.den - (__int128)s->rate * beat0.num) * 60 * s->sample_rate * bpm.den;
-    __int128 q = (__int128)s->rate * beat0.den * bpm.num;
+    /* t = (k/rate - beat0) * 60 * sr / bpm = P / Q, rate = rn / rd */
+    const __int128 rn = s->rate.num, rd = s->rate.den;
+    __int128 p = ((__int128)k * rd * beat0.den - rn * beat0.num) * 60 * s->sample_rate * bpm.den;
+    __int128 q = rn * beat0.den * bpm.num;
     /* n = ceil(t - 1/1000) = ceil((1000 p - q) / (1000 q)) */
     __int128 a = 1000 * p - q;
     __int128 b = 1000 * q;
@@ -139,7 +139,7 @@ static void expect_frame(Session *s, int64_t frame)
 static void close_line(Session *s, int64_t end)
 {
     if (s->rolling) {
-        double first = floor(ratio_value(s->anchor_beat) * s->rate) - 1;
+        double first = floor(ratio_value(s->anchor_beat) * ratio_value(s->rate)) - 1;
         for (int64_t k = (int64_t)first;; ++k) {
             int64_t f = step_frame(s, k, s->anchor_frame, s->anchor_beat, s->bpm);
             if (f >= end) break;
@@ -169,21 +169,38 @@ static void send_position(Session *s, uint32_t offset)
         .bar_beat = beat - bar * s->beats_per_bar,
         .beats_per_bar = s->beats_per_bar,
         .frame = s->anchor_frame,
-        .beat_unit = 4,
+        .beat_unit = s->beat_unit,
         .style = s->style,
     };
     assert_true(cantus_host_add_position(s->host, offset, &pos));
 }
 
+int model_file_steps_per_beat(const char *path)
+{
+    char err[CANTUS_ERROR_SIZE];
+    CantusModel *model = cantus_model_load(path, err, sizeof err);
+    if (!model) fail_msg("%s", err);
+    const int steps = cantus_model_info(model)->steps_per_beat;
+    cantus_model_free(model);
+    return steps;
+}
+
 void session_init(Session *s, CantusHost *host, int rate, PositionPolicy policy)
+{
+    session_init_meter(s, host, rate, 4, 4, policy);
+}
+
+void session_init_meter(Session *s, CantusHost *host, int rate, int beats_per_bar, int beat_unit,
+                        PositionPolicy policy)
 {
     memset(s, 0, sizeof(*s));
     s->host = host;
     s->sample_rate = (int64_t)cantus_host_sample_rate(host);
-    s->rate = rate;
+    s->rate = ratio(rate, 1);
     s->policy = policy;
     s->style = policy == SEND_EVERY_CYCLE ? CANTUS_NUMBERS_DOUBLE : CANTUS_NUMBERS_LIKE_ARDOUR;
-    s->beats_per_bar = 4;
+    s->beats_per_bar = beats_per_bar;
+    s->beat_unit = beat_unit;
     s->bpm = ratio(120, 1);
     s->anchor_beat = ratio(0, 1);
     s->anchor_frame = cantus_host_frame(host);
@@ -194,6 +211,13 @@ void session_init(Session *s, CantusHost *host, int rate, PositionPolicy policy)
     /* A host tells the plugin where it stands before anything plays, so the
      * fallback tempo never sounds in these tests. */
     send_position(s, 0);
+    s->as_trained = rate == 0;
+    if (s->as_trained) {
+        /* As trained: the model's steps a quarter, in the host's beats. */
+        const char *model = session_ask_model(s);
+        if (!model[0]) fail_msg("the plugin did not say which model it plays");
+        s->rate = ratio(4 * model_file_steps_per_beat(model), beat_unit);
+    }
 }
 
 void session_free(Session *s)
@@ -364,6 +388,16 @@ const char *session_ask_model(Session *s)
     return s->last_model;
 }
 
+void session_load_model(Session *s, const char *path)
+{
+    assert_false(s->rolling);
+    assert_true(cantus_host_add_patch_set_path(s->host, 0, MODEL_URI, path));
+    for (int i = 0; i < 64 && strcmp(s->last_model, path); ++i)
+        session_run(s, 64);
+    if (strcmp(s->last_model, path)) fail_msg("the plugin did not take the model %s", path);
+    if (s->as_trained) s->rate = ratio(4 * model_file_steps_per_beat(path), s->beat_unit);
+}
+
 void assert_notes_on_grid(const Session *s)
 {
     close_line((Session *)s, cantus_host_frame(s->host));
@@ -382,9 +416,9 @@ void assert_notes_on_grid(const Session *s)
         int64_t got = j < n_on ? on[j] : -1;
         free(on);
         fail_msg("step %d of %d: expected a note-on at frame %lld, the plugin played one at "
-                 "%lld (note-on %d of %d; sr %lld, rate %d)",
+                 "%lld (note-on %d of %d; sr %lld, rate %lld/%lld)",
                  i, s->n_expected, (long long)want, (long long)got, j, n_on,
-                 (long long)s->sample_rate, s->rate);
+                 (long long)s->sample_rate, (long long)s->rate.num, (long long)s->rate.den);
     }
     free(on);
     assert_true(s->n_expected > 0);
@@ -417,7 +451,7 @@ void assert_notes_within_gate(const Session *s, double gate_percent, double slow
             const NoteEvent *o = &s->played[j];
             if (is_note_on(o) || o->pitch != e->pitch || (o->status & 0x0f) != (e->status & 0x0f))
                 continue;
-            double step = 60.0 * (double)s->sample_rate / (slowest_bpm * s->rate);
+            double step = 60.0 * (double)s->sample_rate / (slowest_bpm * ratio_value(s->rate));
             double limit = ceil(step * gate_percent / 100.0) + 1;
             if ((double)(o->frame - e->frame) > limit)
                 fail_msg("note %d at frame %lld lasts %lld frames, past its gate of %.0f", e->pitch,

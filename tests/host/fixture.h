@@ -61,10 +61,12 @@ typedef struct {
 typedef struct {
     CantusHost *host;
     int64_t sample_rate;
-    int rate; /* steps per beat, as the plugin's control */
+    Ratio rate; /* steps per host beat, as the plugin plays them */
     PositionPolicy policy;
     CantusNumberStyle style;
     double beats_per_bar;
+    int beat_unit;   /* time:beatUnit: 4 a quarter, 8 an eighth */
+    bool as_trained; /* the rate control is 0: rate follows the model */
     /* The tempo line from `anchor_frame` on, exactly. */
     bool rolling;
     Ratio bpm;
@@ -84,7 +86,18 @@ typedef struct {
     char last_model[1024];
 } Session;
 
+/* A session in 4/4 with the plugin's rate control set to `rate`: 1..4
+ * steps a beat, or 0, as trained (the model the plugin announces says its
+ * steps a quarter note). */
 void session_init(Session *s, CantusHost *host, int rate, PositionPolicy policy);
+/* The same in a metre of beats_per_bar beats of 1/beat_unit notes (6 and 8
+ * for 6/8): as trained, the model's S steps a quarter are 4 S / beat_unit
+ * steps a host beat (plugin/player.h). */
+void session_init_meter(Session *s, CantusHost *host, int rate, int beats_per_bar, int beat_unit,
+                        PositionPolicy policy);
+/* The model's cantus.steps_per_beat, from its file; fails the test when
+ * the file does not load. */
+int model_file_steps_per_beat(const char *path);
 void session_free(Session *s);
 
 /* Transport changes at an offset inside the next cycle; each writes one
@@ -103,6 +116,10 @@ Ratio session_beat_at(const Session *s, int64_t frame);
 int session_note_ons(const Session *s, int64_t *frames, int cap);
 /* The pitches of the note-ons, in order; returns how many. */
 int session_pitches(const Session *s, int *pitches, int cap);
+/* Sends the plugin a model file (patch:Set, as a file chooser does) while
+ * the transport stands and runs until the plugin announces it; as trained,
+ * the session's rate becomes the new model's. Fails the test otherwise. */
+void session_load_model(Session *s, const char *path);
 /* Asks the plugin which model it plays (patch:Get) and returns the path it
  * announces, or "" when it announces none within a few cycles. */
 const char *session_ask_model(Session *s);

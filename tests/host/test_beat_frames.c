@@ -2,17 +2,48 @@
  * plugin: many tempos (130 BPM at 48 kHz has 22153.846... frames a beat),
  * three sample rates, cycles of 1 to 8192 frames, thousands of beats
  * without drift, rates 1-4, and every kind of position event inside a
- * cycle: tempo changes, relocation, loop wrap, stop and start. The expected
- * frames come from exact rational arithmetic in fixture.c. */
+ * cycle: tempo changes, relocation, loop wrap, stop and start; and the
+ * rate "as trained" for models of 2 and 4 steps a quarter in 4/4, 3/4 and
+ * 6/8. The expected frames come from exact rational arithmetic in
+ * fixture.c. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <string.h>
 
 #include <cmocka.h>
 
 #include "fixture.h"
+
+/* Test models trained, as their metadata says, at 2 and 4 steps a quarter. */
+static char model_dir[256];
+static char model_of[5][512];
+
+static int write_models(void **state)
+{
+    (void)state;
+    make_temp_dir(model_dir, sizeof model_dir);
+    for (int steps = 2; steps <= 4; steps += 2) {
+        snprintf(model_of[steps], sizeof model_of[steps], "%s/steps%d.safetensors", model_dir,
+                 steps);
+        const TestModelSpec spec = {.note_low = 60,
+                                    .pitches = 12,
+                                    .hidden = 8,
+                                    .seed = 5u + (uint32_t)steps,
+                                    .steps_per_beat = steps};
+        if (test_model_write(model_of[steps], &spec) != 0) return -1;
+    }
+    return 0;
+}
+
+static int remove_models(void **state)
+{
+    (void)state;
+    remove_tree(model_dir);
+    return 0;
+}
 
 /* Beats to play so that a case stays under `cycles` run() calls. */
 static int64_t beats_for(int64_t sample_rate, Ratio bpm, uint32_t block, int64_t most,
@@ -154,6 +185,68 @@ static void relocate_loop_stop_inside_a_cycle(void **state)
     cantus_host_free(host);
 }
 
+/* One session with a test model at `rate` (0: as trained) in a metre,
+ * 130 BPM, then 97 from a cycle's middle, a relocation to bar 3 and a stop:
+ * every note-on on the exact frame of its step, none elsewhere. Returns
+ * the note-ons of the first 8 host beats. */
+static int play_in_metre(int rate, int steps_per_quarter, int beats_per_bar, int beat_unit,
+                         Ratio *played_rate)
+{
+    CantusHost *host = fixture_host(48000, 256, CANTUS_HOST_WORKER_DEFERRED);
+    Session s;
+    session_init_meter(&s, host, rate, beats_per_bar, beat_unit, SEND_ON_CHANGE);
+    session_load_model(&s, model_of[steps_per_quarter]);
+    *played_rate = s.rate;
+    const int64_t origin = cantus_host_frame(host);
+    session_start(&s, 0, ratio(0, 1), ratio(130, 1));
+    session_run_for(&s, 8 * 22153, 256); /* just under 8 beats at 130 BPM */
+    const int early = session_note_ons(&s, NULL, 0);
+    session_run_for(&s, 2 * 48000, 256);
+    session_tempo(&s, 100, ratio(97, 1));
+    session_run_for(&s, 3 * 48000, 256);
+    session_locate(&s, 17, ratio(3 * beats_per_bar, 1));
+    session_run_for(&s, 3 * 48000, 256);
+    session_stop(&s, 0);
+    session_run(&s, 256);
+    assert_true(cantus_host_frame(host) > origin);
+    assert_notes_on_grid(&s);
+    assert_no_hanging_notes(&s);
+    session_free(&s);
+    cantus_host_free(host);
+    return early;
+}
+
+/* As trained, a model of S steps a quarter plays 4 S / beatUnit steps a
+ * host beat: S a beat in 4/4 and 3/4, S / 2 an eighth in 6/8, so its
+ * eighths are the host's eighths; the explicit rates 1..4 still count the
+ * host's beats (6/8, the model of 4). */
+static void as_trained_in_three_metres(void **state)
+{
+    (void)state;
+    const int meters[3][2] = {{4, 4}, {3, 4}, {6, 8}};
+    for (int m = 0; m < 3; m++) {
+        for (int steps = 2; steps <= 4; steps += 2) {
+            Ratio rate;
+            const int early = play_in_metre(0, steps, meters[m][0], meters[m][1], &rate);
+            const Ratio want = ratio(4 * steps, meters[m][1]);
+            if (rate.num != want.num || rate.den != want.den)
+                fail_msg("%d/%d, %d steps a quarter: %lld/%lld steps a beat", meters[m][0],
+                         meters[m][1], steps, (long long)rate.num, (long long)rate.den);
+            assert_int_equal(early, 8 * want.num / want.den);
+            print_message("%d/%d, %d steps a quarter: %lld/%lld steps a host beat, on the grid\n",
+                          meters[m][0], meters[m][1], steps, (long long)rate.num,
+                          (long long)rate.den);
+        }
+    }
+    for (int explicit_rate = 1; explicit_rate <= 4; explicit_rate++) {
+        Ratio rate;
+        const int early = play_in_metre(explicit_rate, 4, 6, 8, &rate);
+        assert_int_equal(rate.num, explicit_rate);
+        assert_int_equal(rate.den, 1);
+        assert_int_equal(early, 8 * explicit_rate);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -164,6 +257,7 @@ int main(void)
         cmocka_unit_test(position_every_cycle),
         cmocka_unit_test(tempo_changes_inside_a_cycle),
         cmocka_unit_test(relocate_loop_stop_inside_a_cycle),
+        cmocka_unit_test(as_trained_in_three_metres),
     };
-    return cmocka_run_group_tests_name("beat frames", tests, NULL, NULL);
+    return cmocka_run_group_tests_name("beat frames", tests, write_models, remove_models);
 }

@@ -126,11 +126,44 @@ static void test_values_clamp_to_the_range(void **state)
     }
 }
 
+/* `rate` offers "As trained" first, and it is the default: a preset or a
+ * fresh instance plays the model's own steps (plugin/player.h). */
+static void test_rate_as_trained_is_the_default(void **state)
+{
+    const Ttl *ttl = (const Ttl *)*state;
+    LilvNode *symbol = lilv_new_string(ttl->world, "rate");
+    const LilvPort *port = lilv_plugin_get_port_by_symbol(ttl->plugin, symbol);
+    lilv_node_free(symbol);
+    assert_non_null(port);
+    LilvScalePoints *points = lilv_port_get_scale_points(ttl->plugin, port);
+    assert_non_null(points);
+    float lowest = INFINITY;
+    const char *lowest_label = NULL;
+    int count = 0;
+    LILV_FOREACH(scale_points, i, points)
+    {
+        const LilvScalePoint *point = lilv_scale_points_get(points, i);
+        const float value = lilv_node_as_float(lilv_scale_point_get_value(point));
+        if (value < lowest) {
+            lowest = value;
+            lowest_label = lilv_node_as_string(lilv_scale_point_get_label(point));
+        }
+        count++;
+    }
+    assert_int_equal(count, 5);
+    assert_float_equal(lowest, PLAYER_RATE_AS_TRAINED, 0);
+    assert_string_equal(lowest_label, "As trained");
+    assert_float_equal(cantus_control_specs[CANTUS_RATE].fallback, PLAYER_RATE_AS_TRAINED, 0);
+    assert_int_equal(player_default_controls().rate, PLAYER_RATE_AS_TRAINED);
+    lilv_scale_points_free(points);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_table_equals_ttl),
         cmocka_unit_test(test_values_clamp_to_the_range),
+        cmocka_unit_test(test_rate_as_trained_is_the_default),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -87,12 +87,12 @@ static int play(const char *preset, const Setting *set, uint32_t seed, bool chor
     cantus_host_set_control(host, "key", 0.0f);
     cantus_host_set_control(host, "transpose", set->transpose);
     cantus_host_set_control(host, "harmony", set->harmony);
-    const int rate = (int)cantus_host_get_control(host, "rate");
     Session s;
-    session_init(&s, host, rate, SEND_ON_CHANGE);
+    session_init(&s, host, (int)cantus_host_get_control(host, "rate"), SEND_ON_CHANGE);
     const int64_t origin = cantus_host_frame(host);
     session_start(&s, 0, ratio(0, 1), ratio(120, 1));
-    const int64_t end = origin + (int64_t)STEPS * BEAT / rate;
+    /* STEPS steps at the rate the preset plays (as trained: its model's). */
+    const int64_t end = origin + (int64_t)STEPS * BEAT * s.rate.den / s.rate.num;
     while (cantus_host_frame(host) < end) {
         const int64_t now = cantus_host_frame(host);
         if (chords) add_chords(host, origin, now, BLOCK);

@@ -8,7 +8,13 @@
  * controls are read back from the plugin's ports and its model from the
  * plugin's own answer to a patch:Get, so generate gets what the plugin
  * plays, not what this test thinks a preset says. Both programs run as a
- * user runs them. */
+ * user runs them.
+ *
+ * And in a metre: a model with a metre input trained (as its metadata
+ * says) at 2 steps a quarter, and one without at 4, played as trained in
+ * 4/4, 3/4 and 6/8 by `cantus-render --meter` and `generate --meter`: the
+ * same notes, on the model's own steps (its eighths the metre's eighths),
+ * and the metre written into both files. */
 #include <dirent.h>
 #include <math.h>
 #include <setjmp.h>
@@ -24,6 +30,7 @@
 #include "controls.h"
 #include "midi/midi_read.h"
 #include "midi_fixture.h"
+#include "test_model.h"
 
 #define MODEL_URI "urn:cantus:model"
 #define BARS      8
@@ -194,10 +201,74 @@ static void test_generate_plays_what_render_plays(void **state)
     cantus_host_presets_free(presets, n);
 }
 
+/* The file's time signature at tick 0. */
+static void assert_meter(const MidiSong *song, int numerator, int denominator)
+{
+    assert_true(song->n_meters >= 1);
+    assert_int_equal(song->meters[0].tick, 0);
+    assert_int_equal(song->meters[0].numerator, numerator);
+    assert_int_equal(song->meters[0].denominator, denominator);
+}
+
+static void test_generate_plays_what_render_plays_in_a_metre(void **state)
+{
+    (void)state;
+    const char *render = env("CANTUS_RENDER"), *train = env("CANTUS_TRAIN");
+    char models[2][600], rendered[600], generated[600], command[4000];
+    const int steps_per_quarter[2] = {2, 4};
+    for (int m = 0; m < 2; m++) {
+        snprintf(models[m], sizeof models[m], "%s/metre%d.safetensors", dir, m);
+        const TestModelSpec spec = {.note_low = 60,
+                                    .pitches = 12,
+                                    .hidden = 16,
+                                    .seed = 3u + (uint32_t)m,
+                                    .scale = 1.5f,
+                                    .steps_per_beat = steps_per_quarter[m],
+                                    .bar_steps = m == 0 ? 12 : 0};
+        assert_int_equal(test_model_write(models[m], &spec), 0);
+    }
+    snprintf(rendered, sizeof rendered, "%s/render.mid", dir);
+    snprintf(generated, sizeof generated, "%s/generate.mid", dir);
+    const int meters[3][2] = {{4, 4}, {3, 4}, {6, 8}};
+    const int bars = 4;
+    for (int m = 0; m < 2; m++) {
+        for (int k = 0; k < 3; k++) {
+            const int n = meters[k][0], d = meters[k][1];
+            /* Every step a note (rests off), so the steps are counted. */
+            snprintf(command, sizeof command,
+                     "'%s' --model '%s' --meter %d/%d --bars %d --bpm %d --set seed=5 "
+                     "--set rests=0 --quiet -o '%s' 2>/dev/null",
+                     render, models[m], n, d, bars, BPM, rendered);
+            run(command);
+            snprintf(command, sizeof command,
+                     "'%s' generate --model '%s' --meter %d/%d --beats %d --bpm %d --seed 5 "
+                     "--set rests=0 --set gate=80 -o '%s' 2>/dev/null",
+                     train, models[m], n, d, bars * n * 4 / d, BPM, generated);
+            run(command);
+            char what[64];
+            snprintf(what, sizeof what, "%d/%d, %d steps a quarter", n, d, steps_per_quarter[m]);
+            const int notes = compare(what, 5, rendered, generated);
+            /* The model's steps: S a quarter whatever the metre's beat. */
+            assert_int_equal(notes, bars * n * 4 / d * steps_per_quarter[m]);
+            MidiSong r = read_song(rendered), g = read_song(generated);
+            assert_meter(&r, n, d);
+            assert_meter(&g, n, d);
+            const int64_t step_ticks = r.ppqn / steps_per_quarter[m];
+            for (int i = 0; i < r.n_notes; i++)
+                assert_int_equal(r.notes[i].start, (int64_t)i * step_ticks);
+            midi_song_free(&r);
+            midi_song_free(&g);
+            print_message("%s: %d notes, the same in both\n", what, notes);
+        }
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_generate_plays_what_render_plays, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_generate_plays_what_render_plays_in_a_metre, setup,
+                                        teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -72,12 +72,14 @@ static void test_every_number_type(void **unused)
         forge_number(&forge, type, 3.0);
         lv2_atom_forge_key(&forge, uris.time_frame);
         forge_number(&forge, type, 96000.0);
+        lv2_atom_forge_key(&forge, uris.time_beatUnit);
+        forge_number(&forge, type, 8.0);
         lv2_atom_forge_pop(&forge, &frame);
 
         CantusPositionFields fields;
         assert_true(transport_read_position(&uris, (const LV2_Atom_Object *)buffer, &fields));
         assert_true(fields.has_speed && fields.has_bar && fields.has_bar_beat && fields.has_bpm &&
-                    fields.has_beats_per_bar && fields.has_frame);
+                    fields.has_beats_per_bar && fields.has_frame && fields.has_beat_unit);
         assert_false(fields.has_beat);
         assert_float_equal(fields.bpm, 130.0, 1e-9);
         CantusTransport transport;
@@ -86,7 +88,40 @@ static void test_every_number_type(void **unused)
         const double beat = transport_apply(&transport, &fields, 0.0, 48000.0, 120.0, &moved);
         assert_true(moved);
         assert_float_equal(beat, 3 * 3.0 + 2.0, 1e-9);
+        assert_int_equal(transport.beat_unit, 8);
     }
+}
+
+/* time:beatUnit, the note value of the host's beat: a quarter until a host
+ * says otherwise; a value that is no note value (0, 65, 2.5, negative)
+ * keeps the last good one and spoils nothing else of its update. */
+static void test_beat_unit(void **unused)
+{
+    (void)unused;
+    CantusTransport transport;
+    transport_init(&transport);
+    assert_int_equal(transport.beat_unit, 4);
+    bool moved;
+    CantusPositionFields fields = {.has_speed = true,
+                                   .speed = 1.0,
+                                   .has_beat_unit = true,
+                                   .beat_unit = 8.0,
+                                   .has_beat = true,
+                                   .beat = 3.0};
+    transport_apply(&transport, &fields, 0.0, 48000.0, 120.0, &moved);
+    assert_int_equal(transport.beat_unit, 8);
+    const double wrong[] = {0.0, 65.0, 2.5, -4.0};
+    for (size_t i = 0; i < sizeof wrong / sizeof wrong[0]; i++) {
+        fields.beat_unit = wrong[i];
+        fields.beat = 4.0 + (double)i;
+        assert_float_equal(transport_apply(&transport, &fields, 0.0, 48000.0, 120.0, &moved),
+                           fields.beat, 0.0);
+        assert_true(moved);
+        assert_int_equal(transport.beat_unit, 8);
+    }
+    fields.beat_unit = 2.0;
+    transport_apply(&transport, &fields, 0.0, 48000.0, 120.0, &moved);
+    assert_int_equal(transport.beat_unit, 2);
 }
 
 static void test_partial_updates_merge(void **unused)
@@ -276,9 +311,13 @@ static void test_not_a_position_or_junk(void **unused)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_every_number_type), cmocka_unit_test(test_partial_updates_merge),
-        cmocka_unit_test(test_frame_only_host),   cmocka_unit_test(test_unusable_positions_ignored),
-        cmocka_unit_test(test_tempo_range),       cmocka_unit_test(test_not_a_position_or_junk),
+        cmocka_unit_test(test_every_number_type),
+        cmocka_unit_test(test_partial_updates_merge),
+        cmocka_unit_test(test_beat_unit),
+        cmocka_unit_test(test_frame_only_host),
+        cmocka_unit_test(test_unusable_positions_ignored),
+        cmocka_unit_test(test_tempo_range),
+        cmocka_unit_test(test_not_a_position_or_junk),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

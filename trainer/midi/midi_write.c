@@ -52,6 +52,8 @@ static const char *check(const MidiWriteSong *song, char *what, size_t what_size
 {
     if (song->beats_per_bar < 1 || song->beats_per_bar > 255)
         return "the time signature needs 1..255 beats a bar";
+    if (song->beat_unit < 0 || song->beat_unit > 64 || (song->beat_unit & (song->beat_unit - 1)))
+        return "the time signature's beat must be a whole, half ... 64th note";
     if (song->n_tempos < 1 || song->tempos[0].tick != 0) return "the first tempo must be at tick 0";
     for (int i = 0; i < song->n_tempos; i++) {
         const MidiWriteTempo *t = &song->tempos[i];
@@ -89,8 +91,12 @@ static bool build(const MidiWriteSong *song, SmfBytes *file)
     qsort(timed, (size_t)n, sizeof *timed, compare_timed);
 
     SmfBytes track = {0};
-    /* beats_per_bar / 4, 24 MIDI clocks a click, 8 32nds a quarter */
-    const uint8_t signature[] = {0x00, 0xFF, 0x58, 0x04, (uint8_t)song->beats_per_bar, 2, 24, 8};
+    /* beats_per_bar / 2^power, 24 MIDI clocks a click, 8 32nds a quarter */
+    uint8_t power = 0;
+    while ((1 << power) < (song->beat_unit ? song->beat_unit : 4))
+        power++;
+    const uint8_t signature[] = {0x00,  0xFF, 0x58, 0x04, (uint8_t)song->beats_per_bar,
+                                 power, 24,   8};
     smf_bytes_put(&track, signature, sizeof signature);
     int64_t now = 0;
     for (int i = 0; i < n; i++) {

@@ -38,7 +38,8 @@ typedef struct {
 } MidiWriteEvent;
 
 typedef struct {
-    int beats_per_bar; /* the time signature, beats_per_bar / 4: 1..255 */
+    int beats_per_bar; /* the time signature, beats_per_bar / beat_unit: 1..255 */
+    int beat_unit;     /* its note value: 1, 2, 4 ... 64; 0 is 4 */
     const MidiWriteTempo *tempos;
     int n_tempos; /* at least one; the first at tick 0, ticks rising */
     const MidiWriteEvent *events;

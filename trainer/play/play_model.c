@@ -39,8 +39,8 @@ int64_t play_frame_of_beat(double beat, double bpm)
     return (int64_t)ceil(beat * 60.0 * PLAY_SAMPLE_RATE / bpm);
 }
 
-int play_model(CantusEngine *engine, const CantusControls *controls, double end_beat,
-               PlayedMidi *out)
+int play_model(CantusEngine *engine, const CantusControls *controls, const PlayTransport *transport,
+               double end_quarter, PlayedMidi *out)
 {
     *out = (PlayedMidi){0};
     /* The player is large (tables, the generator's state): not on the stack. */
@@ -53,8 +53,27 @@ int play_model(CantusEngine *engine, const CantusControls *controls, double end_
     player_init(player, PLAY_SAMPLE_RATE, (CantusMidiSink){record, out});
     player_set_controls(player, controls);
     engine_free(player_replace_engine(player, engine));
+    /* The host's transport rolls from bar 0 (cantus-render's first cycle). */
+    const double per_quarter = transport->beat_unit / 4.0;
+    const CantusPositionFields start = {
+        .has_speed = true,
+        .speed = 1.0,
+        .has_bpm = true,
+        .bpm = transport->quarter_bpm * per_quarter,
+        .has_bar = true,
+        .bar = 0.0,
+        .has_bar_beat = true,
+        .bar_beat = 0.0,
+        .has_beats_per_bar = true,
+        .beats_per_bar = transport->beats_per_bar,
+        .has_beat_unit = true,
+        .beat_unit = transport->beat_unit,
+        .has_frame = true,
+        .frame = 0.0,
+    };
+    player_position(player, &start);
 
-    const int64_t end = play_frame_of_beat(end_beat, controls->fallback_bpm);
+    const int64_t end = play_frame_of_beat(end_quarter, transport->quarter_bpm);
     while (player->now < end) {
         const int64_t left = end - player->now;
         const uint32_t frames = left < PLAY_CYCLE_FRAMES ? (uint32_t)left : PLAY_CYCLE_FRAMES;

@@ -48,8 +48,9 @@ local function run()
 		local after = automate == "seed" and 9 or 0.05
 		-- A MIDI track's automation lives in beat time (1920 ticks a beat)
 		-- and is interpolated: the ramp from `before` to `after` runs from
-		-- 3.958 s to 4 s, between step 17 (3.923 s) and step 18 (4.154 s) of
-		-- the jazz preset's two steps a beat at 130 BPM.
+		-- 3.958 s to 4 s, between two steps of the jazz preset's model at
+		-- 130 BPM (at 1, 2 or 4 steps a beat no step falls inside it;
+		-- ardour_session.sh checks that for the model it finds).
 		local list = ARDOUR.LuaAPI.plugin_automation(cantus, which)
 		assert(list, "no automation list for " .. automate)
 		list:add(Temporal.timepos_t(0), before, false, true)
