@@ -17,7 +17,7 @@ build's bundle) at T = 1, seeds 1..N, N bars, once per metre (quarter notes a ba
     played with their TTL's controls, and at rate 2 as well where the TTL says otherwise.
 
 The songs and the renders are read by one road: `cantus-train tokens --steps-per-beat S
---bar-steps 21*S --json` (bars of up to 21 quarters: none of the corpus is cut), the genre's
+--bar-steps 256*S/12 --json` (bars of up to 21 quarters: none of the corpus is cut), the genre's
 melody options for the songs (so the melody is the one the presets learned from), training and
 validation splits together. An onset is a pitch token; its position in the bar is the token's
 position. A note's length is its pitch token and the HOLDs after it, in steps.
@@ -52,7 +52,7 @@ from quality import GENRES, default_corpus_root, jsd, model_metadata  # noqa: E4
 
 PRESETS_DIR = os.path.dirname(os.path.abspath(__file__))
 FINE = 12  # steps a quarter note of the secondary comparison: the rates 1-4 and triplets
-BAR_QUARTERS = 21  # the longest bar read, in quarters: none of the corpus is cut
+BAR_STEPS = 256  # positions at FINE for bars of up to 21 quarters: none of the corpus is cut
 LENGTH_QUARTERS = 4  # lengths of a whole note and more share the last bin
 REPEAT_WINDOW = 4
 COARSE = 4  # steps a quarter for the rounded repetition figure: onsets to the nearest sixteenth
@@ -214,9 +214,9 @@ def nearest(mine, references):
 # --- reading songs and renders -------------------------------------------------------------
 
 def records(train, folders, extra, steps):
-    """`tokens --json` at `steps` a quarter with positions in bars of up to BAR_QUARTERS
-    quarters, every split."""
-    cmd = [train, "tokens", "--json", "--steps-per-beat", str(steps), "--bar-steps", str(BAR_QUARTERS * steps),
+    """`tokens --json` at `steps` a quarter with positions in bars as long as BAR_STEPS allows
+    at FINE, every split."""
+    cmd = [train, "tokens", "--json", "--steps-per-beat", str(steps), "--bar-steps", str(BAR_STEPS * steps // FINE),
            "--min-length", "1", "--corpus"] + folders + extra
     out = subprocess.run(cmd, check=True, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
     return [json.loads(line) for line in out.stdout.splitlines() if line.strip()]
