@@ -23,7 +23,7 @@ validation splits together. An onset is a pitch token; its position in the bar i
 position. A note's length is its pitch token and the HOLDs after it, in steps.
 
 The main comparison is at each row's own grid: a row played at S steps a quarter (its rate) is
-read back at S, which gives back the tokens played whatever the gate, swing and humanize
+read back at S, which gives back the tokens played whatever the gate and swing
 (docs/midi.md), and each genre's songs are read at that same S, quantised as a model of that
 grid learns them. Onsets are compared over the S*q positions of a bar of q quarters, bar length
 by bar length (a render in 4/4 against the songs' 4/4 and 2/2 bars), lengths over 1..4*S steps
@@ -241,8 +241,8 @@ def song_rhythm(train, corpus_root, genre, steps):
 
 def played_rhythms(train, folder, rate):
     """The rhythm of the renders in a folder played at `rate` steps a quarter: at their own
-    grid (read at the rate: the tokens played), and at FINE (onsets at FINE, where swing and
-    humanize show; lengths read at the rate and scaled, so the gate does not count)."""
+    grid (read at the rate: the tokens played), and at FINE (onsets at FINE, where swing
+    shows; lengths read at the rate and scaled, so the gate does not count)."""
     if FINE % rate:
         sys.exit(f"rhythm.py: rate {rate}, which {FINE} steps a quarter do not hold")
     own = folder_rhythm(train, [folder], EVERY_NOTE, rate)
@@ -378,7 +378,7 @@ class Row:
 
 
 def fmt(x):
-    return "—" if x is None else f"{x:.3f}"
+    return "—" if x is None else f"{x:.4f}"  # a few positions a bar give JSDs of a few thousandths
 
 
 def pct(x):
@@ -415,7 +415,8 @@ def summary(out, rows, owns):
     out.append("#### Against the genre and against today's presets (own grid)\n")
     out.append("Per table at the row's own grid: the row's JSD to its own genre's songs, then today's preset "
                "of that genre at rate 2 (against the songs at 2 steps a quarter); ✓ when the row's own genre "
-               "is the nearest and it is nearer than today's.\n")
+               "is the nearest and it is nearer than today's. A row at another S than 2 is measured on another "
+               "grid than today's preset, and fewer positions give smaller JSDs.\n")
     out.append("| preset | " + " | ".join(owns) + " |")
     out.append("|---|" + "---|" * len(owns))
     for p in candidates:
