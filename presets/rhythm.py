@@ -11,25 +11,32 @@ build's bundle) at T = 1, seeds 1..N, N bars, once per metre (quarter notes a ba
 3/4 and 6/8 alike, which are the same bar to the trainer and the player). Rows:
   - the bundle's presets (--presets, default all four): `--preset NAME`;
   - the models in --models DIR (<genre>.safetensors, with <genre>.ttl's controls when there is
-    one, else the plugin's defaults at the rate of the model's own steps per beat);
+    one, else the plugin's defaults), at the rate of the model's own steps per beat when the
+    TTL sets none or 0 ("as trained"), given to the plugin explicitly as `--set rate=S`;
   - today's presets: the models and TTLs of --old-commit (default fe1980e, one token a beat),
     played with their TTL's controls, and at rate 2 as well where the TTL says otherwise.
 
-The songs and the renders are read by one road: `cantus-train tokens --steps-per-beat 12
---bar-steps 256 --json`, the genre's melody options for the songs (so the melody is the one the
-presets learned from), training and validation splits together. Twelve steps a quarter (48ths
-of a whole note) is the least common multiple of the rates the plugin plays (1-4), so every
-straight rendered onset lands on a bin of its own, and the songs' triplets and sixteenths stay
-apart. An onset is a pitch token; its position in the bar is the token's position. A note's
-length is its value: its pitch token and the HOLDs after it, in twelfths of a quarter; a render
-is read back for this at the rate it was played (which gives back the tokens played whatever
-the gate and swing, docs/midi.md) and scaled by 12 / rate, so the gate, a control of the
-preset, does not pass for the model's rhythm. Onsets are compared bar length by bar length (a
-render in 4/4 against the songs' 4/4 and 2/2 bars), lengths over every note. A bar repeats when
-its onset set equals that of one of the four bars before it in the same sequence; only bars with
-at least one onset and four bars before them count. The repetition is also given with the
-onsets rounded to the nearest sixteenth, where onsets played off any grid (the jazz
-transcriptions) can repeat at all.
+The songs and the renders are read by one road: `cantus-train tokens --steps-per-beat S
+--bar-steps 256*S/12 --json` (bars of up to 21 quarters: none of the corpus is cut), the genre's
+melody options for the songs (so the melody is the one the presets learned from), training and
+validation splits together. An onset is a pitch token; its position in the bar is the token's
+position. A note's length is its pitch token and the HOLDs after it, in steps.
+
+The main comparison is at each row's own grid: a row played at S steps a quarter (its rate) is
+read back at S, which gives back the tokens played whatever the gate and swing
+(docs/midi.md), and each genre's songs are read at that same S, quantised as a model of that
+grid learns them. Onsets are compared over the S*q positions of a bar of q quarters, bar length
+by bar length (a render in 4/4 against the songs' 4/4 and 2/2 bars), lengths over 1..4*S steps
+(a whole note and more in the last bin). A secondary comparison reads everything at 12 steps a
+quarter (the least common multiple of the rates 1-4, so the songs' triplets and sixteenths stay
+apart), the render's lengths read at its rate and scaled by 12 / rate so the gate does not pass
+for the model's rhythm; songs played off any grid (the jazz transcriptions, not aligned to the
+MIDI beat) spread their onsets over the beat there, where no grid-bound model can follow them.
+
+A bar repeats when its onset set equals that of one of the four bars before it in the same
+sequence; only bars with at least one onset and four bars before them count. It is given at
+the row's own grid beside its genre's songs at that grid, and at 12 steps a quarter, also with
+the onsets rounded to the nearest sixteenth, where onsets played off any grid can repeat at all.
 """
 import argparse
 import collections
@@ -44,11 +51,11 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from quality import GENRES, default_corpus_root, jsd, model_metadata  # noqa: E402
 
 PRESETS_DIR = os.path.dirname(os.path.abspath(__file__))
-FINE = 12  # steps a quarter note: the common resolution of songs and renders
-BAR_STEPS = 256  # positions for bars of up to 21 quarters: none of the corpus is cut
-LENGTH_CLIP = 4 * FINE  # lengths of a whole note and more share the last bin
+FINE = 12  # steps a quarter note of the secondary comparison: the rates 1-4 and triplets
+BAR_STEPS = 256  # positions at FINE for bars of up to 21 quarters: none of the corpus is cut
+LENGTH_QUARTERS = 4  # lengths of a whole note and more share the last bin
 REPEAT_WINDOW = 4
-COARSE = 4  # steps a quarter for the second repetition figure: onsets to the nearest sixteenth
+COARSE = 4  # steps a quarter for the rounded repetition figure: onsets to the nearest sixteenth
 OLD_COMMIT = "fe1980e"
 
 # Each genre's folder and melody options, as presets/retrain.sh trains it.
@@ -58,14 +65,17 @@ GENRE_SONGS = {
     "jazz": ("jazz", []),
     "game": ("game", ["--low", "36", "--high", "96"]),
 }
+EVERY_NOTE = ["--low", "0", "--high", "127"]  # a render's notes, whatever its range
 
 
 # --- the maths -----------------------------------------------------------------------------
 
 class Rhythm:
-    """Onsets by bar length and position, note lengths, and bar repetition of some melodies."""
+    """Onsets by bar length and position, note lengths, and bar repetition of some melodies,
+    all in steps of one grid: `steps` a quarter note."""
 
-    def __init__(self):
+    def __init__(self, steps=FINE):
+        self.steps = steps
         self.onsets = collections.defaultdict(collections.Counter)  # bar length -> position -> n
         self.bars = collections.Counter()  # bar length -> bars seen
         self.lengths = collections.Counter()
@@ -74,8 +84,8 @@ class Rhythm:
         self.repeated_coarse = 0
 
     def add(self, record, with_lengths=True):
-        """One `tokens --json --bar-steps` line at FINE steps a quarter: its bars and, unless
-        the lengths come from another reading (add_lengths), its notes' lengths."""
+        """One `tokens --json --bar-steps` line at `steps` a quarter: its bars and, unless the
+        lengths come from another reading (add_lengths), its notes' lengths."""
         bars, lengths = bars_and_lengths(record)
         for length, onsets in bars:
             if length is None:
@@ -88,26 +98,38 @@ class Rhythm:
         eligible, repeated = repetition(bars)
         self.eligible += eligible
         self.repeated += repeated
-        self.repeated_coarse += repetition(coarser(bars, FINE // COARSE))[1]
+        if self.coarse_factor():
+            self.repeated_coarse += repetition(coarser(bars, self.coarse_factor()))[1]
+
+    def coarse_factor(self):
+        """Steps a sixteenth, when a sixteenth is a whole number of steps of this grid."""
+        return self.steps // COARSE if self.steps % COARSE == 0 else None
+
+    def length_clip(self):
+        return LENGTH_QUARTERS * self.steps
 
     def add_lengths(self, lengths):
-        """Note lengths in FINE steps a quarter."""
+        """Note lengths in steps of this grid."""
         for n in lengths:
-            self.lengths[min(n, LENGTH_CLIP)] += 1
+            self.lengths[min(n, self.length_clip())] += 1
 
-    def onset_distribution(self, bar_length):
+    def onset_distribution(self, quarters):
+        """Onset positions in bars of `quarters` quarter notes, or None without such bars."""
+        bar_length = quarters * self.steps
         counts = self.onsets.get(bar_length, {})
         total = sum(counts.values())
         return [counts.get(p, 0) / total for p in range(bar_length)] if total else None
 
-    def onset_count(self, bar_length):
-        return sum(self.onsets.get(bar_length, {}).values())
+    def onset_count(self, quarters):
+        return sum(self.onsets.get(quarters * self.steps, {}).values())
 
     def length_distribution(self):
         total = sum(self.lengths.values()) or 1
-        return [self.lengths.get(n, 0) / total for n in range(1, LENGTH_CLIP + 1)]
+        return [self.lengths.get(n, 0) / total for n in range(1, self.length_clip() + 1)]
 
     def repeat_share(self, coarse=False):
+        if coarse and not self.coarse_factor():
+            return None
         repeated = self.repeated_coarse if coarse else self.repeated
         return repeated / self.eligible if self.eligible else float("nan")
 
@@ -180,27 +202,57 @@ def repetition(bars):
     return eligible, repeated
 
 
+def nearest(mine, references):
+    """The JSD of a distribution to each reference (None where either is missing) and the
+    nearest reference's name (None when none can be compared)."""
+    values = {name: jsd(mine, ref) if mine is not None and ref is not None else None
+              for name, ref in references.items()}
+    known = {name: v for name, v in values.items() if v is not None}
+    return values, (min(known, key=known.get) if known else None)
+
+
 # --- reading songs and renders -------------------------------------------------------------
 
-def fine_records(train, folders, extra, steps=FINE):
-    """`tokens --json` at `steps` a quarter (the common resolution: with positions), every split."""
-    cmd = [train, "tokens", "--json", "--steps-per-beat", str(steps), "--min-length", "1", "--corpus"] + folders + extra
-    if steps == FINE:
-        cmd += ["--bar-steps", str(BAR_STEPS)]
+def records(train, folders, extra, steps):
+    """`tokens --json` at `steps` a quarter with positions in bars as long as BAR_STEPS allows
+    at FINE, every split."""
+    cmd = [train, "tokens", "--json", "--steps-per-beat", str(steps), "--bar-steps", str(BAR_STEPS * steps // FINE),
+           "--min-length", "1", "--corpus"] + folders + extra
     out = subprocess.run(cmd, check=True, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
     return [json.loads(line) for line in out.stdout.splitlines() if line.strip()]
 
 
-def rhythm_of(records):
-    r = Rhythm()
-    for record in records:
+def rhythm_of(lines, steps):
+    r = Rhythm(steps)
+    for record in lines:
         r.add(record)
     return r
 
 
-def song_rhythm(train, corpus_root, genre):
+def folder_rhythm(train, folders, extra, steps):
+    """The rhythm of every melody of some folders read at `steps` a quarter."""
+    return rhythm_of(records(train, folders, extra, steps), steps)
+
+
+def song_rhythm(train, corpus_root, genre, steps):
     folder, extra = GENRE_SONGS[genre]
-    return rhythm_of(fine_records(train, [os.path.join(corpus_root, folder)], extra))
+    return folder_rhythm(train, [os.path.join(corpus_root, folder)], extra, steps)
+
+
+def played_rhythms(train, folder, rate):
+    """The rhythm of the renders in a folder played at `rate` steps a quarter: at their own
+    grid (read at the rate: the tokens played), and at FINE (onsets at FINE, where swing
+    shows; lengths read at the rate and scaled, so the gate does not count)."""
+    if FINE % rate:
+        sys.exit(f"rhythm.py: rate {rate}, which {FINE} steps a quarter do not hold")
+    own = folder_rhythm(train, [folder], EVERY_NOTE, rate)
+    fine = Rhythm(FINE)
+    for record in records(train, [folder], EVERY_NOTE, FINE):
+        fine.add(record, with_lengths=False)
+    for n, count in own.lengths.items():
+        # own's lengths are clipped at a whole note; so are fine's, at the same note value
+        fine.lengths[min(n * FINE // rate, fine.length_clip())] += count
+    return own, fine
 
 
 def ttl_controls(path):
@@ -211,22 +263,38 @@ def ttl_controls(path):
     return {symbol: value for symbol, value in pairs}
 
 
+def model_steps(model):
+    return int(model_metadata(model).get("cantus.steps_per_beat", "1"))
+
+
+def rate_played(controls, model):
+    """The rate a host plays these controls at: theirs, or the model's own steps per beat when
+    they set none or 0 ("as trained")."""
+    rate = int(float(controls.get("rate", "0")))
+    return rate if rate > 0 else model_steps(model)
+
+
 class Player:
     """One row: a preset of the bundle, or a model file with the controls a host would set."""
 
     def __init__(self, label, genre, preset=None, model=None, controls=None, old=False):
         self.label, self.genre, self.preset, self.model = label, genre, preset, model
-        self.controls = controls or {}
+        self.controls = dict(controls or {})
         self.old = old  # one of today's presets, the yardstick
-        self.rate_label = int(float(self.controls.get("rate", "1")))
+        self.rate_label = None
+        if model:
+            # the plugin is told the rate even where the TTL leaves it to the model
+            self.controls["rate"] = str(rate_played(self.controls, model))
+            self.rate_label = int(self.controls["rate"])
 
     def rate(self, build):
-        """Steps a beat it plays at: its controls', its preset's in the bundle, else the default 1."""
-        controls = self.controls
-        if self.preset:
-            ttl = os.path.join(build, "lv2", "cantus.lv2", "presets", self.preset + ".ttl")
-            controls = ttl_controls(ttl) if os.path.exists(ttl) else {}
-        return int(float(controls.get("rate", "1")))
+        """Steps a quarter it plays at: its controls', or its bundle preset's."""
+        if not self.preset:
+            return int(self.controls["rate"])
+        presets = os.path.join(build, "lv2", "cantus.lv2", "presets")
+        ttl = os.path.join(presets, self.preset + ".ttl")
+        controls = ttl_controls(ttl) if os.path.exists(ttl) else {}
+        return rate_played(controls, os.path.join(presets, self.preset + ".safetensors"))
 
     def render_args(self):
         if self.preset:
@@ -237,8 +305,8 @@ class Player:
         return args
 
 
-def render_rhythm(build, player, metres, seeds, bars, scratch):
-    """The player's rhythm over `seeds` renders of `bars` bars in every metre."""
+def render_rhythms(build, player, metres, seeds, bars, scratch):
+    """The player's rhythm (own grid, FINE) over `seeds` renders of `bars` bars in every metre."""
     render = os.path.join(build, "host", "cantus-render")
     train = os.path.join(build, "trainer", "cantus-train")
     env = dict(os.environ, LV2_PATH=os.path.join(os.path.abspath(build), "lv2"))
@@ -250,16 +318,7 @@ def render_rhythm(build, player, metres, seeds, bars, scratch):
                 "--bars", str(bars), "--beats-per-bar", str(metre),
                 "--set", "temperature=1", "--set", f"seed={seed}", "--quiet", "-o", out]
             subprocess.run(cmd, check=True, env=env, stdout=subprocess.DEVNULL)
-    every_note = ["--low", "0", "--high", "127"]
-    rhythm = Rhythm()
-    for record in fine_records(train, [folder], every_note):
-        rhythm.add(record, with_lengths=False)
-    rate = player.rate(build)
-    if FINE % rate:
-        sys.exit(f"rhythm.py: {player.label} plays at rate {rate}, which {FINE} steps a quarter do not hold")
-    for record in fine_records(train, [folder], every_note, steps=rate):
-        rhythm.add_lengths([n * FINE // rate for n in note_lengths(record)])
-    return rhythm
+    return played_rhythms(train, folder, player.rate(build))
 
 
 def old_players(args, scratch):
@@ -282,17 +341,16 @@ def old_players(args, scratch):
             continue
         ttl = os.path.join(folder, genre + ".ttl")
         controls = ttl_controls(ttl) if os.path.exists(ttl) else {}
-        rate = controls.get("rate", "1")
-        players.append(Player(f"{genre} ({tag}, rate {int(float(rate))})", genre, model=model, controls=controls,
-                              old=True))
-        if int(float(rate)) != 2:
+        rate = rate_played(controls, model)
+        players.append(Player(f"{genre} ({tag}, rate {rate})", genre, model=model, controls=controls, old=True))
+        if rate != 2:
             players.append(Player(f"{genre} ({tag}, rate 2)", genre, model=model, controls=dict(controls, rate="2"),
                                   old=True))
     return players
 
 
 def model_players(folder):
-    """The models of a folder, each with its TTL's controls, or at its own steps per beat."""
+    """The models of a folder, each with its TTL's controls, or the defaults at its own grid."""
     players = []
     for genre in GENRES:
         model = os.path.join(folder, genre + ".safetensors")
@@ -303,7 +361,7 @@ def model_players(folder):
         if os.path.exists(ttl):
             controls, how = ttl_controls(ttl), "its TTL"
         else:
-            controls, how = {"rate": meta.get("cantus.steps_per_beat", "1")}, "defaults"
+            controls, how = {}, "defaults"
         grid = f"S {meta.get('cantus.steps_per_beat', '1')}, P {meta.get('cantus.bar_steps', '0')}"
         players.append(Player(f"{genre} ({os.path.basename(os.path.normpath(folder))}, {grid}, {how})",
                               genre, model=model, controls=controls))
@@ -312,29 +370,37 @@ def model_players(folder):
 
 # --- the tables ----------------------------------------------------------------------------
 
+class Row:
+    """A player and its rhythm at its own grid (`steps` a quarter) and at FINE."""
+
+    def __init__(self, player, steps, own, fine):
+        self.player, self.steps, self.own, self.fine = player, steps, own, fine
+
+
 def fmt(x):
-    return "—" if x is None else f"{x:.3f}"
+    return "—" if x is None else f"{x:.4f}"  # a few positions a bar give JSDs of a few thousandths
 
 
-def jsd_table(out, title, rows, songs, distribution, note):
-    """A matrix of JSDs, rows: players, columns: genres; bold the nearest genre in each row."""
+def pct(x):
+    return "—" if x is None or x != x else f"{100 * x:.1f} %"
+
+
+def jsd_table(out, title, note, rows, songs, fine, distribution):
+    """A matrix of JSDs, rows: players, columns: genres; bold the nearest genre in each row.
+    Each row against the songs read at its own grid, or at FINE when `fine`."""
     out.append(f"#### {title}\n")
     out.append(note + "\n")
-    out.append("| preset \\ songs | " + " | ".join(GENRES) + " | nearest |")
-    out.append("|---|" + "---:|" * len(GENRES) + "---|")
+    out.append("| preset \\ songs | S | " + " | ".join(GENRES) + " | nearest |")
+    out.append("|---|---:|" + "---:|" * len(GENRES) + "---|")
     own = {}
-    for player, rhythm in rows:
-        mine = distribution(rhythm)
-        values = {}
-        for g in GENRES:
-            ref = distribution(songs[g])
-            values[g] = jsd(mine, ref) if mine is not None and ref is not None else None
-        known = {g: v for g, v in values.items() if v is not None}
-        nearest = min(known, key=known.get) if known else None
-        cells = [f"**{fmt(values[g])}**" if g == nearest else fmt(values[g]) for g in GENRES]
-        verdict = "—" if nearest is None else "own genre" if nearest == player.genre else nearest
-        out.append(f"| {player.label} | " + " | ".join(cells) + f" | {verdict} |")
-        own[player.label] = (values.get(player.genre), nearest)
+    for row in rows:
+        steps = FINE if fine else row.steps
+        mine = distribution(row.fine if fine else row.own)
+        values, near = nearest(mine, {g: distribution(songs[steps][g]) for g in GENRES})
+        cells = [f"**{fmt(values[g])}**" if g == near else fmt(values[g]) for g in GENRES]
+        verdict = "—" if near is None else "own genre" if near == row.player.genre else near
+        out.append(f"| {row.player.label} | {steps} | " + " | ".join(cells) + f" | {verdict} |")
+        own[row.player.label] = (values.get(row.player.genre), near)
     out.append("")
     return own
 
@@ -342,24 +408,26 @@ def jsd_table(out, title, rows, songs, distribution, note):
 def summary(out, rows, owns):
     """Per row that is not one of today's presets: is its own genre the nearest in every table,
     and is it nearer its genre than today's preset of that genre played at rate 2?"""
-    old = {p.genre: p.label for p, _ in rows if p.old and p.rate_label == 2}
-    candidates = [p for p, _ in rows if not p.old]
+    old = {r.player.genre: r.player.label for r in rows if r.player.old and r.player.rate_label == 2}
+    candidates = [r.player for r in rows if not r.player.old]
     if not candidates:
         return
-    out.append("#### Against the genre and against today's presets\n")
-    out.append("Per table: the row's JSD to its own genre's songs, then today's preset of that genre at rate 2; "
-               "✓ when the row's own genre is the nearest and it is nearer than today's.\n")
+    out.append("#### Against the genre and against today's presets (own grid)\n")
+    out.append("Per table at the row's own grid: the row's JSD to its own genre's songs, then today's preset "
+               "of that genre at rate 2 (against the songs at 2 steps a quarter); ✓ when the row's own genre "
+               "is the nearest and it is nearer than today's. A row at another S than 2 is measured on another "
+               "grid than today's preset, and fewer positions give smaller JSDs.\n")
     out.append("| preset | " + " | ".join(owns) + " |")
     out.append("|---|" + "---|" * len(owns))
     for p in candidates:
         cells = []
         for table in owns.values():
-            mine, nearest = table[p.label]
+            mine, near = table[p.label]
             theirs = table.get(old.get(p.genre), (None, None))[0]
             if mine is None:
                 cells.append("—")
                 continue
-            good = nearest == p.genre and (theirs is None or mine < theirs)
+            good = near == p.genre and (theirs is None or mine < theirs)
             cells.append(f"{fmt(mine)} / {fmt(theirs)} {'✓' if good else '✗'}")
         out.append(f"| {p.label} | " + " | ".join(cells) + " |")
     out.append("")
@@ -367,6 +435,26 @@ def summary(out, rows, owns):
 
 def metre_name(quarters):
     return {2: "2/4", 3: "3/4 and 6/8", 4: "4/4 and 2/2"}.get(quarters, f"{quarters} quarters")
+
+
+def comparison(out, rows, songs, metres, fine):
+    """The onset tables (one per metre) and the note-length table, at the rows' own grids or
+    at FINE; returns each table's (JSD to own genre, nearest genre) by row label."""
+    where = f"{FINE} steps a quarter" if fine else "the row's own grid"
+    grid = f"{FINE}" if fine else "S"
+    owns = {}
+    for m in metres:
+        positions = f"{m * FINE}" if fine else f"{m} × S"
+        owns[f"onset, {m}-beat bars"] = jsd_table(
+            out, f"Onset position in the bar, {metre_name(m)}, at {where} ({positions} positions)",
+            f"Renders at {m} beats a bar against the songs' bars of {m} quarter notes, both read at {grid} "
+            "steps a quarter; a genre with no such bars has no value.", rows, songs, fine,
+            lambda r, m=m: r.onset_distribution(m))
+    owns["note length"] = jsd_table(
+        out, f"Note length, at {where}", f"Pitch token and HOLDs, in steps of 1/{grid} quarter, "
+        f"1 .. {LENGTH_QUARTERS} × {grid} (a whole note and more in the last bin), every metre together.",
+        rows, songs, fine, Rhythm.length_distribution)
+    return owns
 
 
 def main():
@@ -396,52 +484,69 @@ def main():
             players += model_players(folder)
         if not args.no_old:
             players += old_players(args, scratch)
-        songs = {}
-        for g in GENRES:
-            print(f"rhythm.py: reading the {g} songs", file=sys.stderr)
-            songs[g] = song_rhythm(train, corpus_root, g)
         rows = []
         for player in players:
             print(f"rhythm.py: playing {player.label}", file=sys.stderr)
-            rows.append((player, render_rhythm(args.build, player, metres, args.seeds, args.bars, scratch)))
+            steps = player.rate(args.build)
+            own, fine = render_rhythms(args.build, player, metres, args.seeds, args.bars, scratch)
+            rows.append(Row(player, steps, own, fine))
+    songs = {}  # steps a quarter -> genre -> the songs read at that grid
+    for steps in sorted({FINE} | {row.steps for row in rows}):
+        songs[steps] = {}
+        for g in GENRES:
+            print(f"rhythm.py: reading the {g} songs at {steps} steps a quarter", file=sys.stderr)
+            songs[steps][g] = song_rhythm(train, corpus_root, g, steps)
 
     out = []
     out.append(f"Every row: {args.seeds} seeds x {args.bars} bars at T = 1 through the plugin "
                f"(`cantus-render`), in each metre; the songs: every file of the genre's folder, "
-               f"both splits, the presets' melody options; all at {FINE} steps a quarter. "
-               "Jensen-Shannon divergence in bits (0: the same distribution, 1: disjoint); bold: "
-               "the nearest genre in the row.\n")
-    out.append("#### The songs' bars\n")
+               f"both splits, the presets' melody options. A row played at S steps a quarter (column S) "
+               f"is compared with the songs read at that same S, in steps; the secondary tables read "
+               f"everything at {FINE} steps a quarter. Jensen-Shannon divergence in bits (0: the same "
+               "distribution, 1: disjoint); bold: the nearest genre in the row.\n")
+    out.append(f"#### The songs' bars (at {FINE} steps a quarter)\n")
     out.append("| genre | bars | " + " | ".join(metre_name(m) for m in metres) + " | other |")
     out.append("|---|---:|" + "---:|" * (len(metres) + 1))
     for g in GENRES:
-        total = sum(songs[g].bars.values()) or 1
-        shares = [songs[g].bars.get(m * FINE, 0) / total for m in metres]
+        total = sum(songs[FINE][g].bars.values()) or 1
+        shares = [songs[FINE][g].bars.get(m * FINE, 0) / total for m in metres]
         out.append(f"| {g} | {total:,} | " + " | ".join(f"{100 * s:.1f} %" for s in shares)
                    + f" | {100 * (1 - sum(shares)):.1f} % |")
     out.append("")
-    owns = {}
-    for m in metres:
-        owns[f"onset, {m}-beat bars"] = jsd_table(
-            out, f"Onset position in the bar, {metre_name(m)} ({m * FINE} positions)", rows, songs,
-            lambda r, m=m: r.onset_distribution(m * FINE),
-            f"Renders at {m} beats a bar against the songs' bars of {m} quarter notes; a genre with "
-            f"no such bars has no column value.")
-    owns["note length"] = jsd_table(
-        out, "Note length", rows, songs, Rhythm.length_distribution,
-        f"Pitch token and HOLDs, in twelfths of a quarter, 1 .. {LENGTH_CLIP} (a whole note and more "
-        "in the last bin), every metre together.")
+    out.append("### At each row's own grid\n")
+    owns = comparison(out, rows, songs, metres, fine=False)
     summary(out, rows, owns)
+
     out.append("#### A bar repeats the onsets of one of the four before it\n")
     out.append("Share of bars (with an onset and four bars before them in the same sequence) whose "
-               f"onset positions equal one of the four bars before: at {FINE} steps a quarter, and with "
-               "every onset rounded to the nearest sixteenth.\n")
-    out.append("| songs or preset | bars counted | repeats | repeats, to the sixteenth |")
-    out.append("|---|---:|---:|---:|")
-    for name, r in [(f"{g} songs", songs[g]) for g in GENRES] + [(p.label, r) for p, r in rows]:
-        out.append(f"| {name} | {r.eligible:,} | {100 * r.repeat_share():.1f} % "
-                   f"| {100 * r.repeat_share(coarse=True):.1f} % |")
+               "onset positions equal one of the four bars before: at the row's own grid beside its "
+               f"genre's songs read at that grid, and at {FINE} steps a quarter, also with every onset "
+               "rounded to the nearest sixteenth, beside the songs' same figures.\n")
+    own_steps = sorted(songs.keys() - {FINE})
+    out.append("| songs | " + " | ".join(f"at S = {s}" for s in own_steps)
+               + f" | at {FINE} | at {FINE}, to the sixteenth |")
+    out.append("|---|" + "---:|" * (len(own_steps) + 2))
+    for g in GENRES:
+        out.append(f"| {g} songs | " + " | ".join(pct(songs[s][g].repeat_share()) for s in own_steps)
+                   + f" | {pct(songs[FINE][g].repeat_share())} | {pct(songs[FINE][g].repeat_share(coarse=True))} |")
     out.append("")
+    out.append(f"| preset | S | bars counted | repeats at S | its songs at S | repeats at {FINE} "
+               f"| its songs at {FINE} | to the sixteenth | its songs to the sixteenth |")
+    out.append("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
+    for row in rows:
+        genre = songs[FINE].get(row.player.genre)
+        at_s = songs[row.steps].get(row.player.genre)
+        out.append(f"| {row.player.label} | {row.steps} | {row.own.eligible:,} | {pct(row.own.repeat_share())} "
+                   f"| {pct(at_s.repeat_share() if at_s else None)} | {pct(row.fine.repeat_share())} "
+                   f"| {pct(genre.repeat_share() if genre else None)} | {pct(row.fine.repeat_share(coarse=True))} "
+                   f"| {pct(genre.repeat_share(coarse=True) if genre else None)} |")
+    out.append("")
+
+    out.append(f"### Secondary: everything at {FINE} steps a quarter\n")
+    out.append(f"The same rows and songs, all read at {FINE} steps a quarter (a render's lengths read at its "
+               f"rate and scaled by {FINE} / S). Songs played off any grid keep their spread onsets here, "
+               "which no model playing on a grid can match; not used for the summary.\n")
+    comparison(out, rows, songs, metres, fine=True)
     print("\n".join(out))
 
 

@@ -1,11 +1,13 @@
 #!/usr/bin/env python3
 """The maths of presets/rhythm.py and presets/grid.py that could be wrong: the Jensen-Shannon
 divergence, onsets in the bar and note lengths read from a MIDI file this test writes (through
-the built cantus-train, the road the tools take), the repetition count, and the time signatures
-grid.py reads from the file itself.
+the built cantus-train, the road the tools take) at 12 steps a quarter and at a model's own
+grid, the repetition count, a row compared with songs at its own grid where the 12-a-quarter
+comparison says otherwise, and the time signatures grid.py reads from the file itself.
 
 usage: test_rhythm_maths.py CANTUS_TRAIN PRESETS_DIR
 """
+import json
 import os
 import struct
 import sys
@@ -110,9 +112,9 @@ class FromMidi(unittest.TestCase):
         cls.folder = cls.tmp.name
         with open(os.path.join(cls.folder, "song.mid"), "wb") as f:
             f.write(smf(song_notes(), 6, 3))  # 6/8: three quarters a bar, as 3/4
-        records = rhythm.fine_records(TRAIN, [cls.folder], ["--low", "0", "--high", "127"])
+        records = rhythm.records(TRAIN, [cls.folder], rhythm.EVERY_NOTE, rhythm.FINE)
         cls.records = records
-        cls.rhythm = rhythm.rhythm_of(records)
+        cls.rhythm = rhythm.rhythm_of(records, rhythm.FINE)
 
     @classmethod
     def tearDownClass(cls):
@@ -131,22 +133,45 @@ class FromMidi(unittest.TestCase):
         self.assertEqual(counts[12], 5)
         self.assertEqual(counts[6], 1)
         self.assertEqual(sum(counts.values()), sum(len(p) for p in SONG))
-        dist = self.rhythm.onset_distribution(36)
+        dist = self.rhythm.onset_distribution(3)  # three quarters: 36 twelfths
         self.assertAlmostEqual(sum(dist), 1.0, places=12)
-        self.assertIsNone(self.rhythm.onset_distribution(48))
+        self.assertIsNone(self.rhythm.onset_distribution(4))
 
     def test_lengths(self):
         expected = sorted(length for pattern in SONG for _, length in pattern)
         got = sorted(n for n, c in self.rhythm.lengths.items() for _ in range(c))
         self.assertEqual(got, expected)
 
+    def test_at_a_models_own_grid(self):
+        # At 4 steps a quarter (3 twelfths a step) a 6/8 bar is 12 steps. A's triplet (24, 28,
+        # 32 twelfths = 8, 9.33, 10.67 steps) lands on steps 8, 9 and 11; B's half-bar rest keeps
+        # its notes at 0 and 8; C is straight.
+        at4 = rhythm.folder_rhythm(TRAIN, [self.folder], rhythm.EVERY_NOTE, 4)
+        bars, lengths = rhythm.bars_and_lengths(rhythm.records(TRAIN, [self.folder], rhythm.EVERY_NOTE, 4)[0])
+        a, b, c = (0, 4, 6, 8, 9, 11), (0, 8), (0, 2, 4)
+        self.assertEqual(bars, [(12, a), (12, a), (12, b), (12, a), (12, a), (12, c)])
+        self.assertEqual(lengths, [4, 2, 2, 1, 2, 1] * 2 + [6, 4] + [4, 2, 2, 1, 2, 1] * 2 + [2, 2, 6])
+        self.assertEqual(dict(at4.bars), {12: 6})
+        dist = at4.onset_distribution(3)  # three quarters: 12 positions
+        self.assertEqual(len(dist), 12)
+        self.assertAlmostEqual(dist[8], 5 / 29, places=12)
+        self.assertEqual(at4.length_clip(), 16)
+        self.assertEqual((at4.eligible, at4.repeated), (2, 1))
+        self.assertEqual(at4.repeat_share(coarse=True), at4.repeat_share())  # a step is a sixteenth
+        self.assertIsNone(rhythm.Rhythm(2).repeat_share(coarse=True))  # no sixteenths at 2
+
     def test_lengths_at_a_coarser_rate_scale_back(self):
         # At 2 steps a quarter the triplets collide; bar C is straight: 6 and 18 twelfths come
-        # back as 1 and 3 steps.
-        records = rhythm.fine_records(TRAIN, [self.folder], ["--low", "0", "--high", "127"], steps=2)
-        lengths = [n * rhythm.FINE // 2 for n in rhythm.note_lengths(records[0])]
-        self.assertEqual(lengths[-3:], [6, 6, 18])  # bar C
-        self.assertNotIn("positions", records[0])
+        # back as 1 and 3 steps, and as 6 and 18 on the 12-a-quarter reading of a played file.
+        own, fine = rhythm.played_rhythms(TRAIN, self.folder, 2)
+        records = rhythm.records(TRAIN, [self.folder], rhythm.EVERY_NOTE, 2)
+        self.assertEqual(rhythm.note_lengths(records[0])[-3:], [1, 1, 3])  # bar C
+        self.assertEqual(own.steps, 2)
+        self.assertEqual(sum(own.lengths.values()), sum(fine.lengths.values()))
+        for n, count in own.lengths.items():
+            self.assertEqual(fine.lengths[n * 6], count)
+        self.assertEqual(dict(fine.bars), {36: 6})  # fine onsets read at 12 a quarter
+        self.assertEqual(dict(own.bars), {6: 6})
 
     def test_repetition_from_the_file(self):
         # A A B A A C: bar 4 (A) repeats, bar 5 (C) does not.
@@ -168,8 +193,80 @@ class FromMidi(unittest.TestCase):
                 f.write(smf([(0, 12, 60), (12 * 7, 12, 62)]))  # two quarters, 8 quarters long
             self.assertEqual(grid.time_signatures(path)[1], [(0, 4, 4)])
             self.assertEqual(dict(grid.signature_bars(folder, 4)[0]), {"4/4": 2})
-            records = rhythm.fine_records(TRAIN, [folder], ["--low", "0", "--high", "127"])
+            records = rhythm.records(TRAIN, [folder], rhythm.EVERY_NOTE, rhythm.FINE)
             self.assertEqual(rhythm.bars_and_lengths(records[0])[0], [(48, (0,)), (48, (36,))])
+
+
+class OwnGrid(unittest.TestCase):
+    """A row played at 2 steps a quarter in quarter notes; genre "late" plays the same quarters a
+    twelfth of a quarter late (off the MIDI beat, as the jazz transcriptions), genre "halves"
+    plays half notes on the beat. At 12 steps a quarter the late onsets miss the row's entirely
+    and the half notes are nearer; at the row's own grid the late quarters are quantised onto
+    its steps and are the same rhythm."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.tmp = tempfile.TemporaryDirectory(prefix="cantus-rhythm-test-")
+        cls.folders = {}
+        bars = 8
+        for name, notes in [
+                ("played", [(12 * k, 12, 60) for k in range(4 * bars)]),
+                ("late", [(12 * k + 1, 11, 60) for k in range(4 * bars)]),
+                ("halves", [(24 * k, 24, 60) for k in range(2 * bars)])]:
+            folder = os.path.join(cls.tmp.name, name)
+            os.mkdir(folder)
+            with open(os.path.join(folder, name + ".mid"), "wb") as f:
+                f.write(smf(notes, 4, 2))
+            cls.folders[name] = folder
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.tmp.cleanup()
+
+    def songs_at(self, steps):
+        read = {g: rhythm.folder_rhythm(TRAIN, [self.folders[name]], rhythm.EVERY_NOTE, steps)
+                for g, name in (("folk", "late"), ("jazz", "halves"))}
+        empty = {g: rhythm.Rhythm(steps) for g in rhythm.GENRES if g not in read}
+        return dict(read, **empty)
+
+    def test_own_grid_and_twelve_disagree(self):
+        own, fine = rhythm.played_rhythms(TRAIN, self.folders["played"], 2)
+        self.assertEqual(dict(own.onsets[8]), {0: 8, 2: 8, 4: 8, 6: 8})
+        row = rhythm.Row(rhythm.Player("quarters", "folk"), 2, own, fine)
+        songs = {2: self.songs_at(2), rhythm.FINE: self.songs_at(rhythm.FINE)}
+        self.assertEqual(dict(songs[2]["folk"].onsets[8]), {0: 8, 2: 8, 4: 8, 6: 8})
+        self.assertEqual(dict(songs[rhythm.FINE]["folk"].onsets[48]), {1: 8, 13: 8, 25: 8, 37: 8})
+        out = []
+        at_own = rhythm.comparison(out, [row], songs, [4], fine=False)["onset, 4-beat bars"]["quarters"]
+        at_twelve = rhythm.comparison(out, [row], songs, [4], fine=True)["onset, 4-beat bars"]["quarters"]
+        self.assertEqual(at_own[1], "folk")
+        self.assertAlmostEqual(at_own[0], 0.0, places=12)
+        self.assertEqual(at_twelve[1], "jazz")
+        self.assertAlmostEqual(at_twelve[0], 1.0, places=12)  # disjoint onsets
+        # Against the half notes: 1/4 of the mass on each of 4 positions against 1/2 on 2 of them
+        halves = rhythm.jsd([0.25] * 4, [0.5, 0, 0.5, 0])
+        self.assertAlmostEqual(rhythm.nearest(own.onset_distribution(4),
+                                              {"h": songs[2]["jazz"].onset_distribution(4)})[0]["h"], halves,
+                               places=12)
+        self.assertTrue(any("| quarters | 2 |" in line for line in out))
+        self.assertTrue(any(f"| quarters | {rhythm.FINE} |" in line for line in out))
+
+class RatePlayed(unittest.TestCase):
+    """A model is played and read at the TTL's rate, or at its own steps a beat when the TTL
+    sets none or 0 ("as trained"), and the plugin is told that rate."""
+
+    def test_rate(self):
+        with tempfile.TemporaryDirectory(prefix="cantus-rhythm-test-") as folder:
+            model = os.path.join(folder, "m.safetensors")
+            header = json.dumps({"__metadata__": {"cantus.steps_per_beat": "3"}}).encode()
+            with open(model, "wb") as f:
+                f.write(struct.pack("<Q", len(header)) + header)
+            self.assertEqual(rhythm.rate_played({}, model), 3)
+            self.assertEqual(rhythm.rate_played({"rate": "0"}, model), 3)
+            self.assertEqual(rhythm.rate_played({"rate": "2"}, model), 2)
+            player = rhythm.Player("m", "folk", model=model, controls={"rate": "0", "gate": "80"})
+            self.assertEqual(player.rate("unused"), 3)
+            self.assertIn("rate=3", player.render_args())
 
 
 if __name__ == "__main__":
