@@ -12,7 +12,9 @@ the validation split (`cantus-train tokens --json`, "split": "validation"):
   - tokens per note at N: every token (pitch, REST, HOLD) over the pitch tokens.
 The rule: the smallest rate the plugin plays (1-4) that keeps at least 97 % of the notes
 with at least 95 % of the onsets on its grid; when none does, the rate with the most onsets on
-its grid (the least moved melody), the smaller on a tie.
+its grid (the least moved melody), the smaller on a tie. The choices are kept in
+rhythm.GENRE_STEPS (the grid each genre is trained and judged at); a choice that differs from
+that table is flagged.
 
 For every genre's songs (both splits): the time signatures, as the share of bars each
 governs (read from the files' FF 58 events, all tracks; 4/4 before the first, as MIDI says),
@@ -29,7 +31,7 @@ import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from quality import GENRES, default_corpus_root  # noqa: E402
-from rhythm import BAR_STEPS, FINE, GENRE_SONGS, is_pitch  # noqa: E402
+from rhythm import BAR_STEPS, FINE, GENRE_SONGS, GENRE_STEPS, is_pitch  # noqa: E402
 
 GRIDS = [1, 2, 3, 4, 6]
 PLAYABLE = [1, 2, 3, 4]  # the plugin's rate control
@@ -201,6 +203,8 @@ def main():
         figures = measure(train, folder, extra)
         n, why = choose(figures)
         chosen[g] = n
+        if GENRE_STEPS.get(g) != n:
+            why += f"; rhythm.GENRE_STEPS says {GENRE_STEPS.get(g)}"
         out.append(f"| {g} | " + " | ".join(f"{100 * figures[k][0]:.1f} %" for k in GRIDS) + " | "
                    + " | ".join(f"{100 * figures[k][1]:.1f} %" for k in GRIDS) + " | "
                    + " | ".join(f"{figures[k][2]:.2f}" for k in GRIDS) + f" | **{n}** ({why}) |")

@@ -22,21 +22,27 @@ melody options for the songs (so the melody is the one the presets learned from)
 validation splits together. An onset is a pitch token; its position in the bar is the token's
 position. A note's length is its pitch token and the HOLDs after it, in steps.
 
-The main comparison is at each row's own grid: a row played at S steps a quarter (its rate) is
-read back at S, which gives back the tokens played whatever the gate and swing
-(docs/midi.md), and each genre's songs are read at that same S, quantised as a model of that
-grid learns them. Onsets are compared over the S*q positions of a bar of q quarters, bar length
-by bar length (a render in 4/4 against the songs' 4/4 and 2/2 bars), lengths over 1..4*S steps
-(a whole note and more in the last bin). A secondary comparison reads everything at 12 steps a
-quarter (the least common multiple of the rates 1-4, so the songs' triplets and sixteenths stay
-apart), the render's lengths read at its rate and scaled by 12 / rate so the gate does not pass
-for the model's rhythm; songs played off any grid (the jazz transcriptions, not aligned to the
-MIDI beat) spread their onsets over the beat there, where no grid-bound model can follow them.
+The main comparison puts every genre as its preset's training data sees it: the genre's songs
+read at the genre's own grid (GENRE_STEPS: folk and baroque 2 steps a quarter, jazz and game 4,
+presets/grid.py's choice), and a row played at S steps a quarter (its rate) read back at S,
+which gives back the tokens played whatever the gate and swing (docs/midi.md). Both are then
+written on one common axis of 12 steps a quarter (FINE, the least common multiple of the rates
+1-4): step k of an S grid is 12k/S there, a length of n steps 12n/S twelfths. So a row is
+compared with folk as folk is tokenised, jazz as jazz is tokenised and so on, the same
+references for every row, today's presets and new models alike. Onsets are compared over the
+12*q positions of a bar of q quarters, bar length by bar length (a render in 4/4 against the
+songs' 4/4 and 2/2 bars), lengths over 1..48 twelfths (a whole note and more in the last bin).
+Two secondary comparisons: the songs read at the row's own S (at S = 2 the jazz and game
+songs are quantised to eighths and look like any eighth-note melody), and everything read at 12 steps a quarter,
+the render's lengths read at its rate and scaled by 12 / rate so the gate does not pass for the
+model's rhythm; songs played off any grid (the jazz transcriptions, not aligned to the MIDI
+beat) spread their onsets over the beat there, where no grid-bound model can follow them.
 
 A bar repeats when its onset set equals that of one of the four bars before it in the same
 sequence; only bars with at least one onset and four bars before them count. It is given at
-the row's own grid beside its genre's songs at that grid, and at 12 steps a quarter, also with
-the onsets rounded to the nearest sixteenth, where onsets played off any grid can repeat at all.
+the row's own grid beside its genre's songs at the genre's grid, and at 12 steps a quarter, also
+with the onsets rounded to the nearest sixteenth, where onsets played off any grid can repeat at
+all.
 """
 import argparse
 import collections
@@ -51,12 +57,18 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from quality import GENRES, default_corpus_root, jsd, model_metadata  # noqa: E402
 
 PRESETS_DIR = os.path.dirname(os.path.abspath(__file__))
-FINE = 12  # steps a quarter note of the secondary comparison: the rates 1-4 and triplets
+FINE = 12  # steps a quarter of the common axis: holds the rates 1-4, and the songs' triplets
 BAR_STEPS = 256  # positions at FINE for bars of up to 21 quarters: none of the corpus is cut
 LENGTH_QUARTERS = 4  # lengths of a whole note and more share the last bin
 REPEAT_WINDOW = 4
 COARSE = 4  # steps a quarter for the rounded repetition figure: onsets to the nearest sixteenth
 OLD_COMMIT = "fe1980e"
+
+# Each genre's step grid, steps a quarter note: the rate presets/grid.py picks from the genre's
+# validation split and the steps per beat its models are trained at. The genre's songs are read
+# at this grid for the main comparison, so every row, today's presets and new models alike, is
+# judged against the same references: the songs as that genre's training data sees them.
+GENRE_STEPS = {"folk": 2, "baroque": 2, "jazz": 4, "game": 4}
 
 # Each genre's folder and melody options, as presets/retrain.sh trains it.
 GENRE_SONGS = {
@@ -132,6 +144,32 @@ class Rhythm:
             return None
         repeated = self.repeated_coarse if coarse else self.repeated
         return repeated / self.eligible if self.eligible else float("nan")
+
+    def on_common_axis(self, fine=FINE):
+        """The same onsets and lengths written in steps of 1/`fine` quarter: step k of this grid
+        is k * fine / steps there, a bar of q quarters q * fine positions long, a length of n
+        steps n * fine / steps. Nothing is read again: the tokens of this grid stay what they
+        are, only their unit changes, so rhythms read at different grids share one axis. The
+        repetition counts do not depend on the unit and are kept."""
+        if fine % self.steps:
+            raise ValueError(f"{fine} steps a quarter do not hold a grid of {self.steps}")
+        factor = fine // self.steps
+        out = Rhythm(fine)
+        for length, counts in self.onsets.items():
+            for p, n in counts.items():
+                out.onsets[length * factor][p * factor] += n
+        for length, n in self.bars.items():
+            out.bars[length * factor] += n
+        for length, n in self.lengths.items():
+            out.lengths[min(length * factor, out.length_clip())] += n
+        out.eligible, out.repeated = self.eligible, self.repeated
+        if COARSE % self.steps == 0:  # every onset already on a sixteenth: rounding moves none
+            out.repeated_coarse = self.repeated
+        elif self.coarse_factor():
+            out.repeated_coarse = self.repeated_coarse
+        else:  # onsets between sixteenths, which this grid no longer places
+            out.repeated_coarse = float("nan")
+        return out
 
 
 def is_pitch(token, record):
@@ -371,10 +409,27 @@ def model_players(folder):
 # --- the tables ----------------------------------------------------------------------------
 
 class Row:
-    """A player and its rhythm at its own grid (`steps` a quarter) and at FINE."""
+    """A player and its rhythm at its own grid (`steps` a quarter), the same tokens on the
+    common axis of FINE steps a quarter, and its renders read at FINE."""
 
     def __init__(self, player, steps, own, fine):
         self.player, self.steps, self.own, self.fine = player, steps, own, fine
+        self.common = own.on_common_axis()
+
+
+# The three ways a row meets the songs: (title, the row's rhythm, the songs it is compared
+# with, from `songs`: steps a quarter -> genre -> the songs read at that grid).
+def genre_grid_references(songs):
+    """Each genre's songs as its training data sees them (read at its own grid, GENRE_STEPS),
+    written on the common axis of FINE steps a quarter."""
+    return {g: songs[GENRE_STEPS[g]][g].on_common_axis() for g in GENRES}
+
+
+KINDS = {
+    "genre grid": lambda row, songs: (row.common, genre_grid_references(songs)),
+    "row grid": lambda row, songs: (row.own, songs[row.steps]),
+    "fine": lambda row, songs: (row.fine, songs[FINE]),
+}
 
 
 def fmt(x):
@@ -385,20 +440,24 @@ def pct(x):
     return "—" if x is None or x != x else f"{100 * x:.1f} %"
 
 
-def jsd_table(out, title, note, rows, songs, fine, distribution):
+def genre_header(kind, g):
+    return f"{g} (S {GENRE_STEPS[g]})" if kind == "genre grid" else g
+
+
+def jsd_table(out, title, note, rows, songs, kind, distribution):
     """A matrix of JSDs, rows: players, columns: genres; bold the nearest genre in each row.
-    Each row against the songs read at its own grid, or at FINE when `fine`."""
+    Each row against the songs as `kind` (a key of KINDS) pairs them."""
     out.append(f"#### {title}\n")
     out.append(note + "\n")
-    out.append("| preset \\ songs | S | " + " | ".join(GENRES) + " | nearest |")
+    out.append("| preset \\ songs | S | " + " | ".join(genre_header(kind, g) for g in GENRES) + " | nearest |")
     out.append("|---|---:|" + "---:|" * len(GENRES) + "---|")
     own = {}
     for row in rows:
-        steps = FINE if fine else row.steps
-        mine = distribution(row.fine if fine else row.own)
-        values, near = nearest(mine, {g: distribution(songs[steps][g]) for g in GENRES})
+        mine, references = KINDS[kind](row, songs)
+        values, near = nearest(distribution(mine), {g: distribution(references[g]) for g in GENRES})
         cells = [f"**{fmt(values[g])}**" if g == near else fmt(values[g]) for g in GENRES]
         verdict = "—" if near is None else "own genre" if near == row.player.genre else near
+        steps = FINE if kind == "fine" else row.steps
         out.append(f"| {row.player.label} | {steps} | " + " | ".join(cells) + f" | {verdict} |")
         own[row.player.label] = (values.get(row.player.genre), near)
     out.append("")
@@ -412,11 +471,11 @@ def summary(out, rows, owns):
     candidates = [r.player for r in rows if not r.player.old]
     if not candidates:
         return
-    out.append("#### Against the genre and against today's presets (own grid)\n")
-    out.append("Per table at the row's own grid: the row's JSD to its own genre's songs, then today's preset "
-               "of that genre at rate 2 (against the songs at 2 steps a quarter); ✓ when the row's own genre "
-               "is the nearest and it is nearer than today's. A row at another S than 2 is measured on another "
-               "grid than today's preset, and fewer positions give smaller JSDs.\n")
+    out.append("#### Against the genre and against today's presets\n")
+    out.append("Per table of the main comparison (every genre's songs at the genre's own grid, everything "
+               f"on {FINE} steps a quarter): the row's JSD to its own genre's songs, then that of today's "
+               "preset of that genre played at rate 2, against the same songs; ✓ when the row's own genre is "
+               "the nearest and it is nearer than today's.\n")
     out.append("| preset | " + " | ".join(owns) + " |")
     out.append("|---|" + "---|" * len(owns))
     for p in candidates:
@@ -437,23 +496,34 @@ def metre_name(quarters):
     return {2: "2/4", 3: "3/4 and 6/8", 4: "4/4 and 2/2"}.get(quarters, f"{quarters} quarters")
 
 
-def comparison(out, rows, songs, metres, fine):
-    """The onset tables (one per metre) and the note-length table, at the rows' own grids or
-    at FINE; returns each table's (JSD to own genre, nearest genre) by row label."""
-    where = f"{FINE} steps a quarter" if fine else "the row's own grid"
-    grid = f"{FINE}" if fine else "S"
+def comparison(out, rows, songs, metres, kind):
+    """The onset tables (one per metre) and the note-length table, the rows and songs paired as
+    `kind` (a key of KINDS) says; returns each table's (JSD to own genre, nearest genre) by row
+    label."""
+    where, grid, positions = {
+        "genre grid": ("each genre at its own grid, on a common axis", f"{FINE}", lambda m: f"{m * FINE}"),
+        "row grid": ("the songs at the row's grid", "S", lambda m: f"{m} × S"),
+        "fine": (f"everything read at {FINE} steps a quarter", f"{FINE}", lambda m: f"{m * FINE}"),
+    }[kind]
+    reading = {
+        "genre grid": f"the row's tokens (read at its rate S) and each genre's songs read at the genre's own "
+                      f"grid (column header), both written in steps of 1/{FINE} quarter",
+        "row grid": "row and songs both read at the row's S steps a quarter",
+        "fine": f"row and songs both read at {FINE} steps a quarter",
+    }[kind]
     owns = {}
     for m in metres:
-        positions = f"{m * FINE}" if fine else f"{m} × S"
         owns[f"onset, {m}-beat bars"] = jsd_table(
-            out, f"Onset position in the bar, {metre_name(m)}, at {where} ({positions} positions)",
-            f"Renders at {m} beats a bar against the songs' bars of {m} quarter notes, both read at {grid} "
-            "steps a quarter; a genre with no such bars has no value.", rows, songs, fine,
-            lambda r, m=m: r.onset_distribution(m))
+            out, f"Onset position in the bar, {metre_name(m)}: {where} ({positions(m)} positions)",
+            f"Renders at {m} beats a bar against the songs' bars of {m} quarter notes; {reading}; a genre "
+            "with no such bars has no value.", rows, songs, kind, lambda r, m=m: r.onset_distribution(m))
+    lengths = ("in steps of 1/S quarter, 1 .. 4 × S" if kind == "row grid" else
+               f"in twelfths of a quarter, 1 .. {LENGTH_QUARTERS * FINE}")
+    scaled = (f"; a render's lengths are read at its rate and scaled by {FINE} / S, so the gate does not count"
+              if kind == "fine" else "")
     owns["note length"] = jsd_table(
-        out, f"Note length, at {where}", f"Pitch token and HOLDs, in steps of 1/{grid} quarter, "
-        f"1 .. {LENGTH_QUARTERS} × {grid} (a whole note and more in the last bin), every metre together.",
-        rows, songs, fine, Rhythm.length_distribution)
+        out, f"Note length: {where}", f"Pitch token and HOLDs, {lengths} (a whole note and more in the last "
+        f"bin), every metre together; {reading}{scaled}.", rows, songs, kind, Rhythm.length_distribution)
     return owns
 
 
@@ -491,63 +561,77 @@ def main():
             own, fine = render_rhythms(args.build, player, metres, args.seeds, args.bars, scratch)
             rows.append(Row(player, steps, own, fine))
     songs = {}  # steps a quarter -> genre -> the songs read at that grid
-    for steps in sorted({FINE} | {row.steps for row in rows}):
+    for steps in sorted({FINE} | set(GENRE_STEPS.values()) | {row.steps for row in rows}):
         songs[steps] = {}
         for g in GENRES:
             print(f"rhythm.py: reading the {g} songs at {steps} steps a quarter", file=sys.stderr)
             songs[steps][g] = song_rhythm(train, corpus_root, g, steps)
+    print("\n".join(report(rows, songs, metres, args.seeds, args.bars)))
 
+
+def report(rows, songs, metres, seeds, bars):
+    """The Markdown report: the main comparison, its summary and the repetition, then the two
+    secondary comparisons."""
+    grids = ", ".join(f"{g} {GENRE_STEPS[g]}" for g in GENRES)
     out = []
-    out.append(f"Every row: {args.seeds} seeds x {args.bars} bars at T = 1 through the plugin "
+    out.append(f"Every row: {seeds} seeds x {bars} bars at T = 1 through the plugin "
                f"(`cantus-render`), in each metre; the songs: every file of the genre's folder, "
-               f"both splits, the presets' melody options. A row played at S steps a quarter (column S) "
-               f"is compared with the songs read at that same S, in steps; the secondary tables read "
-               f"everything at {FINE} steps a quarter. Jensen-Shannon divergence in bits (0: the same "
-               "distribution, 1: disjoint); bold: the nearest genre in the row.\n")
+               f"both splits, the presets' melody options. Main comparison: each genre is its songs as its "
+               f"preset's training data sees them, read at the genre's own grid ({grids} steps a quarter), "
+               f"and a row played at S steps a quarter (column S) is its tokens read back at S; both are "
+               f"written on one axis of {FINE} steps a quarter (step k of an S grid at {FINE}k/S, a length "
+               f"of n steps {FINE}n/S twelfths), so every row, today's presets and new models alike, meets "
+               f"the same references. Jensen-Shannon divergence in bits (0: the same distribution, "
+               f"1: disjoint); bold: the nearest genre in the row.\n")
     out.append(f"#### The songs' bars (at {FINE} steps a quarter)\n")
-    out.append("| genre | bars | " + " | ".join(metre_name(m) for m in metres) + " | other |")
-    out.append("|---|---:|" + "---:|" * (len(metres) + 1))
+    out.append("| genre | grid S | bars | " + " | ".join(metre_name(m) for m in metres) + " | other |")
+    out.append("|---|---:|---:|" + "---:|" * (len(metres) + 1))
     for g in GENRES:
         total = sum(songs[FINE][g].bars.values()) or 1
         shares = [songs[FINE][g].bars.get(m * FINE, 0) / total for m in metres]
-        out.append(f"| {g} | {total:,} | " + " | ".join(f"{100 * s:.1f} %" for s in shares)
+        out.append(f"| {g} | {GENRE_STEPS[g]} | {total:,} | " + " | ".join(f"{100 * s:.1f} %" for s in shares)
                    + f" | {100 * (1 - sum(shares)):.1f} % |")
     out.append("")
-    out.append("### At each row's own grid\n")
-    owns = comparison(out, rows, songs, metres, fine=False)
+    out.append(f"### Main: each genre at its own grid, on {FINE} steps a quarter\n")
+    owns = comparison(out, rows, songs, metres, "genre grid")
     summary(out, rows, owns)
 
     out.append("#### A bar repeats the onsets of one of the four before it\n")
     out.append("Share of bars (with an onset and four bars before them in the same sequence) whose "
-               "onset positions equal one of the four bars before: at the row's own grid beside its "
-               f"genre's songs read at that grid, and at {FINE} steps a quarter, also with every onset "
-               "rounded to the nearest sixteenth, beside the songs' same figures.\n")
-    own_steps = sorted(songs.keys() - {FINE})
-    out.append("| songs | " + " | ".join(f"at S = {s}" for s in own_steps)
-               + f" | at {FINE} | at {FINE}, to the sixteenth |")
-    out.append("|---|" + "---:|" * (len(own_steps) + 2))
+               "onset positions equal one of the four bars before: the row's at its own grid S beside its "
+               f"genre's songs at the genre's grid; secondary, at {FINE} steps a quarter, also with every "
+               "onset rounded to the nearest sixteenth, beside the songs' same figures.\n")
+    out.append(f"| songs | grid S | at S | at {FINE} | at {FINE}, to the sixteenth |")
+    out.append("|---|---:|---:|---:|---:|")
     for g in GENRES:
-        out.append(f"| {g} songs | " + " | ".join(pct(songs[s][g].repeat_share()) for s in own_steps)
-                   + f" | {pct(songs[FINE][g].repeat_share())} | {pct(songs[FINE][g].repeat_share(coarse=True))} |")
+        out.append(f"| {g} songs | {GENRE_STEPS[g]} | {pct(songs[GENRE_STEPS[g]][g].repeat_share())} "
+                   f"| {pct(songs[FINE][g].repeat_share())} | {pct(songs[FINE][g].repeat_share(coarse=True))} |")
     out.append("")
-    out.append(f"| preset | S | bars counted | repeats at S | its songs at S | repeats at {FINE} "
+    out.append(f"| preset | S | bars counted | repeats at S | its songs at their grid | repeats at {FINE} "
                f"| its songs at {FINE} | to the sixteenth | its songs to the sixteenth |")
     out.append("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
     for row in rows:
-        genre = songs[FINE].get(row.player.genre)
-        at_s = songs[row.steps].get(row.player.genre)
+        g = row.player.genre
+        fine = songs[FINE].get(g)
+        at_grid = songs[GENRE_STEPS[g]].get(g) if g in GENRE_STEPS else None
         out.append(f"| {row.player.label} | {row.steps} | {row.own.eligible:,} | {pct(row.own.repeat_share())} "
-                   f"| {pct(at_s.repeat_share() if at_s else None)} | {pct(row.fine.repeat_share())} "
-                   f"| {pct(genre.repeat_share() if genre else None)} | {pct(row.fine.repeat_share(coarse=True))} "
-                   f"| {pct(genre.repeat_share(coarse=True) if genre else None)} |")
+                   f"| {pct(at_grid.repeat_share() if at_grid else None)} | {pct(row.fine.repeat_share())} "
+                   f"| {pct(fine.repeat_share() if fine else None)} | {pct(row.fine.repeat_share(coarse=True))} "
+                   f"| {pct(fine.repeat_share(coarse=True) if fine else None)} |")
     out.append("")
 
+    out.append("### Secondary: the songs at the row's grid\n")
+    out.append("Each row against every genre's songs read at the row's own S (not the genre's), in steps of "
+               "that grid. At S = 2 the jazz and game songs are quantised to eighths and look like any "
+               "eighth-note melody: a genre's songs here are not what its model learns unless S is its grid. "
+               "Not used for the summary.\n")
+    comparison(out, rows, songs, metres, "row grid")
     out.append(f"### Secondary: everything at {FINE} steps a quarter\n")
-    out.append(f"The same rows and songs, all read at {FINE} steps a quarter (a render's lengths read at its "
-               f"rate and scaled by {FINE} / S). Songs played off any grid keep their spread onsets here, "
-               "which no model playing on a grid can match; not used for the summary.\n")
-    comparison(out, rows, songs, metres, fine=True)
-    print("\n".join(out))
+    out.append(f"The same rows and songs, all read at {FINE} steps a quarter. Songs played off any grid keep "
+               "their spread onsets here (the jazz transcriptions are not aligned to the MIDI beat), which no "
+               "model playing on a grid can match; not used for the summary.\n")
+    comparison(out, rows, songs, metres, "fine")
+    return out
 
 
 if __name__ == "__main__":

@@ -3,7 +3,9 @@
 divergence, onsets in the bar and note lengths read from a MIDI file this test writes (through
 the built cantus-train, the road the tools take) at 12 steps a quarter and at a model's own
 grid, the repetition count, a row compared with songs at its own grid where the 12-a-quarter
-comparison says otherwise, and the time signatures grid.py reads from the file itself.
+comparison says otherwise, a row compared with each genre's songs at the genre's grid on the
+common 12-a-quarter axis where both others say otherwise, and the time signatures grid.py reads
+from the file itself.
 
 usage: test_rhythm_maths.py CANTUS_TRAIN PRESETS_DIR
 """
@@ -237,8 +239,8 @@ class OwnGrid(unittest.TestCase):
         self.assertEqual(dict(songs[2]["folk"].onsets[8]), {0: 8, 2: 8, 4: 8, 6: 8})
         self.assertEqual(dict(songs[rhythm.FINE]["folk"].onsets[48]), {1: 8, 13: 8, 25: 8, 37: 8})
         out = []
-        at_own = rhythm.comparison(out, [row], songs, [4], fine=False)["onset, 4-beat bars"]["quarters"]
-        at_twelve = rhythm.comparison(out, [row], songs, [4], fine=True)["onset, 4-beat bars"]["quarters"]
+        at_own = rhythm.comparison(out, [row], songs, [4], "row grid")["onset, 4-beat bars"]["quarters"]
+        at_twelve = rhythm.comparison(out, [row], songs, [4], "fine")["onset, 4-beat bars"]["quarters"]
         self.assertEqual(at_own[1], "folk")
         self.assertAlmostEqual(at_own[0], 0.0, places=12)
         self.assertEqual(at_twelve[1], "jazz")
@@ -250,6 +252,96 @@ class OwnGrid(unittest.TestCase):
                                places=12)
         self.assertTrue(any("| quarters | 2 |" in line for line in out))
         self.assertTrue(any(f"| quarters | {rhythm.FINE} |" in line for line in out))
+
+
+class GenreGrid(unittest.TestCase):
+    """The main comparison: each genre's songs read at the genre's own grid (folk at 2 steps a
+    quarter, jazz at 4), written on 12 steps a quarter beside the row's tokens. A row plays
+    straight eighths at rate 4; "folk" songs are straight sixteenths, which folk's grid of
+    eighths reads as straight eighths (two onsets in one step keep one); "jazz" songs are
+    eighths with a sixteenth more in each bar. Read at the row's grid or at 12 the sixteenths
+    are far from the eighths and jazz is nearer; as each genre's model learns them, folk's
+    songs are the row's rhythm exactly."""
+
+    BARS = 8
+
+    @classmethod
+    def setUpClass(cls):
+        cls.tmp = tempfile.TemporaryDirectory(prefix="cantus-rhythm-test-")
+        cls.folders = {}
+        bar = 48
+        eighths = [(bar * b + 6 * k, 6, 60) for b in range(cls.BARS) for k in range(8)]
+        # The last sixteenth of a bar rounds onto the next downbeat at 2 a quarter, where the next
+        # bar's first note already is; the song's last bar stops a sixteenth early to end there.
+        sixteenths = [(bar * b + 3 * k, 3, 60) for b in range(cls.BARS) for k in range(16)][:-1]
+        one_more = [(bar * b + start, length, 60) for b in range(cls.BARS)
+                    for start, length in [(0, 3), (3, 3)] + [(6 * k, 6) for k in range(1, 8)]]
+        for name, notes in [("played", eighths), ("sixteenths", sixteenths), ("one_more", one_more)]:
+            folder = os.path.join(cls.tmp.name, name)
+            os.mkdir(folder)
+            with open(os.path.join(folder, name + ".mid"), "wb") as f:
+                f.write(smf(notes, 4, 2))
+            cls.folders[name] = folder
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.tmp.cleanup()
+
+    def songs(self):
+        """steps a quarter -> genre -> songs, for every grid the three comparisons read."""
+        out = {}
+        for steps in (2, 4, rhythm.FINE):
+            read = {g: rhythm.folder_rhythm(TRAIN, [self.folders[name]], rhythm.EVERY_NOTE, steps)
+                    for g, name in (("folk", "sixteenths"), ("jazz", "one_more"))}
+            out[steps] = dict(read, **{g: rhythm.Rhythm(steps) for g in rhythm.GENRES if g not in read})
+        return out
+
+    def test_the_genres_grids(self):
+        self.assertEqual(rhythm.GENRE_STEPS, {"folk": 2, "baroque": 2, "jazz": 4, "game": 4})
+        self.assertIs(grid.GENRE_STEPS, rhythm.GENRE_STEPS)
+
+    def test_on_the_common_axis(self):
+        songs = self.songs()
+        folk = songs[2]["folk"]
+        self.assertEqual(dict(folk.onsets[8]), {k: self.BARS for k in range(8)})  # sixteenths kept as eighths
+        common = folk.on_common_axis()
+        self.assertEqual(common.steps, rhythm.FINE)
+        self.assertEqual(dict(common.onsets[48]), {6 * k: self.BARS for k in range(8)})
+        self.assertEqual(dict(common.bars), {48: self.BARS})
+        self.assertEqual(set(common.lengths), {6 * n for n in folk.lengths})
+        self.assertEqual(sum(common.lengths.values()), sum(folk.lengths.values()))
+        self.assertEqual((common.eligible, common.repeated), (folk.eligible, folk.repeated))
+        # A whole note and more stay in the last bin: 5 steps at 1 a quarter are 60 twelfths
+        whole = rhythm.Rhythm(1)
+        whole.add_lengths([5, 1])
+        self.assertEqual(dict(whole.on_common_axis().lengths), {48: 1, 12: 1})
+        with self.assertRaises(ValueError):
+            rhythm.Rhythm(5).on_common_axis()
+
+    def test_genre_grid_differs_from_row_grid_and_twelve(self):
+        own, fine = rhythm.played_rhythms(TRAIN, self.folders["played"], 4)
+        self.assertEqual(dict(own.onsets[16]), {2 * k: self.BARS for k in range(8)})
+        row = rhythm.Row(rhythm.Player("eighths", "folk"), 4, own, fine)
+        songs = self.songs()
+        out = []
+        tables = {kind: rhythm.comparison(out, [row], songs, [4], kind) for kind in rhythm.KINDS}
+        onset = {kind: t["onset, 4-beat bars"]["eighths"] for kind, t in tables.items()}
+        length = {kind: t["note length"]["eighths"] for kind, t in tables.items()}
+        self.assertEqual(onset["genre grid"][1], "folk")
+        self.assertAlmostEqual(onset["genre grid"][0], 0.0, places=12)
+        self.assertEqual(length["genre grid"], (0.0, "folk"))
+        for kind in ("row grid", "fine"):
+            self.assertEqual(onset[kind][1], "jazz", kind)
+            self.assertEqual(length[kind][1], "jazz", kind)
+        # At the row's grid: eighths (8 of 16 positions) against sixteenths (all 16, the last
+        # bar's last missing), by hand
+        sixteenths = [8 / 127] * 15 + [7 / 127]
+        self.assertAlmostEqual(onset["row grid"][0], rhythm.jsd([1 / 8, 0] * 8, sixteenths), places=12)
+        self.assertTrue(0.3 < onset["row grid"][0] < 0.32)
+        self.assertAlmostEqual(onset["fine"][0], onset["row grid"][0], places=12)
+        self.assertTrue(any("| folk (S 2) | baroque (S 2) | jazz (S 4) | game (S 4) |" in line for line in out))
+        self.assertTrue(any(line.startswith("| eighths | 4 | **0.0000** |") for line in out))
+
 
 class RatePlayed(unittest.TestCase):
     """A model is played and read at the TTL's rate, or at its own steps a beat when the TTL
