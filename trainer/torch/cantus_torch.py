@@ -3,7 +3,7 @@
 
     cantus_torch.py train  --tokens FILE.jsonl -o MODEL.safetensors [options]
     cantus_torch.py eval   --model MODEL --tokens FILE.jsonl [--split val|train|all]
-    cantus_torch.py import --state-dict FILE.pt --note-low P -o MODEL.safetensors
+    cantus_torch.py import --state-dict FILE.pt --note-low PITCH [--bar-steps P] -o MODEL.safetensors
 
 The token file is what `cantus-train tokens --json` prints (one sequence per
 line, transposed copies included when it was given --transpose). Made with
