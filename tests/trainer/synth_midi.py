@@ -12,9 +12,14 @@ def vlq(n):
     return bytes(out)
 
 
-def write_midi(path, notes, ppqn=96):
-    """notes: (pitch, start beat, beats) on one track, format 0."""
+def write_midi(path, notes, ppqn=96, meter=None):
+    """notes: (pitch, start beat, beats) on one track, format 0; meter
+    (numerator, denominator), e.g. (6, 8): a time signature at tick 0
+    (none: MIDI's 4/4)."""
     events = []
+    if meter:
+        num, den = meter
+        events.append((0, -1, bytes([0xFF, 0x58, 4, num, den.bit_length() - 1, 24, 8])))
     for pitch, start, length in notes:
         events.append((int(start * ppqn), 1, bytes([0x90, pitch, 90])))
         events.append((int((start + length) * ppqn) - 6, 0, bytes([0x80, pitch, 0])))
@@ -29,9 +34,10 @@ def write_midi(path, notes, ppqn=96):
         f.write(b"MTrk" + struct.pack(">I", len(track)) + track)
 
 
-def write_corpus(folder, files=24, beats=48):
+def write_corpus(folder, files=24, beats=48, meters=None):
     """Scale and arpeggio patterns from each file's own phase, some notes held
-    two beats and some rests, so every kind of token occurs."""
+    two beats and some rests, so every kind of token occurs. meters: time
+    signatures given to the files in turn (None in the list: no signature)."""
     shapes = [[0, 2, 4, 5, 7, 9, 11, 12, 11, 9, 7, 5, 4, 2], [0, 4, 7, 12, 7, 4]]
     os.makedirs(folder)
     for f in range(files):
@@ -43,4 +49,5 @@ def write_corpus(folder, files=24, beats=48):
                 notes.append((base + shape[k % len(shape)], beat, length))
             beat += length
             k += 1
-        write_midi(os.path.join(folder, f"song{f:02d}.mid"), notes)
+        meter = meters[f % len(meters)] if meters else None
+        write_midi(os.path.join(folder, f"song{f:02d}.mid"), notes, meter=meter)

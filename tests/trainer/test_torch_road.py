@@ -11,6 +11,10 @@ On MIDI files this test writes:
     plays through the plugin (cantus-render) and is read by cantus-train eval;
   - --resume continues a run exactly;
   - a notebook-style state_dict imports and plays;
+  - a metre model (--bar-steps: positions in the bar as more inputs, from
+    the files' 4/4, 3/4 and 6/8 time signatures): the same ten steps on both
+    roads, both evals agree, two ranks give the one-rank model, import
+    takes it back unchanged and refuses a state_dict of another width;
   - bad input (a vocabulary other than --resume's, an empty file, a malformed
     line): one line on stderr, exit 1, nothing written.
 Prints the figures it measures. Needs /usr/bin/python3 with python3-torch.
@@ -93,11 +97,13 @@ def worst_absolute(p, q):
 
 # ---------------------------------------------------------------- the tests
 
-def equivalence(tmp, corpus, tokens, shape, tag):
+def equivalence(tmp, corpus, tokens, shape, tag, corpus_options=()):
+    """corpus_options: what cantus-train train is given beyond --transpose
+    for the tokens the token file holds (--bar-steps P)."""
     c_model, t_model = f"{tmp}/c{tag}.safetensors", f"{tmp}/t{tag}.safetensors"
     run([TRAIN, "train", "--corpus", corpus, "--transpose", "-2..2", "-o", c_model,
-         "--steps", "10", "--eval-every", "10", "--threads", "1", "--seed", "3"] + shape,
-        quiet=True)
+         "--steps", "10", "--eval-every", "10", "--threads", "1", "--seed", "3"] + shape
+        + list(corpus_options), quiet=True)
     torch_py("train", "--tokens", tokens, "-o", t_model, "--steps", "10", "--val-every", "10",
              "--seed", "3", *shape, quiet=True)
     c, cm = read_model(c_model)
@@ -113,7 +119,8 @@ def equivalence(tmp, corpus, tokens, shape, tag):
     other = worst_relative(c, read_model(f"{tmp}/t4.safetensors")[0])
     check(other > 100 * WEIGHT_TOL, f"another seed differs by far more ({other:.2e})")
     for key in ("cantus.format", "cantus.note_low", "cantus.note_high", "cantus.rest_token",
-                "cantus.hold_token", "cantus.steps_per_beat", "cantus.trained_on",
+                "cantus.hold_token", "cantus.steps_per_beat", "cantus.bar_steps",
+                "cantus.trained_on",
                 "cantus.transpose", "cantus.val_fraction", "cantus.min_length",
                 "cantus.tokens_train", "cantus.tokens_val", "cantus.corpus_files", "cantus.steps"):
         check(cm.get(key) == tm.get(key), f"metadata {key}: {cm.get(key)} = {tm.get(key)}")
@@ -124,7 +131,8 @@ def equivalence(tmp, corpus, tokens, shape, tag):
         held = [k for k, v in meta.items() if tmp in v]
         check(not held, f"{road}'s metadata holds no path of this machine {held}")
 
-    for model, split in ((c_model, "val"), (t_model, "val"), (c_model, "all")):
+    for model, split in ((c_model, "val"), (t_model, "val"), (c_model, "all"),
+                         (t_model, "all")):
         c_eval = json.loads(run([TRAIN, "eval", "--model", model, "--corpus", corpus, "--json",
                                  "--threads", "1", "--split", split]).stdout)
         t_eval = json.loads(torch_py("eval", "--model", model, "--tokens", tokens, "--split",
@@ -208,7 +216,79 @@ def notebook_import(tmp):
     return model
 
 
-def bad_input(tmp, corpus, tokens, ckpt, shape):
+def metre(tmp, corpus, plain_tokens, shape):
+    """A metre model on both roads. The corpus has 4/4 (no signature and an
+    explicit one), 3/4 and 6/8 songs; at one step a beat their bars are 4, 3
+    and 3 steps, so P = 4 positions. Windows of 60 are padded past the
+    48-step songs' end, where the position input is zeros."""
+    P = "4"
+    tokens = f"{tmp}/metre.jsonl"
+    with open(tokens, "w") as f:
+        f.write(run([TRAIN, "tokens", "--json", "--corpus", corpus, "--transpose", "-2..2",
+                     "--bar-steps", P], quiet=True).stdout)
+    with open(tokens) as f:
+        lines = [json.loads(line) for line in f]
+    bars = {tuple(d["positions"][:8]) for d in lines}
+    check(all(d["bar_steps"] == 4 for d in lines) and (0, 1, 2, 3, 0, 1, 2, 3) in bars
+          and (0, 1, 2, 0, 1, 2, 0, 1) in bars, "the token file has bars of 4 and 3 steps")
+    t_model = equivalence(tmp, corpus, tokens, shape + ["--seq", "60"], "metre",
+                          ["--bar-steps", P])
+    t, meta = read_model(t_model)
+    V = len(t["fc.bias"])
+    check(meta.get("cantus.bar_steps") == P and len(t["lstm.weight_ih_l0"])
+          == len(t["lstm.bias_ih_l0"]) * (V + int(P)),
+          f"cantus.bar_steps {P}, lstm.weight_ih_l0 [4H, V + P]")
+    plays(t_model, tmp, "torch-trained metre model")
+
+    ranked = f"{tmp}/metre-ranks.safetensors"
+    torch_py("train", "--tokens", tokens, "-o", ranked, "--nproc", "2", "--steps", "10",
+             "--val-every", "10", "--seed", "3", "--device", "cpu", *shape, "--seq", "60",
+             quiet=True)
+    rel = worst_relative(t, read_model(ranked)[0])
+    print(f"figure: metre model, two gloo ranks vs one process, 10 steps: worst {rel:.2e}")
+    check(rel <= WEIGHT_TOL, "two ranks train the one-rank metre model")
+
+    # A notebook's state_dict of this model comes back as it was.
+    pt, back = f"{tmp}/metre.pt", f"{tmp}/metre-back.safetensors"
+    run(["/usr/bin/python3", "-c",
+         "import sys, torch\nsys.path.insert(0, sys.argv[1])\nimport cantus_torch\n"
+         "torch.save(cantus_torch.read_safetensors(sys.argv[2])[0], sys.argv[3])\n",
+         os.path.dirname(os.path.abspath(TORCH_PY)), t_model, pt])
+    vocab = ["--note-low", meta["cantus.note_low"], "--rest-token", meta["cantus.rest_token"],
+             "--hold-token", meta["cantus.hold_token"], "--steps-per-beat",
+             meta["cantus.steps_per_beat"]]
+    torch_py("import", "--state-dict", pt, *vocab, "--bar-steps", P, "-o", back, quiet=True)
+    b, bmeta = read_model(back)
+    check(sorted(b) == sorted(t) and worst_absolute(t, b) == 0.0,
+          "import of its state_dict keeps every weight, bit for bit")
+    check(all(bmeta.get(k) == meta.get(k) for k in ("cantus.note_low", "cantus.note_high",
+                                                  "cantus.rest_token", "cantus.hold_token",
+                                                  "cantus.steps_per_beat", "cantus.bar_steps")),
+          "and the vocabulary and cantus.bar_steps")
+    # An imported model records no corpus: its n-gram baselines are told one.
+    evals = [json.loads(run([TRAIN, "eval", "--model", m, "--corpus", corpus, "--json",
+                             "--ngram-corpus", corpus, "--threads", "1", "--split",
+                             "all"]).stdout)["model"]["nll"]
+             for m in (t_model, back)]
+    check(evals[0] == evals[1], f"cantus-train eval of the imported model: {evals[1]:.8f}, "
+          f"as before import {evals[0]:.8f}")
+    for what, extra in (("--bar-steps 3", ["--bar-steps", "3"]), ("no --bar-steps", [])):
+        out = f"{tmp}/bad-import.safetensors"
+        p = torch_py("import", "--state-dict", pt, *vocab, *extra, "-o", out, expect=1,
+                     quiet=True)
+        said = p.stderr.strip().splitlines()
+        check(len(said) == 1 and "inputs" in said[0],
+              f"import with {what}: one line ({said[-1] if said else 'none'})")
+        check(not os.path.exists(out), f"import with {what}: nothing written")
+    # A metre model never reads tokens without positions.
+    p = torch_py("eval", "--model", t_model, "--tokens", plain_tokens, expect=1, quiet=True)
+    said = p.stderr.strip().splitlines()
+    check(len(said) == 1, f"eval of a metre model on tokens without positions: one line "
+          f"({said[-1] if said else 'none'})")
+    return t_model + ".ckpt"
+
+
+def bad_input(tmp, corpus, tokens, ckpt, shape, metre_ckpt):
     other = f"{tmp}/other.jsonl"
     with open(other, "w") as f:
         f.write(run([TRAIN, "tokens", "--json", "--corpus", corpus, "--low", "48", "--high", "84"],
@@ -219,6 +299,8 @@ def bad_input(tmp, corpus, tokens, ckpt, shape):
         lines = f.readlines()
         g.write(lines[0] + lines[1][:40] + "\n" + "".join(lines[2:]))
     cases = [("another vocabulary than --resume's", other, ["--resume", ckpt]),
+             ("tokens without the positions of --resume's metre model", tokens,
+              ["--resume", metre_ckpt]),
              ("an empty token file", empty, []),
              ("a malformed line", broken, [])]
     for what, path, extra in cases:
@@ -248,7 +330,8 @@ def plays(model, tmp, name):
 def main():
     with tempfile.TemporaryDirectory(prefix="cantus-torch-") as tmp:
         corpus, tokens = f"{tmp}/corpus", f"{tmp}/tokens.jsonl"
-        write_corpus(corpus)
+        # Time signatures change nothing for a model without metre input.
+        write_corpus(corpus, meters=[None, (3, 4), (6, 8), (4, 4)])
         with open(tokens, "w") as f:
             f.write(run([TRAIN, "tokens", "--json", "--corpus", corpus, "--transpose", "-2..2"],
                         quiet=True).stdout)
@@ -260,7 +343,9 @@ def main():
         plays(ranked, tmp, "two-rank model")
         ckpt = resume(tmp, tokens, shape)
         plays(notebook_import(tmp), tmp, "imported notebook model")
-        bad_input(tmp, corpus, tokens, ckpt, shape)
+        metre_ckpt = metre(tmp, corpus, tokens, ["--hidden", "16", "--layers", "2", "--batch",
+                                                 "6"])
+        bad_input(tmp, corpus, tokens, ckpt, shape, metre_ckpt)
     print(f"{len(failures)} failed" if failures else "all passed")
     return 1 if failures else 0
 

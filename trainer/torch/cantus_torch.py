@@ -3,10 +3,13 @@
 
     cantus_torch.py train  --tokens FILE.jsonl -o MODEL.safetensors [options]
     cantus_torch.py eval   --model MODEL --tokens FILE.jsonl [--split val|train|all]
-    cantus_torch.py import --state-dict FILE.pt --note-low P -o MODEL.safetensors
+    cantus_torch.py import --state-dict FILE.pt --note-low PITCH [--bar-steps P] -o MODEL.safetensors
 
 The token file is what `cantus-train tokens --json` prints (one sequence per
-line, transposed copies included when it was given --transpose). Training
+line, transposed copies included when it was given --transpose). Made with
+--bar-steps P, its lines carry each token's position in the bar, and the
+model takes the metre as an input as cantus-train's does: the LSTM reads
+concat(one_hot(token), one_hot(position)), P more inputs. Training
 does what `cantus-train train` does, step for step: the same PCG32 streams
 draw the initial weights (stream 1) and the batch windows (stream 2), the
 same loss, clipping and Adam, the same validation and early stopping, so
@@ -35,6 +38,7 @@ import tempfile
 import time
 
 PROG = "cantus_torch.py"
+MAX_BAR_STEPS = 256  # core/model.h's CANTUS_MAX_BAR_STEPS: the widest metre input
 
 
 class Fail(Exception):
@@ -146,21 +150,25 @@ def read_safetensors(path):
 # ---------------------------------------------------------------- tokens
 
 class Vocab:
-    """The token layout a model and a token file must agree on."""
+    """The token layout a model and a token file must agree on, with the
+    metre input's width: bar_steps P positions in the bar, 0 without."""
 
     KEYS = ("note_low", "note_high", "rest_token", "hold_token", "steps_per_beat")
 
     def __init__(self, d):
         self.__dict__.update({k: int(d[k]) for k in self.KEYS})
+        self.bar_steps = int(d.get("bar_steps", 0))  # absent before metre models
         self.size = (self.note_high - self.note_low + 1 + (self.rest_token >= 0)
                      + (self.hold_token >= 0))
 
     def as_dict(self):
-        return {k: getattr(self, k) for k in self.KEYS}
+        return dict({k: getattr(self, k) for k in self.KEYS}, bar_steps=self.bar_steps)
 
     def describe(self):
+        metre = f", P={self.bar_steps} positions in the bar" if self.bar_steps else ""
         return (f"MIDI {self.note_low}..{self.note_high}, REST {self.rest_token}, "
-                f"HOLD {self.hold_token}, {self.steps_per_beat} steps per beat, V={self.size}")
+                f"HOLD {self.hold_token}, {self.steps_per_beat} steps per beat, "
+                f"V={self.size}{metre}")
 
 
 class TokenFile:
@@ -169,7 +177,7 @@ class TokenFile:
 
     def __init__(self, path):
         self.path = path
-        self.seqs = []  # (split, transpose, tokens)
+        self.seqs = []  # (split, transpose, tokens, positions or None, file)
         self.vocab = None
         self.corpus = {}
         try:
@@ -206,17 +214,27 @@ class TokenFile:
         if not isinstance(tokens, list) or not all(
                 isinstance(t, int) and 0 <= t < vocab.size for t in tokens):
             raise Fail(f"{where}: tokens must be whole numbers 0..{vocab.size - 1}")
-        self.seqs.append((split, int(d.get("transpose", 0)), tokens))
+        positions = d.get("positions") if vocab.bar_steps > 0 else None
+        if vocab.bar_steps > 0 and not (
+                isinstance(positions, list) and len(positions) == len(tokens)
+                and all(isinstance(q, int) for q in positions)):
+            raise Fail(f"{where}: \"bar_steps\": {vocab.bar_steps} wants \"positions\", one "
+                       f"whole number per token")
+        self.seqs.append((split, int(d.get("transpose", 0)), tokens, positions,
+                          d.get("file", number)))
 
     def split(self, which, originals_only=False):
-        """Token lists of a split ('train', 'val' or 'all'), in file order."""
-        return [t for s, tr, t in self.seqs
+        """(tokens, positions or None) of a split ('train', 'val' or 'all'),
+        in file order."""
+        return [(t, q) for s, tr, t, q, _ in self.seqs
                 if (which == "all" or s == which) and not (originals_only and tr)]
 
 
 # ---------------------------------------------------------------- the model
 
-def make_model(vocab_size, hidden, layers):
+def make_model(vocab_size, hidden, layers, bar_steps=0):
+    """bar_steps P > 0: a metre model, whose LSTM reads V + P inputs
+    (model_input's one-hot token and position)."""
     import torch.nn as nn
 
     class CantusNet(nn.Module):
@@ -224,7 +242,7 @@ def make_model(vocab_size, hidden, layers):
 
         def __init__(self):
             super().__init__()
-            self.lstm = nn.LSTM(vocab_size, hidden, layers)
+            self.lstm = nn.LSTM(vocab_size + bar_steps, hidden, layers)
             self.fc = nn.Linear(hidden, vocab_size)
 
         def forward(self, onehot, state=None):
@@ -269,17 +287,22 @@ class Sampler:
     equally likely, a draw of 64 bits modulo the number of windows."""
 
     def __init__(self, seqs, steps):
+        """seqs: (tokens, positions or None) pairs, as TokenFile.split."""
         import torch
 
         self.steps, self.first = steps, [0]
-        for s in seqs:
+        for s, _ in seqs:
             n = len(s)
             self.first.append(self.first[-1] + (0 if n < 2 else max(1, n - steps)))
         if self.first[-1] == 0:
             raise Fail("no training sequence has two tokens or more")
         # One flat tensor and offsets: a batch is one gather, not B copies.
-        self.flat = torch.tensor([t for s in seqs for t in s] + [0], dtype=torch.long)
-        lengths = [len(s) for s in seqs]
+        self.flat = torch.tensor([t for s, _ in seqs for t in s] + [0], dtype=torch.long)
+        self.flat_positions = None
+        if seqs[0][1] is not None:
+            self.flat_positions = torch.tensor([p for _, q in seqs for p in q] + [-1],
+                                               dtype=torch.long)
+        lengths = [len(s) for s, _ in seqs]
         self.length = torch.tensor(lengths, dtype=torch.long)
         self.offset = torch.tensor([0] + lengths, dtype=torch.long).cumsum(0)[:-1]
 
@@ -294,8 +317,10 @@ class Sampler:
         return out
 
     def tensors(self, windows):
-        """inputs [T][n], targets [T][n] for the windows; past a sequence's
-        end the input is 0 and the target -1 (none), as batch.c pads."""
+        """inputs [T][n], their positions in the bar [T][n] (None without
+        metre) and targets [T][n] for the windows; past a sequence's end the
+        input is 0, its position -1 (no position input) and the target -1
+        (none), as batch.c pads."""
         import torch
 
         seq = torch.tensor([i for i, _ in windows], dtype=torch.long)
@@ -306,41 +331,59 @@ class Sampler:
         tok = self.flat[pos]
         x = torch.where(inside[:-1], tok[:-1], torch.tensor(0))
         y = torch.where(inside[1:], tok[1:], torch.tensor(-1))
-        return x, y
+        q = None
+        if self.flat_positions is not None:
+            q = torch.where(inside[:-1], self.flat_positions[pos[:-1]], torch.tensor(-1))
+        return x, q, y
 
 
-def onehot(x, vocab_size):
+def model_input(tokens, positions, vocab_size, bar_steps):
+    """The LSTM's input: one_hot(token), and for a metre model (bar_steps P
+    > 0) concat one_hot(position in the bar); a position outside [0, P) is
+    all-zero position inputs, the core's rule (padding, a bar it cannot
+    place)."""
+    import torch
     import torch.nn.functional as F
 
-    return F.one_hot(x, vocab_size).float()
+    x = F.one_hot(tokens, vocab_size).float()
+    if bar_steps <= 0:
+        return x
+    inside = (positions >= 0) & (positions < bar_steps)
+    where = F.one_hot(positions.clamp(0, bar_steps - 1), bar_steps).float()
+    return torch.cat([x, where * inside.unsqueeze(-1).float()], dim=-1)
 
 
 # ---------------------------------------------------------------- evaluation
 
-def evaluate(model, seqs, vocab_size, device, chunk=64, batch=64):
-    """(summed NLL, tokens, correct) over whole sequences from a zero state,
-    token k predicting k+1, longest first in batches, the state carried over
-    chunks: cantus-train's evaluate_sequences."""
+def evaluate(model, seqs, vocab, device, chunk=64, batch=64):
+    """(summed NLL, tokens, correct) over whole sequences ((tokens,
+    positions or None) pairs) from a zero state, token k predicting k+1,
+    longest first in batches, the state carried over chunks: cantus-train's
+    evaluate_sequences."""
     import torch
     import torch.nn.functional as F
 
-    order = sorted(range(len(seqs)), key=lambda i: (-len(seqs[i]), i))
+    vocab_size, P = vocab.size, vocab.bar_steps
+    order = sorted(range(len(seqs)), key=lambda i: (-len(seqs[i][0]), i))
     nll, count, correct = 0.0, 0, 0
     with torch.no_grad():
         for first in range(0, len(order), batch):
             group = [seqs[i] for i in order[first:first + batch]]
-            longest, state = len(group[0]), None
+            longest, state = len(group[0][0]), None
             for pos in range(0, longest - 1, chunk):
                 steps = min(chunk, longest - 1 - pos)
                 x = torch.zeros(steps, len(group), dtype=torch.long)
+                q = torch.full((steps, len(group)), -1, dtype=torch.long)
                 y = torch.full((steps, len(group)), -1, dtype=torch.long)
-                for b, s in enumerate(group):
+                for b, (s, where) in enumerate(group):
                     part = s[pos:pos + steps + 1]
                     if len(part) > 1:
                         x[:len(part) - 1, b] = torch.tensor(part[:-1])
                         y[:len(part) - 1, b] = torch.tensor(part[1:])
-                x, y = x.to(device), y.to(device)
-                logits, state = model(onehot(x, vocab_size), state)
+                        if P > 0:
+                            q[:len(part) - 1, b] = torch.tensor(where[pos:pos + len(part) - 1])
+                x, q, y = x.to(device), q.to(device), y.to(device)
+                logits, state = model(model_input(x, q, vocab_size, P), state)
                 logits = logits.reshape(-1, vocab_size)
                 y = y.reshape(-1)
                 mask = y >= 0
@@ -483,7 +526,9 @@ def metadata(vocab, tokens, args, progress, argv):
 
     c = tokens.corpus
     meta = {"cantus.format": "1"}
-    meta.update({f"cantus.{k}": str(v) for k, v in vocab.as_dict().items()})
+    meta.update({f"cantus.{k}": str(getattr(vocab, k)) for k in Vocab.KEYS})
+    if vocab.bar_steps > 0:  # absent without, as cantus-train writes it
+        meta["cantus.bar_steps"] = str(vocab.bar_steps)
     if args.genre:
         meta["cantus.genre"] = args.genre
     if args.label:
@@ -504,10 +549,11 @@ def metadata(vocab, tokens, args, progress, argv):
     for key in ("split", "min_length", "transpose", "track", "channel"):
         if key in c:
             meta[f"cantus.{key}"] = str(c[key])
-    originals = [t for s, tr, t in tokens.seqs if tr == 0]
+    # A file gives several sequences where bars it cannot place are cut out.
+    originals = {f for s, tr, t, q, f in tokens.seqs if tr == 0}
     meta["cantus.corpus_files"] = str(len(originals))
-    meta["cantus.tokens_train"] = str(sum(len(t) for t in tokens.split("train")))
-    meta["cantus.tokens_val"] = str(sum(len(t) for t in tokens.split("val")))
+    meta["cantus.tokens_train"] = str(sum(len(t) for t, _ in tokens.split("train")))
+    meta["cantus.tokens_val"] = str(sum(len(t) for t, _ in tokens.split("val")))
     meta["cantus.seconds"] = f"{progress['seconds']:.1f}"
     meta["cantus.seed"] = str(args.seed)
     return meta
@@ -626,7 +672,7 @@ class Training:
 
         self.args, self.argv, self.tokens, self.vocab = args, argv, tokens, vocab
         self.val, self.sampler, self.ranks, self.ckpt_path = val, sampler, ranks, ckpt_path
-        self.model = make_model(vocab.size, args.hidden, args.layers)
+        self.model = make_model(vocab.size, args.hidden, args.layers, vocab.bar_steps)
         init_like_cantus_train(self.model, args.hidden, args.layers, args.seed)
         self.model.to(ranks.device)
         # foreach=False: the single-tensor Adam whose formula cantus-train copies.
@@ -669,11 +715,12 @@ class Training:
     def step(self):
         import torch.nn.functional as F
 
-        V, dev = self.vocab.size, self.ranks.device
-        x, y = self.sampler.tensors(self.sampler.draw(self.rng, self.args.batch))
+        V, P, dev = self.vocab.size, self.vocab.bar_steps, self.ranks.device
+        x, q, y = self.sampler.tensors(self.sampler.draw(self.rng, self.args.batch))
         counted = int((y >= 0).sum())  # of the global batch: every rank knows it
         x, y = x[:, self.lo:self.hi].to(dev), y[:, self.lo:self.hi].to(dev)
-        logits, _ = self.net(onehot(x, V))
+        q = q[:, self.lo:self.hi].to(dev) if q is not None else None
+        logits, _ = self.net(model_input(x, q, V, P))
         logits, y = logits.reshape(-1, V), y.reshape(-1)
         nll = F.cross_entropy(logits, y, ignore_index=-1, reduction="sum")
         # DDP averages gradients over ranks; scaled so, the average is the
@@ -700,7 +747,7 @@ class Training:
         self.window = [0.0, 0, 0]
         mine = [self.val[i] for i in range(ranks.rank, len(self.val), ranks.world)]
         self.model.eval()
-        nll, count, correct = ranks.sum(list(evaluate(self.model, mine, self.vocab.size,
+        nll, count, correct = ranks.sum(list(evaluate(self.model, mine, self.vocab,
                                                       ranks.device)))
         self.model.train()
         val_nll = nll / count if count else math.nan
@@ -740,14 +787,22 @@ def load_model(path):
                 "cantus.hold_token", "cantus.steps_per_beat"):
         if key not in meta:
             raise Fail(f"{path} is not a Cantus model (no metadata key {key})")
-    vocab = Vocab({k: meta[f"cantus.{k}"] for k in Vocab.KEYS})
+    try:
+        vocab = Vocab(dict({k: meta[f"cantus.{k}"] for k in Vocab.KEYS},
+                           bar_steps=meta.get("cantus.bar_steps", "0")))
+    except ValueError as e:
+        raise Fail(f"{path}: a metadata value is not a whole number ({e})")
     layers = sum(1 for n in tensors if n.startswith("lstm.weight_hh_l"))
-    if "fc.weight" not in tensors or layers == 0:
-        raise Fail(f"{path} has no lstm.weight_hh_l0 or fc.weight")
+    if "fc.weight" not in tensors or "lstm.weight_ih_l0" not in tensors or layers == 0:
+        raise Fail(f"{path} has no lstm.weight_ih_l0, lstm.weight_hh_l0 or fc.weight")
     V, hidden = tensors["fc.weight"].shape
     if V != vocab.size:
         raise Fail(f"{path}: fc.weight has {V} rows but the metadata says V={vocab.size}")
-    model = make_model(V, hidden, layers)
+    inputs = tensors["lstm.weight_ih_l0"].shape[1]
+    if inputs != V + vocab.bar_steps:
+        raise Fail(f"{path}: lstm.weight_ih_l0 takes {inputs} inputs but the metadata says "
+                   f"V + P = {V} + {vocab.bar_steps}")
+    model = make_model(V, hidden, layers, vocab.bar_steps)
     try:
         model.load_state_dict(tensors)
     except RuntimeError as e:
@@ -762,11 +817,11 @@ def cmd_eval(args):
         raise Fail(f"the token file's vocabulary ({tokens.vocab.describe()}) is not the "
                    f"model's ({vocab.describe()})")
     # As cantus-train eval: the chosen split, never a transposed copy.
-    seqs = [s for s in tokens.split(args.split, originals_only=True) if len(s) >= 2]
+    seqs = [s for s in tokens.split(args.split, originals_only=True) if len(s[0]) >= 2]
     if not seqs:
         raise Fail(f"no sequence of {args.tokens} falls in the {args.split} split")
     model.eval()
-    nll, count, correct = evaluate(model, seqs, vocab.size, "cpu")
+    nll, count, correct = evaluate(model, seqs, vocab, "cpu")
     mean = nll / count
     print(json.dumps({"tokens": count, "files": len(seqs),
                       "model": {"nll": mean, "perplexity": math.exp(mean),
@@ -796,7 +851,13 @@ def cmd_import(args):
     if layers == 0 or missing or unknown:
         raise Fail(f"{args.state_dict} is not nn.LSTM 'lstm' + nn.Linear 'fc' "
                    f"(missing {missing or 'nothing'}, unexpected {unknown or 'nothing'})")
-    V = sd["fc.weight"].shape[0]
+    V, P = sd["fc.weight"].shape[0], args.bar_steps
+    if not 0 <= P <= MAX_BAR_STEPS:
+        raise Fail(f"--bar-steps {P}: wants a whole number in 0..{MAX_BAR_STEPS}")
+    inputs = sd["lstm.weight_ih_l0"].shape[1]
+    if inputs != V + P:
+        told = f"V + P = {V} + {P} (--bar-steps {P})" if P else f"V = {V} (no --bar-steps)"
+        raise Fail(f"{args.state_dict}: lstm.weight_ih_l0 takes {inputs} inputs, not {told}")
     specials = (args.rest_token >= 0) + (args.hold_token >= 0)
     note_high = args.note_low + V - specials - 1
     if not 0 <= args.note_low <= note_high <= 127:
@@ -809,6 +870,7 @@ def cmd_import(args):
             "cantus.note_high": str(note_high), "cantus.rest_token": str(args.rest_token),
             "cantus.hold_token": str(args.hold_token),
             "cantus.steps_per_beat": str(args.steps_per_beat),
+            **({"cantus.bar_steps": str(P)} if P > 0 else {}),
             "cantus.imported_from": os.path.basename(args.state_dict),
             "cantus.trainer": f"imported by cantus_torch.py (PyTorch {torch.__version__})"}
     if args.label:
@@ -817,7 +879,8 @@ def cmd_import(args):
         meta["cantus.genre"] = args.genre
     write_safetensors(args.output, tensors, meta)
     log(f"wrote {args.output}: V={V} (MIDI {args.note_low}..{note_high}), "
-        f"H={sd['lstm.weight_hh_l0'].shape[1]} L={layers}")
+        f"H={sd['lstm.weight_hh_l0'].shape[1]} L={layers}"
+        + (f", P={P} positions in the bar" if P else ""))
     return 0
 
 
@@ -866,6 +929,9 @@ def parser():
     i.add_argument("--rest-token", type=int, default=-1)
     i.add_argument("--hold-token", type=int, default=-1)
     i.add_argument("--steps-per-beat", type=int, default=1)
+    i.add_argument("--bar-steps", type=int, default=0, metavar="P",
+                   help="a metre model: lstm.weight_ih_l0 takes V + P inputs, the last P "
+                        "one-hot positions in the bar (0: none)")
     i.add_argument("--genre")
     i.add_argument("--label")
     i.add_argument("-o", "--output", required=True)

@@ -2,7 +2,10 @@
 """Golden data for test_torch_golden: one training step of PyTorch 1.13 on a
 small two-layer model, the way cantus-train computes it.
 
-nn.LSTM (one-hot input over V tokens) + nn.Linear, CrossEntropyLoss (mean)
+The model and its input are the PyTorch road's own (trainer/torch/
+cantus_torch.py: make_model, model_input), so the step checked here is the
+one that trainer takes: nn.LSTM (one-hot input over V tokens) + nn.Linear,
+CrossEntropyLoss (mean)
 at every step of every snippet, backward, clip_grad_norm_ to a max norm of a
 quarter of the gradient's own norm (so the clipping is active), Adam (lr 1e-2
 so the moves are visible, betas 0.9/0.999, eps 1e-8); three steps on the
@@ -21,37 +24,27 @@ one made first. Run with Debian's python3-torch:
     /usr/bin/python3 tests/trainer/golden/make_train_golden.py
 """
 import os
+import sys
 
 import torch
 import torch.nn as nn
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, "..", "..", "..", "trainer", "torch"))
+from cantus_torch import make_model, model_input  # noqa: E402
 
 V, H, L, T, B = 11, 8, 2, 7, 4
 LR = 1e-2
 torch.set_num_threads(1)
 
 
-class Net(nn.Module):
-    def __init__(self, P):
-        super().__init__()
-        self.lstm = nn.LSTM(V + P, H, L)
-        self.fc = nn.Linear(H, V)
-
-    def forward(self, x):
-        out, _ = self.lstm(x)
-        return self.fc(out)
-
-
 def make(P, filename):
     torch.manual_seed(20261126)
-    net = Net(P)
+    net = make_model(V, H, L, P)  # nn.LSTM(V + P, H, L), then nn.Linear(H, V): the seed's order
     tokens = torch.randint(0, V, (T, B))
     targets = torch.randint(0, V, (T, B))
-    onehot = nn.functional.one_hot(tokens, V).float()
-    if P > 0:
-        positions = torch.randint(-1, P + 1, (T, B))
-        inside = (positions >= 0) & (positions < P)
-        where = nn.functional.one_hot(positions.clamp(0, P - 1), P).float()
-        onehot = torch.cat([onehot, where * inside.unsqueeze(-1).float()], dim=-1)
+    positions = torch.randint(-1, P + 1, (T, B)) if P > 0 else None  # -1 and P: no position
+    onehot = model_input(tokens, positions, V, P)
     names = [n for n, _ in net.named_parameters()]
     params = dict(net.named_parameters())
 
@@ -74,7 +67,7 @@ def make(P, filename):
     clip = None
     for step in range(1, 4):
         opt.zero_grad()
-        logits = net(onehot)
+        logits, _ = net(onehot)
         loss = loss_fn(logits.reshape(T * B, V), targets.reshape(T * B))
         loss.backward()
         if step == 1:
@@ -90,8 +83,7 @@ def make(P, filename):
             for n in names:
                 put("step%d.%s" % (step, n), params[n].detach())
 
-    here = os.path.dirname(os.path.abspath(__file__))
-    with open(os.path.join(here, filename), "w") as f:
+    with open(os.path.join(HERE, filename), "w") as f:
         f.write("# made by make_train_golden.py with torch %s\n" % torch.__version__)
         f.write("\n".join(lines) + "\n")
 
