@@ -139,8 +139,14 @@ static bool run(const char *preset, const char *model, const Config *setting, Mo
     cantus_host_set_control(host, "swing", setting->swing);
     cantus_host_set_control(host, "accent", setting->accent);
     cantus_host_set_control(host, "humanize", setting->humanize);
+    /* "As trained" (0) depends on the model, which this host cannot read:
+     * play 4 steps a beat, the densest grid a shipped preset uses, so the
+     * marked cycles are the ones with steps. */
     int rate = (int)cantus_host_get_control(host, "rate");
-    if (rate < 1) rate = 1;
+    if (rate < 1) {
+        rate = 4;
+        cantus_host_set_control(host, "rate", (float)rate);
+    }
     cantus_host_activate(host);
     if (model) {
         char *path = realpath(model, NULL);
