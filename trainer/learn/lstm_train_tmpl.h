@@ -42,6 +42,13 @@ typedef struct {
     LSTM_TEMPLATE_REAL *dc;                       /* [B][H] */
     LSTM_TEMPLATE_REAL *bias0;                    /* [4H], b_ih + b_hh of layer 0 */
     LSTM_TEMPLATE_REAL *zeros;                    /* [4H] of 0 */
+    /* W_hh of the layer being stepped, packed once per pass into the
+     * panels the recurrence's register tiles read ((H + 64) x 4H). */
+    LSTM_TEMPLATE_REAL *w_pack;
+    /* Each slice's own sums of the bias and input-row gradients, added in
+     * slice order after the recurrence (grown on first use). */
+    LSTM_TEMPLATE_REAL *grad_part;
+    size_t grad_part_len;
 } LT(LstmWork);
 
 /* Allocates zeroed parameters; returns -1 when memory runs out. */
