@@ -130,12 +130,19 @@ int main(int argc, char **argv)
 {
     long cores = sysconf(_SC_NPROCESSORS_ONLN);
     long steps = 20, threads = cores > 0 ? cores : 1;
-    static const struct option long_options[] = {CLI_STANDARD_OPTIONS, {NULL, 0, NULL, 0}};
+    enum { OPT_NO_PEAK = CLI_FIRST_OWN_OPTION };
+    static const struct option long_options[] = {
+        CLI_STANDARD_OPTIONS, {"no-peak", no_argument, NULL, OPT_NO_PEAK}, {NULL, 0, NULL, 0}};
+    int measure_peak = 1;
     cli_set_program("cantus-bench-train");
     int c;
     while ((c = cli_getopt(argc, argv, "h", long_options)) != -1) {
+        if (c == OPT_NO_PEAK) {
+            measure_peak = 0;
+            continue;
+        }
         if (c == CLI_OPTION_HELP) {
-            printf("usage: cantus-bench-train [STEPS [THREADS [V:H:L:P ...]]]\n"
+            printf("usage: cantus-bench-train [--no-peak] [STEPS [THREADS [V:H:L:P ...]]]\n"
                    "Milliseconds per training step (20 steps, all cores by default) of the\n"
                    "shapes given (vocabulary, hidden size, layers, positions in the bar; 0:\n"
                    "no metre input), by default 78:128:1:0 78:128:1:16 80:256:2:0 80:256:2:16.\n");
@@ -171,7 +178,10 @@ int main(int argc, char **argv)
         n_shapes++;
     }
     openblas_set_num_threads(1); /* the kernel makes its own threads */
-    double peak = bench_fma_peak_gflops(0.3), peak512 = bench_fma512_peak_gflops(0.3);
+    /* --no-peak: only the steps run (for a profiler's or a cycle counter's
+     * view of them); the shares of the peak are then printed as 0. */
+    double peak = measure_peak ? bench_fma_peak_gflops(0.3) : 0;
+    double peak512 = measure_peak ? bench_fma512_peak_gflops(0.3) : 0;
     for (int i = 0; i < n_shapes; i++)
         run(&shapes[i], (int)steps, (int)threads, peak, peak512);
     return 0;
