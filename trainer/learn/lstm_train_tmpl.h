@@ -40,10 +40,10 @@ typedef struct {
     LSTM_TEMPLATE_REAL *dh;                       /* [T][B][H] */
     LSTM_TEMPLATE_REAL *dg;                       /* [T][B][4H] */
     LSTM_TEMPLATE_REAL *dc;                       /* [B][H] */
-    LSTM_TEMPLATE_REAL *bias0;                    /* [4H], b_ih + b_hh of layer 0 */
+    LSTM_TEMPLATE_REAL *bias0;                    /* [4H], b_ih + b_hh of a layer */
     LSTM_TEMPLATE_REAL *zeros;                    /* [4H] of 0 */
-    /* W_hh of the layer being stepped, packed once per pass into the
-     * panels the recurrence's register tiles read ((H + 64) x 4H). */
+    /* W_hh of the layer being stepped (and its W_ih, forward), packed once
+     * per pass into the panels the recurrence's register tiles read. */
     LSTM_TEMPLATE_REAL *w_pack;
     /* Each slice's own sums of the bias and input-row gradients, added in
      * slice order after the recurrence (grown on first use). */

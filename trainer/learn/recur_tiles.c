@@ -16,7 +16,7 @@
  * are not stored. */
 #define TILE_AVX512(MR)                                                                            \
     __attribute__((target("avx512f,fma"))) static void tile_avx512_##MR(                           \
-        const float *A, size_t lda, int rows, const float *Bp, int K, float *C)                    \
+        const float *A, size_t lda, int rows, const float *Bp, int K, float *C, int accumulate)    \
     {                                                                                              \
         enum { NV = 4 };                                                                           \
         const float *a[MR];                                                                        \
@@ -24,7 +24,9 @@
             a[r] = ROW(A, lda, r, rows);                                                           \
         __m512 acc[MR][NV];                                                                        \
         _Pragma("GCC unroll 6") for (int r = 0; r < MR; r++)                                       \
-            _Pragma("GCC unroll 4") for (int v = 0; v < NV; v++) acc[r][v] = _mm512_setzero_ps();  \
+            _Pragma("GCC unroll 4") for (int v = 0; v < NV; v++) acc[r][v] =                       \
+                accumulate && r < rows ? _mm512_loadu_ps(C + r * 16 * NV + 16 * v)                 \
+                                       : _mm512_setzero_ps();                                      \
         for (int k = 0; k < K; k++) {                                                              \
             const float *b = Bp + (size_t)k * 16 * NV;                                             \
             __m512 bv[NV];                                                                         \
@@ -47,19 +49,20 @@ TILE_AVX512(4)
 TILE_AVX512(2)
 
 /* Fewer rows than a full tile (a slice's last few) take a smaller one. */
-static void tile_avx512(const float *A, size_t lda, int rows, const float *Bp, int K, float *C)
+static void tile_avx512(const float *A, size_t lda, int rows, const float *Bp, int K, float *C,
+                        int accumulate)
 {
     if (rows > 4)
-        tile_avx512_6(A, lda, rows, Bp, K, C);
+        tile_avx512_6(A, lda, rows, Bp, K, C, accumulate);
     else if (rows > 2)
-        tile_avx512_4(A, lda, rows, Bp, K, C);
+        tile_avx512_4(A, lda, rows, Bp, K, C, accumulate);
     else
-        tile_avx512_2(A, lda, rows, Bp, K, C);
+        tile_avx512_2(A, lda, rows, Bp, K, C, accumulate);
 }
 
 #define TILE_AVX2(MR)                                                                              \
     __attribute__((target("avx2,fma"))) static void tile_avx2_##MR(                                \
-        const float *A, size_t lda, int rows, const float *Bp, int K, float *C)                    \
+        const float *A, size_t lda, int rows, const float *Bp, int K, float *C, int accumulate)    \
     {                                                                                              \
         enum { NV = 4 };                                                                           \
         const float *a[MR];                                                                        \
@@ -67,7 +70,9 @@ static void tile_avx512(const float *A, size_t lda, int rows, const float *Bp, i
             a[r] = ROW(A, lda, r, rows);                                                           \
         __m256 acc[MR][NV];                                                                        \
         _Pragma("GCC unroll 3") for (int r = 0; r < MR; r++)                                       \
-            _Pragma("GCC unroll 4") for (int v = 0; v < NV; v++) acc[r][v] = _mm256_setzero_ps();  \
+            _Pragma("GCC unroll 4") for (int v = 0; v < NV; v++) acc[r][v] =                       \
+                accumulate && r < rows ? _mm256_loadu_ps(C + r * 8 * NV + 8 * v)                   \
+                                       : _mm256_setzero_ps();                                      \
         for (int k = 0; k < K; k++) {                                                              \
             const float *b = Bp + (size_t)k * 8 * NV;                                              \
             _Pragma("GCC unroll 3") for (int r = 0; r < MR; r++)                                   \
@@ -85,12 +90,13 @@ static void tile_avx512(const float *A, size_t lda, int rows, const float *Bp, i
 TILE_AVX2(3)
 TILE_AVX2(1)
 
-static void tile_avx2(const float *A, size_t lda, int rows, const float *Bp, int K, float *C)
+static void tile_avx2(const float *A, size_t lda, int rows, const float *Bp, int K, float *C,
+                      int accumulate)
 {
     if (rows > 1)
-        tile_avx2_3(A, lda, rows, Bp, K, C);
+        tile_avx2_3(A, lda, rows, Bp, K, C, accumulate);
     else
-        tile_avx2_1(A, lda, rows, Bp, K, C);
+        tile_avx2_1(A, lda, rows, Bp, K, C, accumulate);
 }
 
 static const RecurTiles avx512 = {"avx512", 6, 64, tile_avx512};

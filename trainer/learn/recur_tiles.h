@@ -7,13 +7,16 @@
  * of the gate gradients, one per sequence) times a panel of the right one
  * packed once per pass (W_hh's columns, nc of them contiguous per k), so
  * no step re-packs the weights. C is [mr][nc], row r of it undefined for
- * r >= rows. Each element is summed in k order, with fused multiply-adds. */
+ * r >= rows. Each element is summed in k order, with fused multiply-adds,
+ * starting from 0, or with `accumulate` from the rows of C as they are
+ * (the products of two operands then add up in one chain). */
 #ifndef CANTUS_RECUR_TILES_H
 #define CANTUS_RECUR_TILES_H
 
 #include <stddef.h>
 
-typedef void (*RecurTileFn)(const float *A, size_t lda, int rows, const float *Bp, int K, float *C);
+typedef void (*RecurTileFn)(const float *A, size_t lda, int rows, const float *Bp, int K, float *C,
+                            int accumulate);
 
 typedef struct {
     const char *name; /* "avx512", "avx2" */
