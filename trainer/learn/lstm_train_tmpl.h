@@ -45,6 +45,7 @@ typedef struct {
     /* W_hh of the layer being stepped (and its W_ih, forward), packed once
      * per pass into the panels the recurrence's register tiles read. */
     LSTM_TEMPLATE_REAL *w_pack;
+    LSTM_TEMPLATE_REAL *acc_rows; /* [B][64], the tiles' sums of a panel for each sequence */
     /* Each slice's own sums of the bias and input-row gradients, added in
      * slice order after the recurrence (grown on first use). */
     LSTM_TEMPLATE_REAL *grad_part;
