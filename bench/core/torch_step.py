@@ -18,7 +18,9 @@ os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 import numpy as np  # noqa: E402
 import torch  # noqa: E402
 
-SHAPES = [(80, 128, 1), (80, 256, 2)]
+# (V, H, L, P): P > 0 adds the metre input, P more one-hot columns (the
+# position in the bar) beside the token's, as cantus.bar_steps does.
+SHAPES = [(80, 128, 1, 0), (80, 128, 1, 16), (80, 256, 2, 0), (80, 256, 2, 16)]
 # RTNeural (C++, Eigen), BENCHMARKING.md, in microseconds: (warm, cold).
 RTNEURAL_QUOTED = {(80, 128, 1): (8.2, 63.9), (80, 256, 2): (76.8, 427.0)}
 
@@ -42,11 +44,18 @@ def stats(ns):
             "p999": float(ns[int(0.999 * (n - 1))]), "max": float(ns[-1])}
 
 
-def make_runners(V, H, L):
+def make_runners(V, H, L, P):
     torch.manual_seed(0)
-    lstm = torch.nn.LSTM(V, H, L).eval()
+    lstm = torch.nn.LSTM(V + P, H, L).eval()
     fc = torch.nn.Linear(H, V).eval()
-    eye = torch.eye(V).view(V, 1, 1, V)
+    # The input of step i, one-hot token (and position i mod P), precomputed
+    # as the step's [1, 1, V + P] tensor so that no step builds one.
+    I = V * max(P, 1)
+    eye = torch.zeros(I, 1, 1, V + P)
+    for i in range(I):
+        eye[i, 0, 0, i % V] = 1
+        if P:
+            eye[i, 0, 0, V + i // V] = 1
     state = {}
 
     def reset():
@@ -60,7 +69,7 @@ def make_runners(V, H, L):
 
     cells = []
     for k in range(L):
-        cell = torch.nn.LSTMCell(V if k == 0 else H, H).eval()
+        cell = torch.nn.LSTMCell(V + P if k == 0 else H, H).eval()
         with torch.no_grad():
             for name in ("weight_ih", "weight_hh", "bias_ih", "bias_hh"):
                 getattr(cell, name).copy_(getattr(lstm, f"{name}_l{k}"))
@@ -86,16 +95,17 @@ def make_runners(V, H, L):
                    "jit.trace+freeze": jit}
 
 
-def time_steps(step, reset, steps, evict=None):
+def time_steps(step, reset, steps, V, P, evict=None):
     reset()
     ns = []
     with torch.inference_mode():
         for i in range(200):
-            step(i % 80)
+            step(i % V)
         for i in range(steps):
             if evict is not None:
                 evict()
-            tok = (i * 37) % 80
+            # cantus-bench-step's sequence: token (37 i) mod V, position i mod P
+            tok = (i * 37) % V + (V * (i % P) if P else 0)
             t0 = time.perf_counter_ns()
             step(tok)
             ns.append(time.perf_counter_ns() - t0)
@@ -117,19 +127,19 @@ def main():
         np.add(buf, 1.0, out=buf)
 
     torch_best = {}
-    for V, H, L in SHAPES:
-        reset, runners = make_runners(V, H, L)
-        print(f"V={V} H={H} L={L}")
+    for V, H, L, P in SHAPES:
+        reset, runners = make_runners(V, H, L, P)
+        print(f"V={V} P={P} H={H} L={L}")
         best_name, best = None, None
         for name, step in runners.items():
-            st = time_steps(step, reset, warm_steps)
+            st = time_steps(step, reset, warm_steps, V, P)
             print(f"  {name:24s} warm median {st['median']:9.0f}  p99 {st['p99']:9.0f}  "
                   f"p99.9 {st['p999']:9.0f} ns")
             if best is None or st["median"] < best["median"]:
                 best_name, best = name, st
-        cold = time_steps(runners[best_name], reset, cold_steps, evict)
+        cold = time_steps(runners[best_name], reset, cold_steps, V, P, evict)
         print(f"  best: {best_name}; cold median {cold['median']:.0f}  p99.9 {cold['p999']:.0f} ns")
-        torch_best[(V, H, L)] = (best_name, best, cold)
+        torch_best[(V, H, L, P)] = (best_name, best, cold)
 
     if not args.cantus_json:
         return
@@ -138,12 +148,13 @@ def main():
     peak = cantus["fma_peak_gflops"]
     print("\nRatios (how many times faster Cantus is; > 1 is better), medians:")
     for s in cantus["shapes"]:
-        key = (s["V"], s["H"], s["L"])
+        key = (s["V"], s["H"], s["L"], s.get("P", 0))
         name, warm, cold = torch_best[key]
-        rt_warm, rt_cold = RTNEURAL_QUOTED[key]
-        print(f"V={key[0]} H={key[1]} L={key[2]} (PyTorch's best: {name}, measured now; "
-              f"RTNeural: QUOTED from BENCHMARKING.md, {rt_warm} us warm / {rt_cold} us cold, "
-              f"not measured here)")
+        # RTNeural's quoted figures are for the shapes without a metre input.
+        rt_warm, rt_cold = RTNEURAL_QUOTED[key[:3]]
+        print(f"V={key[0]} P={key[3]} H={key[1]} L={key[2]} (PyTorch's best: {name}, measured "
+              f"now; RTNeural: QUOTED from BENCHMARKING.md for P=0, {rt_warm} us warm / "
+              f"{rt_cold} us cold, not measured here)")
         for mode, label in (("f32", "f32 (PyTorch-exact)"), ("f16", "f16 weights (opt-in)")):
             m = s[mode]
             cw, cc = m["warm"]["median"], m["cold"]["median"]
