@@ -92,8 +92,11 @@ def train_run(build, steps, threads):
              dict(os.environ, OMP_WAIT_POLICY="PASSIVE"))):
         for line in run(cmd, env).splitlines():
             if line.startswith("RESULT "):
-                v, h, l, b, t, wall, cpu = line.split()[1:]
-                result.setdefault((int(v), int(h), int(l)), {})[who] = (float(wall), float(cpu))
+                # V P H L B T median_ms cpu_ms ...; the README's rows are the
+                # shapes without the metre input (P = 0)
+                v, p, h, l, b, t, wall, cpu = line.split()[1:9]
+                if int(p) == 0:
+                    result.setdefault((int(v), int(h), int(l)), {})[who] = (float(wall), float(cpu))
     return result
 
 

@@ -6,7 +6,10 @@
 #
 # CORPUS (default: ../shared/corpus beside the repository) and OUT (default:
 # presets/) may be set in the environment. The runs are deterministic for a
-# given thread count: they train on 2 threads, as the shipped models were.
+# given build and thread count: they train on 1 thread, as the shipped models
+# were. ABLATION=1 trains the same networks without the metre input (no
+# --bar-steps) into OUT/<genre>_nometre.safetensors: the ablation in
+# presets/README.md.
 set -eu
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -19,33 +22,53 @@ out=${OUT:-$here}
 [ $# -gt 0 ] || set -- folk baroque jazz game
 
 for genre in "$@"; do
+    # Every genre at its own step grid (presets/grid.py measures the choice)
+    # with the metre as an input: P = the steps of the longest bar it keeps.
     case $genre in
     folk)
+        # Eighths; P 12: a 12/8 or 6/4 bar at two steps a quarter.
         set -- --corpus "$corpus/folk" --label "Folk (Nottingham)" \
-            --transpose -5..6 --hidden 128 --steps 3000 --batch 128 --lr 0.002 \
-            --eval-every 100 --patience 6 ;;
+            --steps-per-beat 2 --bar-steps 12 \
+            --transpose -5..6 --hidden 128 --steps 8000 --batch 128 --lr 0.002 \
+            --eval-every 250 --patience 8 ;;
     baroque)
         # Track 1 is the soprano in every chorale file (track 0 holds no notes);
-        # the melody heuristic picks it too, forcing it keeps it so.
+        # the melody heuristic picks it too, forcing it keeps it so. Eighths, 4/4.
         set -- --corpus "$corpus/baroque" --label "Baroque (Bach chorales, soprano)" --track 1 \
-            --transpose -5..6 --hidden 128 --steps 2000 --batch 128 --lr 0.002 \
-            --eval-every 50 --patience 10 ;;
+            --steps-per-beat 2 --bar-steps 8 \
+            --transpose -5..6 --hidden 128 --steps 4000 --batch 128 --lr 0.002 \
+            --eval-every 100 --patience 10 ;;
     jazz)
+        # Sixteenths (the solos are transcribed off the MIDI beat: the finest
+        # grid the plugin plays keeps the most of them).
         set -- --corpus "$corpus/jazz" --label "Jazz (Weimar Jazz Database solos)" \
-            --transpose -5..6 --hidden 128 --steps 2500 --batch 128 --lr 0.002 \
-            --eval-every 100 --patience 6 ;;
+            --steps-per-beat 4 --bar-steps 16 \
+            --transpose -5..6 --hidden 128 --steps JAZZ_STEPS --batch 128 --lr 0.002 \
+            --eval-every 250 --patience 6 ;;
     game)
         # Every Debian game folder together; the few notes outside 36..96
-        # (0.7 % of the melody notes) are folded in by octaves rather than widening the vocabulary.
+        # (0.7 % of the melody notes) are folded in by octaves rather than
+        # widening the vocabulary. Sixteenths.
         set -- --corpus "$corpus/game" --label "Game (Debian game soundtracks)" \
-            --low 36 --high 96 \
-            --transpose -5..6 --hidden 128 --steps 1500 --batch 128 --lr 0.002 \
-            --eval-every 50 --patience 8 ;;
+            --low 36 --high 96 --steps-per-beat 4 --bar-steps 16 \
+            --transpose -5..6 --hidden 128 --steps 4000 --batch 128 --lr 0.002 \
+            --eval-every 100 --patience 10 ;;
     *)
         echo "retrain.sh: unknown genre $genre (folk baroque jazz game)" >&2
         exit 1 ;;
     esac
-    echo "retrain.sh: $genre" >&2
-    nice -n 2 "$train" train "$@" --genre "$genre" --seed 1 --threads 2 -o "$out/$genre.safetensors"
-    rm -f "$out/$genre.safetensors.ckpt"
+    name=$genre
+    if [ "${ABLATION:-0}" = 1 ]; then
+        # The same network and grid without the metre input.
+        for arg; do
+            shift
+            case $arg in --bar-steps) skip=1; continue ;; esac
+            if [ "${skip:-0}" = 1 ]; then skip=0; continue; fi
+            set -- "$@" "$arg"
+        done
+        name=${genre}_nometre
+    fi
+    echo "retrain.sh: $name" >&2
+    nice -n 2 "$train" train "$@" --genre "$genre" --seed 1 --threads 1 -o "$out/$name.safetensors"
+    rm -f "$out/$name.safetensors.ckpt"
 done

@@ -16,11 +16,13 @@
 #pragma GCC optimize("no-trapping-math")
 #endif
 
-/* The hot loops are compiled twice on x86-64, for x86-64-v3 (AVX2, FMA) and for the
- * baseline, and the loader picks one (GCC/Clang function multiversioning),
- * so the binary still runs on any x86-64. */
+/* The hot loops are compiled three times on x86-64, for x86-64-v4 (AVX-512),
+ * x86-64-v3 (AVX2, FMA) and the baseline, and the loader picks one (GCC
+ * function multiversioning), so the binary still runs on any x86-64 and
+ * uses 512-bit vectors where the CPU has them. */
 #if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
-#define CANTUS_VECTOR_CLONES __attribute__((target_clones("arch=x86-64-v3", "default")))
+#define CANTUS_VECTOR_CLONES                                                                       \
+    __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
 #else
 #define CANTUS_VECTOR_CLONES
 #endif

@@ -40,8 +40,16 @@ typedef struct {
     LSTM_TEMPLATE_REAL *dh;                       /* [T][B][H] */
     LSTM_TEMPLATE_REAL *dg;                       /* [T][B][4H] */
     LSTM_TEMPLATE_REAL *dc;                       /* [B][H] */
-    LSTM_TEMPLATE_REAL *bias0;                    /* [4H], b_ih + b_hh of layer 0 */
+    LSTM_TEMPLATE_REAL *bias0;                    /* [4H], b_ih + b_hh of a layer */
     LSTM_TEMPLATE_REAL *zeros;                    /* [4H] of 0 */
+    /* W_hh of the layer being stepped (and its W_ih, forward), packed once
+     * per pass into the panels the recurrence's register tiles read. */
+    LSTM_TEMPLATE_REAL *w_pack;
+    LSTM_TEMPLATE_REAL *acc_rows; /* [B][64], the tiles' sums of a panel for each sequence */
+    /* Each slice's own sums of the bias and input-row gradients, added in
+     * slice order after the recurrence (grown on first use). */
+    LSTM_TEMPLATE_REAL *grad_part;
+    size_t grad_part_len;
 } LT(LstmWork);
 
 /* Allocates zeroed parameters; returns -1 when memory runs out. */
