@@ -1,0 +1,215 @@
+/* A command's rows (cli.h): its getopt_long table, its --help, and each
+ * option's value into its field or its take function. */
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+
+/* More than any command has; the tables are built on the stack. */
+enum { MAX_OPTIONS = 64, MAX_ROWS = 96 };
+
+/* A command's rows with its includes spread out in their places, each
+ * with the offset of its field in the context. */
+typedef struct {
+    const CliOption *row;
+    size_t offset;
+} Row;
+
+typedef struct {
+    Row rows[MAX_ROWS];
+    int count;
+} Rows;
+
+static bool is_end(const CliOption *o)
+{
+    return !o->name && !o->help && !o->include;
+}
+
+static bool spread(const CliOption *table, size_t offset, Rows *out)
+{
+    for (const CliOption *o = table; !is_end(o); o++) {
+        if (o->include) {
+            if (!spread(o->include, offset + o->offset, out)) return false;
+            continue;
+        }
+        if (out->count == MAX_ROWS) {
+            cli_error("a command of more than %d rows", MAX_ROWS);
+            return false;
+        }
+        out->rows[out->count++] = (Row){o, offset + o->offset};
+    }
+    return true;
+}
+
+/* What getopt_long returns for the option of row i. */
+static int row_value(const Rows *rows, int i)
+{
+    const int value = rows->rows[i].row->value;
+    return value ? value : CLI_ROW_OPTION + i;
+}
+
+static const Row *find_row(const Rows *rows, int value)
+{
+    for (int i = 0; i < rows->count; i++)
+        if (rows->rows[i].row->name && row_value(rows, i) == value) return &rows->rows[i];
+    return NULL;
+}
+
+/* getopt_long's table and short options for the rows, --help and
+ * --version added. */
+static bool getopt_tables(const Rows *rows, struct option *longs, char *shorts)
+{
+    size_t n = 0, n_shorts = 0;
+    shorts[n_shorts++] = CLI_OPTION_HELP;
+    for (int i = 0; i < rows->count; i++) {
+        const CliOption *o = rows->rows[i].row;
+        if (!o->name) continue;
+        if (n == MAX_OPTIONS) {
+            cli_error("a command of more than %d options", MAX_OPTIONS);
+            return false;
+        }
+        const int value = row_value(rows, i);
+        longs[n++] =
+            (struct option){o->name, o->arg ? required_argument : no_argument, NULL, value};
+        if (value < 128) {
+            shorts[n_shorts++] = (char)value;
+            if (o->arg) shorts[n_shorts++] = ':';
+        }
+    }
+    shorts[n_shorts] = '\0';
+    longs[n++] = (struct option){"help", no_argument, NULL, CLI_OPTION_HELP};
+    longs[n++] = (struct option){"version", no_argument, NULL, CLI_OPTION_VERSION};
+    longs[n] = (struct option){NULL, 0, NULL, 0};
+    return true;
+}
+
+/* Appends to a help line's left part, which is cut where it would overflow. */
+static void append(char *line, size_t size, size_t *used, const char *format, ...)
+    __attribute__((format(printf, 4, 5)));
+static void append(char *line, size_t size, size_t *used, const char *format, ...)
+{
+    if (*used >= size) return;
+    va_list args;
+    va_start(args, format);
+    int n = vsnprintf(line + *used, size - *used, format, args);
+    va_end(args);
+    if (n > 0) *used += (size_t)n;
+}
+
+void cli_print_help(const CliCommand *command, FILE *out)
+{
+    fputs(command->usage, out);
+    Rows rows = {.count = 0};
+    if (command->column <= 0 || !spread(command->options, 0, &rows)) return;
+    char left[256];
+    size_t used = 0;
+    for (int i = 0; i < rows.count; i++) {
+        const CliOption *o = rows.rows[i].row;
+        if (!o->name) {
+            fputs(o->help, out);
+            continue;
+        }
+        if (!o->help) continue;
+        append(left, sizeof left, &used, "%s", used ? ", " : "  ");
+        if (o->value && o->value < 128) append(left, sizeof left, &used, "-%c, ", o->value);
+        append(left, sizeof left, &used, "--%s%s%s", o->name, o->arg ? " " : "",
+               o->arg ? o->arg : "");
+        if (!o->help[0]) continue; /* CLI_SAME_LINE */
+        int width = (int)strlen(left);
+        fprintf(out, "%s%*s", left, width + 2 > command->column ? 2 : command->column - width, "");
+        for (const char *p = o->help; *p; p++) {
+            fputc(*p, out);
+            if (*p == '\n') fprintf(out, "%*s", command->column, "");
+        }
+        fputc('\n', out);
+        used = 0;
+    }
+    fprintf(out, "  --help, --version\n");
+    if (command->epilogue) fputs(command->epilogue, out);
+}
+
+bool cli_list_add(CliList *list, const char *text)
+{
+    const char **items = realloc(list->items, ((size_t)list->count + 1) * sizeof *items);
+    if (!items) {
+        cli_error("out of memory");
+        return false;
+    }
+    items[list->count++] = text;
+    list->items = items;
+    return true;
+}
+
+/* One option's text into its field, or to take; false after a usage
+ * error. */
+static bool keep(const Row *row, int value, const char *text, CliTakeOption take, void *context)
+{
+    const CliOption *o = row->row;
+    void *field = (char *)context + row->offset;
+    char option[80];
+    snprintf(option, sizeof option, "--%s", o->name);
+    long number;
+    switch (o->keep) {
+    case CLI_HAND:
+        return take && take(value, text, context);
+    case CLI_KEEP_TEXT:
+        *(const char **)field = text;
+        return true;
+    case CLI_KEEP_LIST:
+        return cli_list_add(field, text);
+    case CLI_SET_BOOL:
+        *(bool *)field = true;
+        return true;
+    case CLI_SET_INT:
+        *(int *)field = 1;
+        return true;
+    case CLI_KEEP_INT:
+        if (!cli_int_option(option, text, (long)o->lo, (long)o->hi, &number)) return false;
+        *(int *)field = (int)number;
+        return true;
+    case CLI_KEEP_LONG:
+        return cli_int_option(option, text, (long)o->lo, (long)o->hi, field);
+    case CLI_KEEP_DOUBLE:
+        return cli_double_option(option, text, o->lo, o->hi, field);
+    case CLI_KEEP_PARSED:
+        return o->parse(option, text, field);
+    }
+    return false;
+}
+
+/* Whether the option's value's name says it takes several values. */
+static bool takes_several(const CliOption *o)
+{
+    const size_t length = o->arg ? strlen(o->arg) : 0;
+    return length >= 3 && !strcmp(o->arg + length - 3, "...");
+}
+
+int cli_parse_options(int argc, char **argv, const CliCommand *command, CliTakeOption take,
+                      void *context)
+{
+    Rows rows = {.count = 0};
+    struct option longs[MAX_OPTIONS + 3];
+    char shorts[2 * MAX_OPTIONS + 2];
+    if (!spread(command->options, 0, &rows) || !getopt_tables(&rows, longs, shorts))
+        return CLI_USAGE;
+    cli_getopt_begin();
+    int c;
+    while ((c = cli_getopt(argc, argv, shorts, longs)) != -1) {
+        if (c == CLI_OPTION_HELP) {
+            cli_print_help(command, stdout);
+            return CLI_ANSWERED;
+        }
+        if (c == CLI_OPTION_VERSION) {
+            cli_print_version();
+            return CLI_ANSWERED;
+        }
+        const Row *row = c == '?' ? NULL : find_row(&rows, c);
+        if (!row || !keep(row, c, optarg, take, context)) return CLI_USAGE;
+        if (!takes_several(row->row)) continue;
+        while (optind < argc && argv[optind][0] != '-')
+            if (!keep(row, c, argv[optind++], take, context)) return CLI_USAGE;
+    }
+    return CLI_SUCCESS;
+}
