@@ -195,12 +195,15 @@ static bool run(const char *preset, const char *model, const Config *setting, Mo
     return true;
 }
 
-enum { OPT_PRESET = CLI_FIRST_OWN_OPTION, OPT_MODEL, OPT_CYCLES };
+typedef struct {
+    const char *preset, *model;
+    long cycles;
+} RunArgs;
 
 static const CliOption options[] = {
-    {"preset", OPT_PRESET, "NAME", NULL},
-    {"model", OPT_MODEL, "FILE", NULL},
-    {"cycles", OPT_CYCLES, "N", NULL},
+    {"preset", 0, "NAME", NULL, CLI_TEXT(RunArgs, preset)},
+    {"model", 0, "FILE", NULL, CLI_TEXT(RunArgs, model)},
+    {"cycles", 0, "N", NULL, CLI_NUMBER(RunArgs, cycles, 1000, 100000000L)},
     {0},
 };
 
@@ -210,24 +213,11 @@ static const CliCommand command = {
     .options = options,
 };
 
-typedef struct {
-    const char *preset, *model;
-    long cycles;
-} RunArgs;
-
-static bool take_option(int option, const char *text, void *context)
-{
-    RunArgs *a = context;
-    if (option == OPT_CYCLES) return cli_int_option("--cycles", text, 1000, 100000000L, &a->cycles);
-    *(option == OPT_PRESET ? &a->preset : &a->model) = text;
-    return true;
-}
-
 int main(int argc, char **argv)
 {
     RunArgs args = {.cycles = 100000};
     cli_set_program("cantus-bench-run");
-    int parsed = cli_parse_options(argc, argv, &command, take_option, &args);
+    int parsed = cli_parse_options(argc, argv, &command, NULL, &args);
     if (parsed != CLI_SUCCESS) return parsed == CLI_ANSWERED ? CLI_SUCCESS : CLI_USAGE;
     const char *preset = args.preset, *model = args.model;
     long cycles = args.cycles;

@@ -424,21 +424,21 @@ static void make_models(Soak *s, const char *dir, const char *bundle)
     }
 }
 
-enum {
-    OPT_CYCLES = CLI_FIRST_OWN_OPTION,
-    OPT_SEED,
-    OPT_BUNDLE,
-    OPT_MODELS,
-    OPT_QUIET,
-    OPT_PHRASE,
-    OPT_SWING,
-};
+typedef struct {
+    long cycles, seed;
+    const char *bundle, *models;
+    bool quiet, phrase, dynamics;
+} SoakArgs;
 
 static const CliOption options[] = {
-    {"cycles", OPT_CYCLES, "N", NULL},   {"seed", OPT_SEED, "S", NULL},
-    {"bundle", OPT_BUNDLE, "DIR", NULL}, {"models", OPT_MODELS, "DIR", NULL},
-    {"quiet", OPT_QUIET, NULL, NULL},    {"phrase", OPT_PHRASE, NULL, NULL},
-    {"swing", OPT_SWING, NULL, NULL},    {0},
+    {"cycles", 0, "N", NULL, CLI_NUMBER(SoakArgs, cycles, 1, 1L << 40)},
+    {"seed", 0, "S", NULL, CLI_NUMBER(SoakArgs, seed, 0, 4294967295L)},
+    {"bundle", 0, "DIR", NULL, CLI_TEXT(SoakArgs, bundle)},
+    {"models", 0, "DIR", NULL, CLI_TEXT(SoakArgs, models)},
+    {"quiet", 0, NULL, NULL, CLI_FLAG(SoakArgs, quiet)},
+    {"phrase", 0, NULL, NULL, CLI_FLAG(SoakArgs, phrase)},
+    {"swing", 0, NULL, NULL, CLI_FLAG(SoakArgs, dynamics)},
+    {0},
 };
 
 static const CliCommand command = {
@@ -448,45 +448,11 @@ static const CliCommand command = {
     .options = options,
 };
 
-typedef struct {
-    long cycles, seed;
-    const char *bundle, *models;
-    bool quiet, phrase, dynamics;
-} SoakArgs;
-
-static bool take_option(int option, const char *text, void *context)
-{
-    SoakArgs *a = context;
-    switch (option) {
-    case OPT_CYCLES:
-        return cli_int_option("--cycles", text, 1, 1L << 40, &a->cycles);
-    case OPT_SEED:
-        return cli_int_option("--seed", text, 0, 4294967295L, &a->seed);
-    case OPT_BUNDLE:
-        a->bundle = text;
-        return true;
-    case OPT_MODELS:
-        a->models = text;
-        return true;
-    case OPT_QUIET:
-        a->quiet = true;
-        return true;
-    case OPT_PHRASE:
-        a->phrase = true;
-        return true;
-    case OPT_SWING:
-        a->dynamics = true;
-        return true;
-    default:
-        return false;
-    }
-}
-
 int main(int argc, char **argv)
 {
     SoakArgs args = {.cycles = 20000, .seed = 1};
     cli_set_program("cantus-soak");
-    int parsed = cli_parse_options(argc, argv, &command, take_option, &args);
+    int parsed = cli_parse_options(argc, argv, &command, NULL, &args);
     if (parsed != CLI_SUCCESS) return parsed == CLI_ANSWERED ? CLI_SUCCESS : CLI_USAGE;
     const long cycles = args.cycles;
     const unsigned long seed = (unsigned long)args.seed;
