@@ -71,28 +71,7 @@ static bool parse_meter(const char *option, const char *text, void *options)
 }
 
 static const CliOption options[] = {
-    {"preset", 0, "NAME", NULL, CLI_TEXT(Options, preset)},
-    {"model", 0, "FILE", NULL, CLI_TEXT(Options, model)},
-    {"bars", 0, "N", NULL, CLI_NUMBER(Options, bars, 1, 10000)},
-    {"bpm", 0, "BPM", NULL, CLI_NUMBER(Options, bpm, 1, 999)},
-    {"tempo", 0, "BAR=BPM", NULL, CLI_PARSED(Options, tempos, parse_tempo)},
-    {"beats-per-bar", 0, "N", NULL, CLI_NUMBER(Options, beats_per_bar, 1, 64)},
-    {"meter", 0, "N/D", NULL, .keep = CLI_KEEP_PARSED, .parse = parse_meter},
-    {"rate", 0, "HZ", NULL, CLI_NUMBER(Options, sample_rate, 8000, 384000)},
-    {"block", 0, "FRAMES", NULL, CLI_NUMBER(Options, block, 1, 8192)},
-    {"set", 0, "SYMBOL=VALUE", NULL, CLI_PARSED(Options, sets, parse_set)},
-    {"png", 0, "FILE", NULL, CLI_TEXT(Options, png)},
-    {"list-presets", 0, NULL, NULL, CLI_FLAG(Options, list_presets)},
-    {"quiet", 0, NULL, NULL, CLI_FLAG(Options, quiet)},
-    {"midi-in", 0, "FILE", NULL, CLI_TEXT(Options, midi_in)},
-    {"display", 0, "FILE", NULL, CLI_TEXT(Options, display)},
-    {"display-width", 0, "N", NULL, CLI_NUMBER(Options, display_width, 16, 4096)},
-    {"output", 'o', "FILE", NULL, CLI_TEXT(Options, out)},
-    {0},
-};
-
-static const CliCommand command = {
-    .usage = "usage: cantus-render [--preset NAME|URI | --model FILE] [--bars N=8] [--bpm 120]\n"
+    {.help = "usage: cantus-render [--preset NAME|URI | --model FILE] [--bars N=8] [--bpm 120]\n"
              "                     [--tempo BAR=BPM ...] [--beats-per-bar 4 | --meter N/D]\n"
              "                     [--rate 48000]\n"
              "                     [--block 256] [--set SYMBOL=VALUE ...] [--png roll.png]\n"
@@ -105,15 +84,35 @@ static const CliCommand command = {
              "--meter 6/8 makes the host's beat an eighth, 6 a bar (--beats-per-bar N is N/4);\n"
              "--bpm and --tempo count quarter notes, as the MIDI file does.\n"
              "Options take their value as --bars 8 or --bars=8. Errors are one line on stderr;\n"
-             "the exit status is 0 on success, 1 on a failure, 2 on a usage error.\n",
+             "the exit status is 0 on success, 1 on a failure, 2 on a usage error.\n"},
+    {"preset", "NAME", NULL, CLI_TEXT(Options, preset)},
+    {"model", "FILE", NULL, CLI_TEXT(Options, model)},
+    {"bars", "N", NULL, CLI_NUMBER(Options, bars, 1, 10000)},
+    {"bpm", "BPM", NULL, CLI_NUMBER(Options, bpm, 1, 999)},
+    {"tempo", "BAR=BPM", NULL, CLI_PARSED(Options, tempos, parse_tempo)},
+    {"beats-per-bar", "N", NULL, CLI_NUMBER(Options, beats_per_bar, 1, 64)},
+    {"meter", "N/D", NULL, CLI_PARSED_WHOLE(parse_meter)},
+    {"rate", "HZ", NULL, CLI_NUMBER(Options, sample_rate, 8000, 384000)},
+    {"block", "FRAMES", NULL, CLI_NUMBER(Options, block, 1, 8192)},
+    {"set", "SYMBOL=VALUE", NULL, CLI_PARSED(Options, sets, parse_set)},
+    {"png", "FILE", NULL, CLI_TEXT(Options, png)},
+    {"list-presets", NULL, NULL, CLI_FLAG(Options, list_presets)},
+    {"quiet", NULL, NULL, CLI_FLAG(Options, quiet)},
+    {"midi-in", "FILE", NULL, CLI_TEXT(Options, midi_in)},
+    {"display", "FILE", NULL, CLI_TEXT(Options, display)},
+    {"display-width", "N", NULL, CLI_NUMBER(Options, display_width, 16, 4096)},
+    {"output", "FILE", NULL, CLI_TEXT(Options, out), .letter = 'o'},
+    {0},
+};
+
+static const CliCommand command = {
     .options = options,
 };
 
 /* The options after the last one is read: the tempo map and what goes
  * together. CLI_SUCCESS, or CLI_USAGE after a usage error. */
-static int check_options(int argc, char **argv, Options *o)
+static int check_options(Options *o)
 {
-    if (cli_no_operands(argc, argv)) return CLI_USAGE;
     /* The map counts quarter notes: a bar of N beats of 1/D notes is 4N/D. */
     tempo_map_init(&o->tempo, o->sample_rate, o->beats_per_bar * 4.0 / o->beat_unit, o->bpm);
     o->tempo.beat_unit = o->beat_unit;
@@ -130,9 +129,8 @@ static int check_options(int argc, char **argv, Options *o)
     return CLI_SUCCESS;
 }
 
-/* CLI_SUCCESS to go on, CLI_ANSWERED after --help or --version, CLI_USAGE
- * after a usage error. */
-static int parse_options(int argc, char **argv, Options *o)
+/* True to go on; false when the program is to exit with *status. */
+static bool parse_options(int argc, char **argv, Options *o, int *status)
 {
     *o = (Options){.bars = 8,
                    .bpm = 120,
@@ -141,12 +139,12 @@ static int parse_options(int argc, char **argv, Options *o)
                    .sample_rate = 48000,
                    .block = 256,
                    .display_width = 160};
-    int status = cli_parse_options(argc, argv, &command, NULL, o);
-    if (status == CLI_SUCCESS) status = check_options(argc, argv, o);
+    const bool go_on = cli_read_command_line(argc, argv, &command, o, status) &&
+                       (*status = check_options(o)) == CLI_SUCCESS;
     free(o->tempos.items); /* in the map now */
     o->tempos = (CliList){0};
-    if (status != CLI_SUCCESS) free(o->sets.items);
-    return status;
+    if (!go_on) free(o->sets.items);
+    return go_on;
 }
 
 static int list_presets(CantusHost *host)
@@ -317,8 +315,8 @@ int main(int argc, char **argv)
 {
     cli_set_program("cantus-render");
     Options o;
-    const int parsed = parse_options(argc, argv, &o);
-    if (parsed != CLI_SUCCESS) return parsed == CLI_ANSWERED ? CLI_SUCCESS : CLI_USAGE;
+    int status;
+    if (!parse_options(argc, argv, &o, &status)) return status;
     char err[512];
     CantusHostConfig config = {.sample_rate = o.sample_rate, .block_length = (uint32_t)o.block};
     CantusHost *host = cantus_host_new(&config, err, sizeof(err));

@@ -47,27 +47,27 @@ static bool parse_split(const char *option, const char *text, void *field)
 }
 
 static const CliOption options[] = {
-    {"model", 0, "FILE", "the model (.safetensors)", CLI_TEXT(EvalOptions, model)},
-    {"corpus", 0, "DIR...", "the folders to score, tokenised as the model was trained",
+    {.help = "usage: cantus-train eval --model MODEL --corpus DIR [DIR...] [OPTIONS]\n"
+             "\n"
+             "NLL per token (nats), perplexity and accuracy of a model on a corpus, beside\n"
+             "interpolated modified Kneser-Ney n-grams (n = 1..4) on the same tokens.\n"
+             "\n"},
+    {"model", "FILE", "the model (.safetensors)", CLI_TEXT(EvalOptions, model)},
+    {"corpus", "DIR...", "the folders to score, tokenised as the model was trained",
      CLI_LIST(EvalOptions, dirs)},
-    {"split", 0, "val|train|all", "which files of them (val: the model's validation split)",
+    {"split", "val|train|all", "which files of them (val: the model's validation split)",
      CLI_PARSED(EvalOptions, split, parse_split)},
-    {"ngram-corpus", 0, "DIR...",
+    {"ngram-corpus", "DIR...",
      "fit the n-grams on these folders' training split\n"
      "(default: the folders the model was trained on, which\n"
      "it records by name: the --corpus folder of that name)",
      CLI_LIST(EvalOptions, ngram_dirs)},
-    {"threads", 0, "N", "threads (all cores)", CLI_NUMBER(EvalOptions, threads, 1, 256)},
-    {"json", 0, NULL, "print one JSON object", CLI_FLAG(EvalOptions, json)},
+    {"threads", "N", "threads (all cores)", CLI_NUMBER(EvalOptions, threads, 1, 256)},
+    {"json", NULL, "print one JSON object", CLI_FLAG(EvalOptions, json)},
     {0},
 };
 
 static const CliCommand command = {
-    .usage = "usage: cantus-train eval --model MODEL --corpus DIR [DIR...] [OPTIONS]\n"
-             "\n"
-             "NLL per token (nats), perplexity and accuracy of a model on a corpus, beside\n"
-             "interpolated modified Kneser-Ney n-grams (n = 1..4) on the same tokens.\n"
-             "\n",
     .options = options,
     .column = 25,
 };
@@ -78,9 +78,8 @@ static int parse(EvalOptions *o, int argc, char **argv)
     memset(o, 0, sizeof *o);
     long cores = sysconf(_SC_NPROCESSORS_ONLN);
     o->threads = cores > 0 ? (int)cores : 1;
-    int status = cli_parse_options(argc, argv, &command, NULL, o);
-    if (status != CLI_SUCCESS) return status == CLI_ANSWERED ? 1 : 2;
-    if (cli_no_operands(argc, argv)) return 2;
+    int status;
+    if (!cli_read_command_line(argc, argv, &command, o, &status)) return status ? 2 : 1;
     if (!o->model || o->dirs.count == 0)
         return cli_usage_error("needs --model FILE and --corpus DIR");
     return 0;

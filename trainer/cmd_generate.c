@@ -104,49 +104,49 @@ bad:
 static char scale_help[512];
 
 static const CliOption options[] = {
-    {"model", 0, "M", "a Cantus model (.safetensors)", CLI_TEXT(GenerateArgs, model)},
-    {"beats", 0, "N", "length in quarter notes", CLI_NUMBER(GenerateArgs, beats, 1, 1000000)},
-    {"output", 'o', "F", "the MIDI file to write (replaced atomically)",
-     CLI_TEXT(GenerateArgs, output)},
-    {"seed", 0, "S", "random seed (default 1)", CLI_NUMBER(GenerateArgs, seed, 0, 4294967295L)},
-    {"temperature", 0, "T", "sampling temperature; 0 = always the likeliest (default 1)",
+    {.help = "usage: cantus-train generate --model M --beats N -o OUT.mid [options]\n"
+             "\n"
+             "Samples N beats from the model and writes them as a MIDI file.\n"
+             "\n"},
+    {"model", "M", "a Cantus model (.safetensors)", CLI_TEXT(GenerateArgs, model)},
+    {"beats", "N", "length in quarter notes", CLI_NUMBER(GenerateArgs, beats, 1, 1000000)},
+    {"output", "F", "the MIDI file to write (replaced atomically)", CLI_TEXT(GenerateArgs, output),
+     .letter = 'o'},
+    {"seed", "S", "random seed (default 1)", CLI_NUMBER(GenerateArgs, seed, 0, 4294967295L)},
+    {"temperature", "T", "sampling temperature; 0 = always the likeliest (default 1)",
      CLI_NUMBER(GenerateArgs, temperature, 0.0, 100.0)},
-    {"bpm", 0, "B", "quarter notes a minute, written into the file (default 120)",
+    {"bpm", "B", "quarter notes a minute, written into the file (default 120)",
      CLI_NUMBER(GenerateArgs, bpm, 1.0, 1000.0)},
-    {"meter", 0, "N/D",
+    {"meter", "N/D",
      "the metre, N beats of 1/D notes a bar (default 4/4): a metre\n"
      "model hears its bar positions, the rate as trained plays\n"
      "the model's eighths as the metre's eighths (6/8: D = 8)",
-     .keep = CLI_KEEP_PARSED, .parse = parse_meter},
-    {"key", 0, "K", "key of the scale mask: C, C#, Db ... B, or 0..11 (default C)",
+     CLI_PARSED_WHOLE(parse_meter)},
+    {"key", "K", "key of the scale mask: C, C#, Db ... B, or 0..11 (default C)",
      CLI_PARSED(GenerateArgs, key, parse_key)},
-    {"scale", 0, "S", scale_help, CLI_PARSED(GenerateArgs, scale, parse_scale)},
-    {"low", 0, "P", CLI_SAME_LINE, CLI_PARSED(GenerateArgs, low, cli_pitch_option)},
-    {"high", 0, "P",
+    {"scale", "S", scale_help, CLI_PARSED(GenerateArgs, scale, parse_scale)},
+    {"low", "P", CLI_SAME_LINE, CLI_PARSED(GenerateArgs, low, cli_pitch_option)},
+    {"high", "P",
      "note range (MIDI number or name; default the model's). Every\n"
      "note is carried by octaves into it, keeping its pitch class",
      CLI_PARSED(GenerateArgs, high, cli_pitch_option)},
-    {"transpose", 0, "N", "semitones added to every note before the range, -24..24",
+    {"transpose", "N", "semitones added to every note before the range, -24..24",
      CLI_NUMBER(GenerateArgs, transpose, -24, 24)},
-    {"rests", 0, "on|off", "off: every step plays a new note (default on)",
+    {"rests", "on|off", "off: every step plays a new note (default on)",
      CLI_PARSED(GenerateArgs, rests, parse_rests)},
-    {"gate", 0, "G", "share of each note's length it sounds, 0.05..1 (default 0.8)",
+    {"gate", "G", "share of each note's length it sounds, 0.05..1 (default 0.8)",
      CLI_NUMBER(GenerateArgs, gate, 0.05, 1.0)},
-    {"velocity", 0, "V", "1..127 (default 100)", CLI_NUMBER(GenerateArgs, velocity, 1, 127)},
-    {"channel", 0, "C", "MIDI channel 1..16 (default 1)", CLI_NUMBER(GenerateArgs, channel, 1, 16)},
-    {"set", 0, "SYMBOL=V",
+    {"velocity", "V", "1..127 (default 100)", CLI_NUMBER(GenerateArgs, velocity, 1, 127)},
+    {"channel", "C", "MIDI channel 1..16 (default 1)", CLI_NUMBER(GenerateArgs, channel, 1, 16)},
+    {"set", "SYMBOL=V",
      "any control of the plugin by its symbol, as cantus-render's\n"
      "--set (rate=2, swing=60, accent=40, gate=85 ...); it wins over\n"
      "the option of the same meaning. fallback_bpm is the tempo",
-     .keep = CLI_KEEP_PARSED, .parse = parse_set},
+     CLI_PARSED_WHOLE(parse_set)},
     {0},
 };
 
 static const CliCommand command = {
-    .usage = "usage: cantus-train generate --model M --beats N -o OUT.mid [options]\n"
-             "\n"
-             "Samples N beats from the model and writes them as a MIDI file.\n"
-             "\n",
     .options = options,
     .column = 21,
     .epilogue = "\n"
@@ -154,9 +154,8 @@ static const CliCommand command = {
                 "a beat of the metre.\n",
 };
 
-/* Returns 0, or the exit status of a usage error (or -1 after --help or
- * --version). */
-static int parse_args(int argc, char **argv, GenerateArgs *a)
+/* True to go on; false when the command is to exit with *status. */
+static bool parse_args(int argc, char **argv, GenerateArgs *a, int *status)
 {
     *a = (GenerateArgs){.seed = 1,
                         .velocity = 100,
@@ -175,12 +174,10 @@ static int parse_args(int argc, char **argv, GenerateArgs *a)
                            "the scale mask, by name or index 0..%d (default chromatic):\n",
                            CANTUS_SCALE_COUNT - 1);
     cli_wrap_scale_names(scale_help + n, sizeof scale_help - (size_t)n, command.column);
-    const int status = cli_parse_options(argc, argv, &command, NULL, a);
-    if (status != CLI_SUCCESS) return status == CLI_ANSWERED ? -1 : 2;
-    if (cli_no_operands(argc, argv)) return 2;
-    if (!a->model || !a->output || a->beats == 0)
-        return cli_usage_error("needs --model, --beats and -o");
-    return 0;
+    if (!cli_read_command_line(argc, argv, &command, a, status)) return false;
+    if (a->model && a->output && a->beats > 0) return true;
+    *status = cli_usage_error("needs --model, --beats and -o");
+    return false;
 }
 
 /* The player's controls: what --set names, as the plugin reads its ports
@@ -252,8 +249,8 @@ static int count_notes(const PlayedMidi *played)
 int cmd_generate(int argc, char **argv)
 {
     GenerateArgs a;
-    int usage_status = parse_args(argc, argv, &a);
-    if (usage_status) return usage_status < 0 ? 0 : usage_status;
+    int status;
+    if (!parse_args(argc, argv, &a, &status)) return status;
 
     char err[CANTUS_ERROR_SIZE];
     CantusEngine *engine = engine_load(a.model, err, sizeof err);
@@ -281,7 +278,7 @@ int cmd_generate(int argc, char **argv)
         return 1;
     }
     MidiWriteEvent *events = events_in_ticks(&played, bpm);
-    int status = 1;
+    status = 1;
     if (!events) {
         fprintf(stderr, "cantus-train generate: out of memory\n");
         goto done;

@@ -22,19 +22,24 @@ typedef struct {
 } LogitsArgs;
 
 static const CliOption options[] = {
-    {"model", 0, "M", "a Cantus model (.safetensors)", CLI_TEXT(LogitsArgs, model)},
-    {"tokens", 0, "LIST",
+    {.help = "usage: cantus-train logits --model M --tokens T,T,... [--meter N/D] [--json]\n"
+             "\n"
+             "Feeds the tokens one by one to the model, from a zero state, and prints after\n"
+             "each one the most likely next tokens and their probabilities.\n"
+             "\n"},
+    {"model", "M", "a Cantus model (.safetensors)", CLI_TEXT(LogitsArgs, model)},
+    {"tokens", "LIST",
      "comma-separated token indices 0..V-1, or names: C4, F#3,\n"
      "REST, HOLD",
      CLI_TEXT(LogitsArgs, tokens)},
-    {"top", 0, "N", "how many tokens to list per step (default 5)",
+    {"top", "N", "how many tokens to list per step (default 5)",
      CLI_NUMBER(LogitsArgs, top, 1, CANTUS_MAX_VOCAB)},
-    {"meter", 0, "N/D",
+    {"meter", "N/D",
      "for a model with a metre input (cantus.bar_steps): the\n"
      "first token starts a bar of N/D, each token one step\n"
      "on (default 4/4)",
      CLI_TEXT(LogitsArgs, meter)},
-    {"json", 0, NULL,
+    {"json", NULL,
      "one JSON object per step and line:\n"
      "{\"step\": i, \"input\": token, \"logits\": [V numbers]},\n"
      "and \"position\" in the bar for a metre model",
@@ -43,11 +48,6 @@ static const CliOption options[] = {
 };
 
 static const CliCommand command = {
-    .usage = "usage: cantus-train logits --model M --tokens T,T,... [--meter N/D] [--json]\n"
-             "\n"
-             "Feeds the tokens one by one to the model, from a zero state, and prints after\n"
-             "each one the most likely next tokens and their probabilities.\n"
-             "\n",
     .options = options,
     .column = 18,
 };
@@ -122,9 +122,8 @@ static int parse_tokens(const CantusModelInfo *info, const char *list, int **tok
 int cmd_logits(int argc, char **argv)
 {
     LogitsArgs args = {.top = TOP_TOKENS};
-    int parsed = cli_parse_options(argc, argv, &command, NULL, &args);
-    if (parsed != CLI_SUCCESS) return parsed == CLI_ANSWERED ? 0 : 2;
-    if (cli_no_operands(argc, argv)) return 2;
+    int status;
+    if (!cli_read_command_line(argc, argv, &command, &args, &status)) return status;
     if (!args.model || !args.tokens) return cli_usage_error("needs --model and --tokens");
     const char *model_path = args.model, *meter = args.meter;
     const int json = args.json;
@@ -141,7 +140,8 @@ int cmd_logits(int argc, char **argv)
     CantusLstmState *state = NULL;
     double *probs = malloc((size_t)info->vocab * sizeof *probs);
     int *order = malloc((size_t)info->vocab * sizeof *order);
-    int status = 1, bar = 0;
+    int bar = 0;
+    status = 1;
     if (parse_tokens(info, args.tokens, &tokens, &n) != 0) goto done;
     if (meter && info->bar_steps == 0) {
         cli_usage_error("--meter: %s has no metre input (no cantus.bar_steps)", model_path);

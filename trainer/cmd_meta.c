@@ -38,29 +38,29 @@ static bool parse_set(const char *option, const char *text, void *sets)
 }
 
 static const CliOption options[] = {
-    {"json", 0, NULL, "print the metadata as one JSON object", CLI_FLAG(MetaOptions, json)},
-    {"set", 0, "KEY=VALUE", "set a key (repeatable)", CLI_PARSED(MetaOptions, sets, parse_set)},
-    {"unset", 0, "KEY", "remove a key (repeatable)", CLI_LIST(MetaOptions, unsets)},
-    {"strip-paths", 0, NULL,
+    {.help =
+         "usage: cantus-train meta MODEL [--json]\n"
+         "       cantus-train meta MODEL [--set KEY=VALUE]... [--unset KEY]... [--strip-paths]\n"
+         "                               [-o OUT]\n"
+         "\n"
+         "Prints a model's metadata (__metadata__), one KEY=VALUE a line, or rewrites it:\n"
+         "the tensors are copied byte for byte and the result is loaded before it replaces\n"
+         "MODEL (or is written to OUT).\n"
+         "\n"},
+    {"json", NULL, "print the metadata as one JSON object", CLI_FLAG(MetaOptions, json)},
+    {"set", "KEY=VALUE", "set a key (repeatable)", CLI_PARSED(MetaOptions, sets, parse_set)},
+    {"unset", "KEY", "remove a key (repeatable)", CLI_LIST(MetaOptions, unsets)},
+    {"strip-paths", NULL,
      "record the corpus folders by name (cantus.trained_on) and\n"
      "the paths of the recorded command line (cantus.train_args)\n"
      "by their last component, as cantus-train train does",
      CLI_FLAG(MetaOptions, strip_paths)},
-    {"output", 'o', "OUT", "write the rewritten model to OUT instead of MODEL",
-     CLI_TEXT(MetaOptions, output)},
+    {"output", "OUT", "write the rewritten model to OUT instead of MODEL",
+     CLI_TEXT(MetaOptions, output), .letter = 'o'},
     {0},
 };
 
 static const CliCommand command = {
-    .usage =
-        "usage: cantus-train meta MODEL [--json]\n"
-        "       cantus-train meta MODEL [--set KEY=VALUE]... [--unset KEY]... [--strip-paths]\n"
-        "                               [-o OUT]\n"
-        "\n"
-        "Prints a model's metadata (__metadata__), one KEY=VALUE a line, or rewrites it:\n"
-        "the tensors are copied byte for byte and the result is loaded before it replaces\n"
-        "MODEL (or is written to OUT).\n"
-        "\n",
     .options = options,
     .column = 21,
 };
@@ -69,7 +69,7 @@ static const CliCommand command = {
 static int parse(MetaOptions *o, int argc, char **argv)
 {
     memset(o, 0, sizeof *o);
-    int status = cli_parse_options(argc, argv, &command, NULL, o);
+    int status = cli_parse_options(argc, argv, &command, o);
     if (status != CLI_SUCCESS) return status == CLI_ANSWERED ? 1 : 2;
     if (optind + 1 != argc)
         return optind < argc ? cli_usage_error("%s: one model at a time", argv[optind + 1])

@@ -90,10 +90,14 @@ typedef struct {
 } TokensArgs;
 
 static const CliOption options[] = {
-    {"corpus", 0, "DIR...", "folders to read, recursively (repeatable)",
-     CLI_LIST(TokensArgs, dirs)},
+    {.help = "usage: cantus-train tokens --corpus DIR [DIR...] [options]\n"
+             "\n"
+             "Prints the melody token sequence of every .mid/.midi file under the folders\n"
+             "(skipped files and a summary go to stderr).\n"
+             "\n"},
+    {"corpus", "DIR...", "folders to read, recursively (repeatable)", CLI_LIST(TokensArgs, dirs)},
     CLI_INCLUDE(corpus_option_rows, TokensArgs, corpus),
-    {"json", 0, NULL,
+    {"json", NULL,
      "one JSON object per sequence and line:\n"
      "{\"file\", \"split\", \"tokens\", \"note_low\", \"note_high\",\n"
      " \"rest_token\", \"hold_token\", \"steps_per_beat\",\n"
@@ -105,11 +109,6 @@ static const CliOption options[] = {
 };
 
 static const CliCommand command = {
-    .usage = "usage: cantus-train tokens --corpus DIR [DIR...] [options]\n"
-             "\n"
-             "Prints the melody token sequence of every .mid/.midi file under the folders\n"
-             "(skipped files and a summary go to stderr).\n"
-             "\n",
     .options = options,
     .column = 22,
 };
@@ -130,11 +129,9 @@ int cmd_tokens(int argc, char **argv)
 {
     TokensArgs args = {.json = 0};
     corpus_options_default(&args.corpus);
-    int status = cli_parse_options(argc, argv, &command, NULL, &args);
-    if (status == CLI_SUCCESS && cli_no_operands(argc, argv)) status = CLI_USAGE;
-    if (status == CLI_SUCCESS && args.dirs.count == 0)
-        status = cli_usage_error("needs --corpus DIR");
-    if (status == CLI_SUCCESS) status = print_corpus(&args);
+    int status;
+    if (cli_read_command_line(argc, argv, &command, &args, &status))
+        status = args.dirs.count ? print_corpus(&args) : cli_usage_error("needs --corpus DIR");
     free(args.dirs.items);
-    return status == CLI_ANSWERED ? CLI_SUCCESS : status;
+    return status;
 }

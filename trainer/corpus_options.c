@@ -41,27 +41,27 @@ static bool parse_channel(const char *option, const char *text, void *field)
 }
 
 const CliOption corpus_option_rows[] = {
-    {"steps-per-beat", 0, "N", "tokens per beat (1)",
+    {"steps-per-beat", "N", "tokens per beat (1)",
      CLI_NUMBER(CorpusOptions, steps_per_beat, 1, 48)},
-    {"bar-steps", 0, "P",
+    {"bar-steps", "P",
      "the metre as an input: each step's position in its bar,\n"
      "0..P-1, from the time signatures; bars longer than P steps\n"
      "are cut out and counted (0: no metre input)",
      CLI_NUMBER(CorpusOptions, bar_steps, 0, CANTUS_MAX_BAR_STEPS)},
-    {"val-fraction", 0, "X", "share of files held out for validation, 0 to below 1 (0.1)",
+    {"val-fraction", "X", "share of files held out for validation, 0 to below 1 (0.1)",
      CLI_PARSED(CorpusOptions, val_fraction, parse_val_fraction)},
-    {"min-length", 0, "N", "skip sequences shorter than N tokens (16)",
+    {"min-length", "N", "skip sequences shorter than N tokens (16)",
      CLI_NUMBER(CorpusOptions, min_length, 0, 1000000000)},
-    {"transpose", 0, "A..B", "augment the training split by A..B semitones",
-     .keep = CLI_KEEP_PARSED, .offset = 0, .parse = parse_transpose},
-    {"track", 0, "N",
+    {"transpose", "A..B", "augment the training split by A..B semitones",
+     CLI_PARSED_WHOLE(parse_transpose)},
+    {"track", "N",
      "melody track, 0 = the first track chunk (default: the\n"
      "heuristic picks it)",
      CLI_NUMBER(CorpusOptions, track, 0, 65535)},
-    {"channel", 0, "N", "melody channel 1-16 (default: any but drums)",
+    {"channel", "N", "melody channel 1-16 (default: any but drums)",
      CLI_PARSED(CorpusOptions, channel, parse_channel)},
-    {"low", 0, "P", CLI_SAME_LINE, CLI_PARSED(CorpusOptions, note_low, cli_pitch_option)},
-    {"high", 0, "P",
+    {"low", "P", CLI_SAME_LINE, CLI_PARSED(CorpusOptions, note_low, cli_pitch_option)},
+    {"high", "P",
      "pitch range of the model, MIDI number or name (C4 = 60;\n"
      "default: the training split's)",
      CLI_PARSED(CorpusOptions, note_high, cli_pitch_option)},

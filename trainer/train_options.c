@@ -25,35 +25,40 @@ static bool parse_seed(const char *option, const char *text, void *field)
 }
 
 static const CliOption options[] = {
-    {"corpus", 0, "DIR...", NULL, CLI_LIST(TrainOptions, dirs)},
-    {"output", 'o', "MODEL", NULL, CLI_TEXT(TrainOptions, output)},
-    {"layers", 0, "N", "LSTM layers (1)",
+    {.help = "usage: cantus-train train --corpus DIR [DIR...] -o MODEL.safetensors [OPTIONS]\n"
+             "\n"
+             "Learns an LSTM melody model from every .mid/.midi file under the folders.\n"
+             "Options take their value as --steps 3 or --steps=3.\n"
+             "\n"
+             "model and training:\n"},
+    {"corpus", "DIR...", NULL, CLI_LIST(TrainOptions, dirs)},
+    {"output", "MODEL", NULL, CLI_TEXT(TrainOptions, output), .letter = 'o'},
+    {"layers", "N", "LSTM layers (1)",
      CLI_NUMBER(TrainOptions, train.layers, 1, CANTUS_MAX_LAYERS)},
-    {"hidden", 0, "N", "hidden units per layer (128)",
+    {"hidden", "N", "hidden units per layer (128)",
      CLI_NUMBER(TrainOptions, train.hidden, 1, CANTUS_MAX_HIDDEN)},
-    {"steps", 0, "N", "training steps, one batch each, at least 1 (5000)",
+    {"steps", "N", "training steps, one batch each, at least 1 (5000)",
      CLI_NUMBER(TrainOptions, train.steps, 1, 1000000000L)},
-    {"batch", 0, "N", "snippets per batch (256)", CLI_NUMBER(TrainOptions, train.batch, 1, 65536)},
-    {"seq", 0, "N", "steps per snippet, backpropagated in full (64)",
+    {"batch", "N", "snippets per batch (256)", CLI_NUMBER(TrainOptions, train.batch, 1, 65536)},
+    {"seq", "N", "steps per snippet, backpropagated in full (64)",
      CLI_NUMBER(TrainOptions, train.seq, 1, 65536)},
-    {"lr", 0, "X", "Adam learning rate, above 0 (0.001; betas 0.9/0.999, eps 1e-8)",
+    {"lr", "X", "Adam learning rate, above 0 (0.001; betas 0.9/0.999, eps 1e-8)",
      CLI_PARSED(TrainOptions, train.lr, parse_lr)},
-    {"clip", 0, "X", "clip gradients to this global L2 norm; 0: off (1.0)",
+    {"clip", "X", "clip gradients to this global L2 norm; 0: off (1.0)",
      CLI_NUMBER(TrainOptions, train.clip, 0, 1e9)},
-    {"seed", 0, "N", "initialisation and batch sampling (1)",
+    {"seed", "N", "initialisation and batch sampling (1)",
      CLI_PARSED(TrainOptions, train.seed, parse_seed)},
-    {"threads", 0, "N", "threads (all cores)", CLI_NUMBER(TrainOptions, train.threads, 1, 256)},
-    {"eval-every", 0, "K", "validate every K steps (100)",
+    {"threads", "N", "threads (all cores)", CLI_NUMBER(TrainOptions, train.threads, 1, 256)},
+    {"eval-every", "K", "validate every K steps (100)",
      CLI_NUMBER(TrainOptions, train.eval_every, 1, 1000000000)},
-    {"patience", 0, "N", "stop after N validations without improvement; 0: never (10)",
+    {"patience", "N", "stop after N validations without improvement; 0: never (10)",
      CLI_NUMBER(TrainOptions, train.patience, 0, 1000000000)},
-    {"resume", 0, NULL, "continue from MODEL.safetensors.ckpt",
-     CLI_FLAG(TrainOptions, train.resume)},
+    {"resume", NULL, "continue from MODEL.safetensors.ckpt", CLI_FLAG(TrainOptions, train.resume)},
     {.help = "\ncorpus and tokens:\n"},
     CLI_INCLUDE(corpus_option_rows, TrainOptions, corpus),
     {.help = "\nmodel file metadata:\n"},
-    {"genre", 0, "NAME", "cantus.genre, e.g. folk", CLI_TEXT(TrainOptions, genre)},
-    {"label", 0, "TEXT", "cantus.label, e.g. \"Folk (Nottingham)\"", CLI_TEXT(TrainOptions, label)},
+    {"genre", "NAME", "cantus.genre, e.g. folk", CLI_TEXT(TrainOptions, genre)},
+    {"label", "TEXT", "cantus.label, e.g. \"Folk (Nottingham)\"", CLI_TEXT(TrainOptions, label)},
     {.help = "  The corpus folders and the output are recorded by name (cantus.trained_on,\n"
              "  cantus.train_args), never by where they are on this machine.\n"
              "\n"},
@@ -61,12 +66,6 @@ static const CliOption options[] = {
 };
 
 static const CliCommand command = {
-    .usage = "usage: cantus-train train --corpus DIR [DIR...] -o MODEL.safetensors [OPTIONS]\n"
-             "\n"
-             "Learns an LSTM melody model from every .mid/.midi file under the folders.\n"
-             "Options take their value as --steps 3 or --steps=3.\n"
-             "\n"
-             "model and training:\n",
     .options = options,
     .column = 22,
     .epilogue = "\n"
@@ -93,9 +92,8 @@ int train_options_parse(TrainOptions *o, int argc, char **argv)
         .clip = 1.0,
         .seed = 1,
     };
-    int status = cli_parse_options(argc, argv, &command, NULL, o);
-    if (status != CLI_SUCCESS) return status == CLI_ANSWERED ? 1 : 2;
-    if (cli_no_operands(argc, argv)) return 2;
+    int status;
+    if (!cli_read_command_line(argc, argv, &command, o, &status)) return status ? 2 : 1;
     if (o->dirs.count == 0 || !o->output) {
         cli_usage_error("needs --corpus DIR and -o MODEL");
         return 2;

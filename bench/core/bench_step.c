@@ -273,14 +273,14 @@ typedef struct {
 } StepArgs;
 
 static const CliOption options[] = {
-    {"json", 0, "FILE", NULL, CLI_TEXT(StepArgs, json_path)},
-    {"quick", 0, NULL, NULL, CLI_FLAG(StepArgs, quick)},
+    {.help = "usage: cantus-bench-step [--json FILE] [--quick]\n"
+             "The LSTM step's time per token, warm and cold, beside the FMA peak.\n"},
+    {"json", "FILE", NULL, CLI_TEXT(StepArgs, json_path)},
+    {"quick", NULL, NULL, CLI_FLAG(StepArgs, quick)},
     {0},
 };
 
 static const CliCommand command = {
-    .usage = "usage: cantus-bench-step [--json FILE] [--quick]\n"
-             "The LSTM step's time per token, warm and cold, beside the FMA peak.\n",
     .options = options,
 };
 
@@ -288,11 +288,10 @@ int main(int argc, char **argv)
 {
     StepArgs args = {.quick = false};
     cli_set_program("cantus-bench-step");
-    int parsed = cli_parse_options(argc, argv, &command, NULL, &args);
-    if (parsed != CLI_SUCCESS) return parsed == CLI_ANSWERED ? CLI_SUCCESS : CLI_USAGE;
+    int status;
+    if (!cli_read_command_line(argc, argv, &command, &args, &status)) return status;
     const int warm_steps = args.quick ? 2000 : 20000, cold_steps = args.quick ? 50 : 400;
     const char *json_path = args.json_path;
-    if (cli_no_operands(argc, argv)) return CLI_USAGE;
 
     double peak = bench_fma_peak_gflops(0.5);
     printf("cantus-bench-step: one-core FMA peak (measured now, 12 chains of _mm256_fmadd_ps): "

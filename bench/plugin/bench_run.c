@@ -201,15 +201,15 @@ typedef struct {
 } RunArgs;
 
 static const CliOption options[] = {
-    {"preset", 0, "NAME", NULL, CLI_TEXT(RunArgs, preset)},
-    {"model", 0, "FILE", NULL, CLI_TEXT(RunArgs, model)},
-    {"cycles", 0, "N", NULL, CLI_NUMBER(RunArgs, cycles, 1000, 100000000L)},
+    {.help = "usage: cantus-bench-run [--preset NAME | --model FILE] [--cycles N]\n"
+             "The plugin's run() per cycle through lilv, as a share of the cycle's time.\n"},
+    {"preset", "NAME", NULL, CLI_TEXT(RunArgs, preset)},
+    {"model", "FILE", NULL, CLI_TEXT(RunArgs, model)},
+    {"cycles", "N", NULL, CLI_NUMBER(RunArgs, cycles, 1000, 100000000L)},
     {0},
 };
 
 static const CliCommand command = {
-    .usage = "usage: cantus-bench-run [--preset NAME | --model FILE] [--cycles N]\n"
-             "The plugin's run() per cycle through lilv, as a share of the cycle's time.\n",
     .options = options,
 };
 
@@ -217,11 +217,10 @@ int main(int argc, char **argv)
 {
     RunArgs args = {.cycles = 100000};
     cli_set_program("cantus-bench-run");
-    int parsed = cli_parse_options(argc, argv, &command, NULL, &args);
-    if (parsed != CLI_SUCCESS) return parsed == CLI_ANSWERED ? CLI_SUCCESS : CLI_USAGE;
+    int status;
+    if (!cli_read_command_line(argc, argv, &command, &args, &status)) return status;
     const char *preset = args.preset, *model = args.model;
     long cycles = args.cycles;
-    if (cli_no_operands(argc, argv)) return CLI_USAGE;
     if (cycles < 1000) cycles = 1000;
     /* What an audio host does for its process thread (JACK, Ardour): real-
      * time priority and locked memory, so the figures are the plugin's and

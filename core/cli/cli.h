@@ -24,8 +24,8 @@ enum { CLI_SUCCESS = 0, CLI_FAILURE = 1, CLI_USAGE = 2 };
 /* The option values every program adds to its getopt_long table, with
  * CLI_STANDARD_OPTIONS; a program's own long-only options take values from
  * CLI_FIRST_OWN_OPTION up (below CLI_ROW_OPTION, from where cli_parse_options
- * numbers the rows that name no value). CLI_ANSWERED is what
- * cli_parse_options returns once it has answered --help or --version. */
+ * numbers its rows). CLI_ANSWERED is what cli_parse_options returns once it
+ * has answered --help or --version. */
 enum {
     CLI_OPTION_HELP = 'h',
     CLI_OPTION_VERSION = 0x1000,
@@ -64,21 +64,18 @@ void cli_getopt_begin(void);
  * as getopt does, without a leading ':' or '+'. */
 int cli_getopt(int argc, char **argv, const char *shorts, const struct option *longs);
 
-/* What cli_parse_options does with an option's text itself, so that an
- * option that only keeps its text, sets a flag or keeps a number needs no
- * code of its own. CLI_HAND (the zero of a row that names none) hands it to
- * the command's take function instead. The CLI_* row macros below pick the
- * kind from the field's type, and refuse a field of another type. */
+/* How cli_parse_options keeps an option's text in the option's field; the
+ * CLI_* row macros below pick it from the field's type, and refuse a field
+ * of another type. */
 typedef enum {
-    CLI_HAND,
-    CLI_KEEP_TEXT,   /* const char *: the text */
-    CLI_KEEP_LIST,   /* CliList: the text added to it */
-    CLI_SET_BOOL,    /* bool: true */
-    CLI_SET_INT,     /* int: 1 */
-    CLI_KEEP_INT,    /* int: the whole number, within lo..hi */
-    CLI_KEEP_LONG,   /* long: the same */
-    CLI_KEEP_DOUBLE, /* double: the number, within lo..hi */
-    CLI_KEEP_PARSED, /* anything: what the row's parse function makes of it */
+    CLI_KEEP_TEXT = 1, /* const char *: the text */
+    CLI_KEEP_LIST,     /* CliList: the text added to it */
+    CLI_SET_BOOL,      /* bool: true */
+    CLI_SET_INT,       /* int: 1 */
+    CLI_KEEP_INT,      /* int: the whole number, within lo..hi */
+    CLI_KEEP_LONG,     /* long: the same */
+    CLI_KEEP_DOUBLE,   /* double: the number, within lo..hi */
+    CLI_KEEP_PARSED,   /* anything: what the row's parse function makes of it */
 } CliKeep;
 
 /* The values of an option given several times (--corpus A --corpus B) or
@@ -97,16 +94,13 @@ bool cli_list_add(CliList *list, const char *text);
 typedef bool (*CliParse)(const char *option, const char *text, void *field);
 
 /* One option of a command, in one row: its getopt_long entry, its place in
- * the command's --help and where its value goes, so they cannot drift
- * apart. */
+ * the command's --help and the field its value goes to, so they cannot
+ * drift apart. */
 typedef struct CliOption {
     /* The long name without "--"; a row without one is text of the help
-     * alone (a heading, a note), printed as it is, or an include. */
+     * alone (the usage, a heading, a note), printed as it is, or an
+     * include. */
     const char *name;
-    /* A letter for an option that has a short form too ("-o, --output" in
-     * the help); for an option handed to take, the value take is given
-     * (from CLI_FIRST_OWN_OPTION up); else 0. */
-    int value;
     /* The name of its value in the help ("FILE"); NULL for an option that
      * takes none. A name ending in "..." (DIR...) takes the words that
      * follow too, up to the next one starting with '-'. */
@@ -125,61 +119,62 @@ typedef struct CliOption {
     /* A row of another table's rows, in its place (options that several
      * commands share); their fields are `offset` bytes into the context. */
     const struct CliOption *include;
+    /* Its short form's letter ("-o, --output" in the help), or 0. */
+    char letter;
 } CliOption;
 #define CLI_SAME_LINE ""
 
 /* The tail of a row: where its value goes in a context of type `type`.
  * Numbers must be exact in a double (whole numbers up to 2^53). */
+/* clang-format off */
 #define CLI_FIELD_(type, field, kind) .keep = (kind), .offset = offsetof(type, field)
-#define CLI_TEXT(type, field)                                                                      \
-    CLI_FIELD_(type, field, _Generic(((type *)0)->field, const char * : CLI_KEEP_TEXT))
-#define CLI_LIST(type, field)                                                                      \
-    CLI_FIELD_(type, field, _Generic(((type *)0)->field, CliList : CLI_KEEP_LIST))
-#define CLI_FLAG(type, field)                                                                      \
-    CLI_FIELD_(type, field, _Generic(((type *)0)->field, bool : CLI_SET_BOOL, int : CLI_SET_INT))
-#define CLI_NUMBER(type, field, low, high)                                                         \
-    CLI_FIELD_(type, field,                                                                        \
-               _Generic(((type *)0)->field, int                                                    \
-                        : CLI_KEEP_INT, long                                                       \
-                        : CLI_KEEP_LONG, double                                                    \
-                        : CLI_KEEP_DOUBLE)),                                                       \
-        .lo = (low), .hi = (high)
-#define CLI_PARSED(type, field, function)                                                          \
+#define CLI_TEXT(type, field) \
+    CLI_FIELD_(type, field, _Generic(((type *)0)->field, const char *: CLI_KEEP_TEXT))
+#define CLI_LIST(type, field) \
+    CLI_FIELD_(type, field, _Generic(((type *)0)->field, CliList: CLI_KEEP_LIST))
+#define CLI_FLAG(type, field) \
+    CLI_FIELD_(type, field, _Generic(((type *)0)->field, bool: CLI_SET_BOOL, int: CLI_SET_INT))
+#define CLI_NUMBER(type, field, low, high)                                          \
+    CLI_FIELD_(type, field, _Generic(((type *)0)->field, int: CLI_KEEP_INT,         \
+                                     long: CLI_KEEP_LONG, double: CLI_KEEP_DOUBLE)), \
+    .lo = (low), .hi = (high)
+#define CLI_PARSED(type, field, function) \
     CLI_FIELD_(type, field, CLI_KEEP_PARSED), .parse = (function)
-/* A row handed to the command's take function. */
-#define CLI_TAKE .keep = CLI_HAND
+/* The parse function is given the whole context (or the part an include
+ * fills): for an option that sets several fields. */
+#define CLI_PARSED_WHOLE(function) .keep = CLI_KEEP_PARSED, .offset = 0, .parse = (function)
 /* The rows of `rows`, their fields in the `field` of a context of `type`. */
-#define CLI_INCLUDE(rows, type, field)                                                             \
-    {                                                                                              \
-        .include = (rows), .offset = offsetof(type, field)                                         \
-    }
+#define CLI_INCLUDE(rows, type, field) {.include = (rows), .offset = offsetof(type, field)}
+/* clang-format on */
 
 /* A command's command line: its options and its --help. */
 typedef struct {
-    const char *usage;        /* the help before the options ("usage: ...") */
-    const CliOption *options; /* ended by a row of zeros */
+    /* Its rows, ended by a row of zeros; the first is the usage, a row of
+     * help text alone. */
+    const CliOption *options;
     /* Where the options' explanations start in the help; 0: the help lists
-     * no options. */
+     * no options, only the rows of text. */
     int column;
-    const char *epilogue; /* the help after the options, or NULL */
+    const char *epilogue; /* the help after "--help, --version", or NULL */
 } CliCommand;
 
-/* The help: the usage, the options, "--help, --version", the epilogue. */
+/* The help: the rows of text and the options, "--help, --version", the
+ * epilogue. */
 void cli_print_help(const CliCommand *command, FILE *out);
 
-/* Takes one option of a command that its row hands on (CLI_TAKE): its
- * value in the row, its text (NULL for an option that takes none), the
- * context given to cli_parse_options. False after a usage error it
- * printed. */
-typedef bool (*CliTakeOption)(int option, const char *text, void *context);
+/* Reads argv's options for the command from the start, each kept in its
+ * field of the context as its row says. Returns CLI_SUCCESS with optind at
+ * the first word after the options, CLI_ANSWERED after --help or --version
+ * (answered on stdout), or CLI_USAGE after a usage error (one line on
+ * stderr). */
+int cli_parse_options(int argc, char **argv, const CliCommand *command, void *context);
 
-/* Reads argv's options for the command from the start: each kept in the
- * context as its row says, or handed to take (NULL where no row hands on
- * any). Returns CLI_SUCCESS with optind at the first word after the
- * options, CLI_ANSWERED after --help or --version (answered on stdout), or
- * CLI_USAGE after a usage error (one line on stderr). */
-int cli_parse_options(int argc, char **argv, const CliCommand *command, CliTakeOption take,
-                      void *context);
+/* The whole command line of a command that takes no operands:
+ * cli_parse_options, then cli_no_operands. True to go on; false when the
+ * program is to exit with *status, CLI_SUCCESS after --help or --version,
+ * CLI_USAGE after a usage error. */
+bool cli_read_command_line(int argc, char **argv, const CliCommand *command, void *context,
+                           int *status);
 
 /* Usage error for the first word left after the options, if any. */
 int cli_no_operands(int argc, char **argv);

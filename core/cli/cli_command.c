@@ -1,5 +1,5 @@
 /* A command's rows (cli.h): its getopt_long table, its --help, and each
- * option's value into its field or its take function. */
+ * option's value into its field. */
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -46,8 +46,8 @@ static bool spread(const CliOption *table, size_t offset, Rows *out)
 /* What getopt_long returns for the option of row i. */
 static int row_value(const Rows *rows, int i)
 {
-    const int value = rows->rows[i].row->value;
-    return value ? value : CLI_ROW_OPTION + i;
+    const char letter = rows->rows[i].row->letter;
+    return letter ? letter : CLI_ROW_OPTION + i;
 }
 
 static const Row *find_row(const Rows *rows, int value)
@@ -73,8 +73,8 @@ static bool getopt_tables(const Rows *rows, struct option *longs, char *shorts)
         const int value = row_value(rows, i);
         longs[n++] =
             (struct option){o->name, o->arg ? required_argument : no_argument, NULL, value};
-        if (value < 128) {
-            shorts[n_shorts++] = (char)value;
+        if (o->letter) {
+            shorts[n_shorts++] = o->letter;
             if (o->arg) shorts[n_shorts++] = ':';
         }
     }
@@ -100,9 +100,8 @@ static void append(char *line, size_t size, size_t *used, const char *format, ..
 
 void cli_print_help(const CliCommand *command, FILE *out)
 {
-    fputs(command->usage, out);
     Rows rows = {.count = 0};
-    if (command->column <= 0 || !spread(command->options, 0, &rows)) return;
+    if (!spread(command->options, 0, &rows)) return;
     char left[256];
     size_t used = 0;
     for (int i = 0; i < rows.count; i++) {
@@ -111,9 +110,9 @@ void cli_print_help(const CliCommand *command, FILE *out)
             fputs(o->help, out);
             continue;
         }
-        if (!o->help) continue;
+        if (!o->help || command->column <= 0) continue;
         append(left, sizeof left, &used, "%s", used ? ", " : "  ");
-        if (o->value && o->value < 128) append(left, sizeof left, &used, "-%c, ", o->value);
+        if (o->letter) append(left, sizeof left, &used, "-%c, ", o->letter);
         append(left, sizeof left, &used, "--%s%s%s", o->name, o->arg ? " " : "",
                o->arg ? o->arg : "");
         if (!o->help[0]) continue; /* CLI_SAME_LINE */
@@ -126,7 +125,7 @@ void cli_print_help(const CliCommand *command, FILE *out)
         fputc('\n', out);
         used = 0;
     }
-    fprintf(out, "  --help, --version\n");
+    if (command->column > 0) fprintf(out, "  --help, --version\n");
     if (command->epilogue) fputs(command->epilogue, out);
 }
 
@@ -142,9 +141,8 @@ bool cli_list_add(CliList *list, const char *text)
     return true;
 }
 
-/* One option's text into its field, or to take; false after a usage
- * error. */
-static bool keep(const Row *row, int value, const char *text, CliTakeOption take, void *context)
+/* One option's text into its field; false after a usage error. */
+static bool keep(const Row *row, const char *text, void *context)
 {
     const CliOption *o = row->row;
     void *field = (char *)context + row->offset;
@@ -152,8 +150,6 @@ static bool keep(const Row *row, int value, const char *text, CliTakeOption take
     snprintf(option, sizeof option, "--%s", o->name);
     long number;
     switch (o->keep) {
-    case CLI_HAND:
-        return take && take(value, text, context);
     case CLI_KEEP_TEXT:
         *(const char **)field = text;
         return true;
@@ -186,8 +182,7 @@ static bool takes_several(const CliOption *o)
     return length >= 3 && !strcmp(o->arg + length - 3, "...");
 }
 
-int cli_parse_options(int argc, char **argv, const CliCommand *command, CliTakeOption take,
-                      void *context)
+int cli_parse_options(int argc, char **argv, const CliCommand *command, void *context)
 {
     Rows rows = {.count = 0};
     struct option longs[MAX_OPTIONS + 3];
@@ -206,10 +201,19 @@ int cli_parse_options(int argc, char **argv, const CliCommand *command, CliTakeO
             return CLI_ANSWERED;
         }
         const Row *row = c == '?' ? NULL : find_row(&rows, c);
-        if (!row || !keep(row, c, optarg, take, context)) return CLI_USAGE;
+        if (!row || !keep(row, optarg, context)) return CLI_USAGE;
         if (!takes_several(row->row)) continue;
         while (optind < argc && argv[optind][0] != '-')
-            if (!keep(row, c, argv[optind++], take, context)) return CLI_USAGE;
+            if (!keep(row, argv[optind++], context)) return CLI_USAGE;
     }
     return CLI_SUCCESS;
+}
+
+bool cli_read_command_line(int argc, char **argv, const CliCommand *command, void *context,
+                           int *status)
+{
+    const int parsed = cli_parse_options(argc, argv, command, context);
+    *status = parsed == CLI_ANSWERED ? CLI_SUCCESS : parsed;
+    if (parsed == CLI_SUCCESS && cli_no_operands(argc, argv)) *status = CLI_USAGE;
+    return parsed == CLI_SUCCESS && *status == CLI_SUCCESS;
 }

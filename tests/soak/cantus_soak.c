@@ -431,20 +431,20 @@ typedef struct {
 } SoakArgs;
 
 static const CliOption options[] = {
-    {"cycles", 0, "N", NULL, CLI_NUMBER(SoakArgs, cycles, 1, 1L << 40)},
-    {"seed", 0, "S", NULL, CLI_NUMBER(SoakArgs, seed, 0, 4294967295L)},
-    {"bundle", 0, "DIR", NULL, CLI_TEXT(SoakArgs, bundle)},
-    {"models", 0, "DIR", NULL, CLI_TEXT(SoakArgs, models)},
-    {"quiet", 0, NULL, NULL, CLI_FLAG(SoakArgs, quiet)},
-    {"phrase", 0, NULL, NULL, CLI_FLAG(SoakArgs, phrase)},
-    {"swing", 0, NULL, NULL, CLI_FLAG(SoakArgs, dynamics)},
+    {.help = "usage: cantus-soak --cycles N --seed S [--bundle DIR] [--models DIR] "
+             "[--phrase] [--swing] [--quiet]\n"
+             "Random transport through the real plugin; fails on the first broken rule.\n"},
+    {"cycles", "N", NULL, CLI_NUMBER(SoakArgs, cycles, 1, 1L << 40)},
+    {"seed", "S", NULL, CLI_NUMBER(SoakArgs, seed, 0, 4294967295L)},
+    {"bundle", "DIR", NULL, CLI_TEXT(SoakArgs, bundle)},
+    {"models", "DIR", NULL, CLI_TEXT(SoakArgs, models)},
+    {"quiet", NULL, NULL, CLI_FLAG(SoakArgs, quiet)},
+    {"phrase", NULL, NULL, CLI_FLAG(SoakArgs, phrase)},
+    {"swing", NULL, NULL, CLI_FLAG(SoakArgs, dynamics)},
     {0},
 };
 
 static const CliCommand command = {
-    .usage = "usage: cantus-soak --cycles N --seed S [--bundle DIR] [--models DIR] "
-             "[--phrase] [--swing] [--quiet]\n"
-             "Random transport through the real plugin; fails on the first broken rule.\n",
     .options = options,
 };
 
@@ -452,13 +452,12 @@ int main(int argc, char **argv)
 {
     SoakArgs args = {.cycles = 20000, .seed = 1};
     cli_set_program("cantus-soak");
-    int parsed = cli_parse_options(argc, argv, &command, NULL, &args);
-    if (parsed != CLI_SUCCESS) return parsed == CLI_ANSWERED ? CLI_SUCCESS : CLI_USAGE;
+    int status;
+    if (!cli_read_command_line(argc, argv, &command, &args, &status)) return status;
     const long cycles = args.cycles;
     const unsigned long seed = (unsigned long)args.seed;
     const char *bundle = args.bundle, *models = args.models;
     const bool quiet = args.quiet, phrase = args.phrase, dynamics = args.dynamics;
-    if (cli_no_operands(argc, argv)) return CLI_USAGE;
     /* CANTUS_SOAK_TRACE=K: trace from cycle K on (0: from the start). */
     const char *trace_env = getenv("CANTUS_SOAK_TRACE");
     long trace_from = trace_env ? atol(trace_env) : -1;
