@@ -105,9 +105,7 @@ static const CliOption options[] = {
     {0},
 };
 
-static const CliCommand command = {
-    .options = options,
-};
+static const CliCommand command = {options, 0};
 
 /* The options after the last one is read: the tempo map and what goes
  * together. CLI_SUCCESS, or CLI_USAGE after a usage error. */
@@ -129,16 +127,19 @@ static int check_options(Options *o)
     return CLI_SUCCESS;
 }
 
+/* What the usage names as the defaults. */
+static const Options defaults = {.bars = 8,
+                                 .bpm = 120,
+                                 .beats_per_bar = 4,
+                                 .beat_unit = 4,
+                                 .sample_rate = 48000,
+                                 .block = 256,
+                                 .display_width = 160};
+
 /* True to go on; false when the program is to exit with *status. */
 static bool parse_options(int argc, char **argv, Options *o, int *status)
 {
-    *o = (Options){.bars = 8,
-                   .bpm = 120,
-                   .beats_per_bar = 4,
-                   .beat_unit = 4,
-                   .sample_rate = 48000,
-                   .block = 256,
-                   .display_width = 160};
+    *o = defaults;
     const bool go_on = cli_read_command_line(argc, argv, &command, o, status) &&
                        (*status = check_options(o)) == CLI_SUCCESS;
     free(o->tempos.items); /* in the map now */

@@ -47,11 +47,9 @@ static bool parse_split(const char *option, const char *text, void *field)
 }
 
 static const CliOption options[] = {
-    {.help = "usage: cantus-train eval --model MODEL --corpus DIR [DIR...] [OPTIONS]\n"
-             "\n"
+    {.help = "usage: cantus-train eval --model MODEL --corpus DIR [DIR...] [OPTIONS]\n\n"
              "NLL per token (nats), perplexity and accuracy of a model on a corpus, beside\n"
-             "interpolated modified Kneser-Ney n-grams (n = 1..4) on the same tokens.\n"
-             "\n"},
+             "interpolated modified Kneser-Ney n-grams (n = 1..4) on the same tokens.\n\n"},
     {"model", "FILE", "the model (.safetensors)", CLI_TEXT(EvalOptions, model)},
     {"corpus", "DIR...", "the folders to score, tokenised as the model was trained",
      CLI_LIST(EvalOptions, dirs)},
@@ -64,13 +62,11 @@ static const CliOption options[] = {
      CLI_LIST(EvalOptions, ngram_dirs)},
     {"threads", "N", "threads (all cores)", CLI_NUMBER(EvalOptions, threads, 1, 256)},
     {"json", NULL, "print one JSON object", CLI_FLAG(EvalOptions, json)},
+    CLI_HELP_AND_VERSION,
     {0},
 };
 
-static const CliCommand command = {
-    .options = options,
-    .column = 25,
-};
+static const CliCommand command = {options, 25};
 
 /* 0 to go on, 1 after --help or --version, 2 after a usage error. */
 static int parse(EvalOptions *o, int argc, char **argv)

@@ -104,10 +104,8 @@ bad:
 static char scale_help[512];
 
 static const CliOption options[] = {
-    {.help = "usage: cantus-train generate --model M --beats N -o OUT.mid [options]\n"
-             "\n"
-             "Samples N beats from the model and writes them as a MIDI file.\n"
-             "\n"},
+    {.help = "usage: cantus-train generate --model M --beats N -o OUT.mid [options]\n\n"
+             "Samples N beats from the model and writes them as a MIDI file.\n\n"},
     {"model", "M", "a Cantus model (.safetensors)", CLI_TEXT(GenerateArgs, model)},
     {"beats", "N", "length in quarter notes", CLI_NUMBER(GenerateArgs, beats, 1, 1000000)},
     {"output", "F", "the MIDI file to write (replaced atomically)", CLI_TEXT(GenerateArgs, output),
@@ -143,16 +141,13 @@ static const CliOption options[] = {
      "--set (rate=2, swing=60, accent=40, gate=85 ...); it wins over\n"
      "the option of the same meaning. fallback_bpm is the tempo",
      CLI_PARSED_WHOLE(parse_set)},
+    CLI_HELP_AND_VERSION,
+    {.help = "\nThe rate is the model's own (as trained) unless --set rate=N asks for N steps\n"
+             "a beat of the metre.\n"},
     {0},
 };
 
-static const CliCommand command = {
-    .options = options,
-    .column = 21,
-    .epilogue = "\n"
-                "The rate is the model's own (as trained) unless --set rate=N asks for N steps\n"
-                "a beat of the metre.\n",
-};
+static const CliCommand command = {options, 21};
 
 /* True to go on; false when the command is to exit with *status. */
 static bool parse_args(int argc, char **argv, GenerateArgs *a, int *status)

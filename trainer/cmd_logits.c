@@ -22,11 +22,9 @@ typedef struct {
 } LogitsArgs;
 
 static const CliOption options[] = {
-    {.help = "usage: cantus-train logits --model M --tokens T,T,... [--meter N/D] [--json]\n"
-             "\n"
+    {.help = "usage: cantus-train logits --model M --tokens T,T,... [--meter N/D] [--json]\n\n"
              "Feeds the tokens one by one to the model, from a zero state, and prints after\n"
-             "each one the most likely next tokens and their probabilities.\n"
-             "\n"},
+             "each one the most likely next tokens and their probabilities.\n\n"},
     {"model", "M", "a Cantus model (.safetensors)", CLI_TEXT(LogitsArgs, model)},
     {"tokens", "LIST",
      "comma-separated token indices 0..V-1, or names: C4, F#3,\n"
@@ -44,13 +42,11 @@ static const CliOption options[] = {
      "{\"step\": i, \"input\": token, \"logits\": [V numbers]},\n"
      "and \"position\" in the bar for a metre model",
      CLI_FLAG(LogitsArgs, json)},
+    CLI_HELP_AND_VERSION,
     {0},
 };
 
-static const CliCommand command = {
-    .options = options,
-    .column = 18,
-};
+static const CliCommand command = {options, 18};
 
 static void token_name(const CantusModelInfo *info, int token, char *name)
 {

@@ -90,11 +90,9 @@ typedef struct {
 } TokensArgs;
 
 static const CliOption options[] = {
-    {.help = "usage: cantus-train tokens --corpus DIR [DIR...] [options]\n"
-             "\n"
+    {.help = "usage: cantus-train tokens --corpus DIR [DIR...] [options]\n\n"
              "Prints the melody token sequence of every .mid/.midi file under the folders\n"
-             "(skipped files and a summary go to stderr).\n"
-             "\n"},
+             "(skipped files and a summary go to stderr).\n\n"},
     {"corpus", "DIR...", "folders to read, recursively (repeatable)", CLI_LIST(TokensArgs, dirs)},
     CLI_INCLUDE(corpus_option_rows, TokensArgs, corpus),
     {"json", NULL,
@@ -105,13 +103,11 @@ static const CliOption options[] = {
      "\"bar_steps\" and \"positions\"; \"corpus\" holds the folders'\n"
      "names and the options as a model's metadata records them",
      CLI_FLAG(TokensArgs, json)},
+    CLI_HELP_AND_VERSION,
     {0},
 };
 
-static const CliCommand command = {
-    .options = options,
-    .column = 22,
-};
+static const CliCommand command = {options, 22};
 
 static int print_corpus(const TokensArgs *args)
 {

@@ -25,11 +25,9 @@ static bool parse_seed(const char *option, const char *text, void *field)
 }
 
 static const CliOption options[] = {
-    {.help = "usage: cantus-train train --corpus DIR [DIR...] -o MODEL.safetensors [OPTIONS]\n"
-             "\n"
+    {.help = "usage: cantus-train train --corpus DIR [DIR...] -o MODEL.safetensors [OPTIONS]\n\n"
              "Learns an LSTM melody model from every .mid/.midi file under the folders.\n"
-             "Options take their value as --steps 3 or --steps=3.\n"
-             "\n"
+             "Options take their value as --steps 3 or --steps=3.\n\n"
              "model and training:\n"},
     {"corpus", "DIR...", NULL, CLI_LIST(TrainOptions, dirs)},
     {"output", "MODEL", NULL, CLI_TEXT(TrainOptions, output), .letter = 'o'},
@@ -60,19 +58,15 @@ static const CliOption options[] = {
     {"genre", "NAME", "cantus.genre, e.g. folk", CLI_TEXT(TrainOptions, genre)},
     {"label", "TEXT", "cantus.label, e.g. \"Folk (Nottingham)\"", CLI_TEXT(TrainOptions, label)},
     {.help = "  The corpus folders and the output are recorded by name (cantus.trained_on,\n"
-             "  cantus.train_args), never by where they are on this machine.\n"
-             "\n"},
+             "  cantus.train_args), never by where they are on this machine.\n\n"},
+    CLI_HELP_AND_VERSION,
+    {.help = "\nThe output's folder is checked for writing before the corpus is read. Ctrl-C\n"
+             "finishes the step and saves the best model so far; the model is written to a\n"
+             "temporary file and renamed, never half-written.\n"},
     {0},
 };
 
-static const CliCommand command = {
-    .options = options,
-    .column = 22,
-    .epilogue = "\n"
-                "The output's folder is checked for writing before the corpus is read. Ctrl-C\n"
-                "finishes the step and saves the best model so far; the model is written to a\n"
-                "temporary file and renamed, never half-written.\n",
-};
+static const CliCommand command = {options, 22};
 
 int train_options_parse(TrainOptions *o, int argc, char **argv)
 {

@@ -268,8 +268,8 @@ static json_t *measured_json(const Measured *m)
 }
 
 typedef struct {
-    const char *json_path;
     bool quick;
+    const char *json_path;
 } StepArgs;
 
 static const CliOption options[] = {
@@ -280,9 +280,7 @@ static const CliOption options[] = {
     {0},
 };
 
-static const CliCommand command = {
-    .options = options,
-};
+static const CliCommand command = {options, 0};
 
 int main(int argc, char **argv)
 {

@@ -209,9 +209,7 @@ static const CliOption options[] = {
     {0},
 };
 
-static const CliCommand command = {
-    .options = options,
-};
+static const CliCommand command = {options, 0};
 
 int main(int argc, char **argv)
 {

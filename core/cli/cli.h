@@ -145,21 +145,22 @@ typedef struct CliOption {
 #define CLI_PARSED_WHOLE(function) .keep = CLI_KEEP_PARSED, .offset = 0, .parse = (function)
 /* The rows of `rows`, their fields in the `field` of a context of `type`. */
 #define CLI_INCLUDE(rows, type, field) {.include = (rows), .offset = offsetof(type, field)}
+/* The help's line for --help and --version, which every command takes: a
+ * row of text where a command lists them. */
+#define CLI_HELP_AND_VERSION {.help = "  --help, --version\n"}
 /* clang-format on */
 
 /* A command's command line: its options and its --help. */
 typedef struct {
-    /* Its rows, ended by a row of zeros; the first is the usage, a row of
-     * help text alone. */
+    /* Its rows, ended by a row of zeros: the usage (a row of text) first,
+     * the options, notes and headings in the order of the help. */
     const CliOption *options;
     /* Where the options' explanations start in the help; 0: the help lists
      * no options, only the rows of text. */
     int column;
-    const char *epilogue; /* the help after "--help, --version", or NULL */
 } CliCommand;
 
-/* The help: the rows of text and the options, "--help, --version", the
- * epilogue. */
+/* The help: the rows of text, and the options where column is above 0. */
 void cli_print_help(const CliCommand *command, FILE *out);
 
 /* Reads argv's options for the command from the start, each kept in its

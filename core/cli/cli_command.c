@@ -125,8 +125,6 @@ void cli_print_help(const CliCommand *command, FILE *out)
         fputc('\n', out);
         used = 0;
     }
-    if (command->column > 0) fprintf(out, "  --help, --version\n");
-    if (command->epilogue) fputs(command->epilogue, out);
 }
 
 bool cli_list_add(CliList *list, const char *text)
