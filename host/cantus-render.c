@@ -105,8 +105,6 @@ static const CliOption options[] = {
     {0},
 };
 
-static const CliCommand command = {options, 0};
-
 /* The options after the last one is read: the tempo map and what goes
  * together. CLI_SUCCESS, or CLI_USAGE after a usage error. */
 static int check_options(Options *o)
@@ -140,7 +138,7 @@ static const Options defaults = {.bars = 8,
 static bool parse_options(int argc, char **argv, Options *o, int *status)
 {
     *o = defaults;
-    const bool go_on = cli_read_command_line(argc, argv, &command, o, status) &&
+    const bool go_on = cli_read_command_line(argc, argv, options, o, status) &&
                        (*status = check_options(o)) == CLI_SUCCESS;
     free(o->tempos.items); /* in the map now */
     o->tempos = (CliList){0};

@@ -49,7 +49,8 @@ static bool parse_split(const char *option, const char *text, void *field)
 static const CliOption options[] = {
     {.help = "usage: cantus-train eval --model MODEL --corpus DIR [DIR...] [OPTIONS]\n\n"
              "NLL per token (nats), perplexity and accuracy of a model on a corpus, beside\n"
-             "interpolated modified Kneser-Ney n-grams (n = 1..4) on the same tokens.\n\n"},
+             "interpolated modified Kneser-Ney n-grams (n = 1..4) on the same tokens.\n\n",
+     .column = 25},
     {"model", "FILE", "the model (.safetensors)", CLI_TEXT(EvalOptions, model)},
     {"corpus", "DIR...", "the folders to score, tokenised as the model was trained",
      CLI_LIST(EvalOptions, dirs)},
@@ -66,8 +67,6 @@ static const CliOption options[] = {
     {0},
 };
 
-static const CliCommand command = {options, 25};
-
 /* 0 to go on, 1 after --help or --version, 2 after a usage error. */
 static int parse(EvalOptions *o, int argc, char **argv)
 {
@@ -75,7 +74,7 @@ static int parse(EvalOptions *o, int argc, char **argv)
     long cores = sysconf(_SC_NPROCESSORS_ONLN);
     o->threads = cores > 0 ? (int)cores : 1;
     int status;
-    if (!cli_read_command_line(argc, argv, &command, o, &status)) return status ? 2 : 1;
+    if (!cli_read_command_line(argc, argv, options, o, &status)) return status ? 2 : 1;
     if (!o->model || o->dirs.count == 0)
         return cli_usage_error("needs --model FILE and --corpus DIR");
     return 0;

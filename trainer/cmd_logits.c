@@ -24,7 +24,8 @@ typedef struct {
 static const CliOption options[] = {
     {.help = "usage: cantus-train logits --model M --tokens T,T,... [--meter N/D] [--json]\n\n"
              "Feeds the tokens one by one to the model, from a zero state, and prints after\n"
-             "each one the most likely next tokens and their probabilities.\n\n"},
+             "each one the most likely next tokens and their probabilities.\n\n",
+     .column = 18},
     {"model", "M", "a Cantus model (.safetensors)", CLI_TEXT(LogitsArgs, model)},
     {"tokens", "LIST",
      "comma-separated token indices 0..V-1, or names: C4, F#3,\n"
@@ -45,8 +46,6 @@ static const CliOption options[] = {
     CLI_HELP_AND_VERSION,
     {0},
 };
-
-static const CliCommand command = {options, 18};
 
 static void token_name(const CantusModelInfo *info, int token, char *name)
 {
@@ -119,7 +118,7 @@ int cmd_logits(int argc, char **argv)
 {
     LogitsArgs args = {.top = TOP_TOKENS};
     int status;
-    if (!cli_read_command_line(argc, argv, &command, &args, &status)) return status;
+    if (!cli_read_command_line(argc, argv, options, &args, &status)) return status;
     if (!args.model || !args.tokens) return cli_usage_error("needs --model and --tokens");
     const char *model_path = args.model, *meter = args.meter;
     const int json = args.json;

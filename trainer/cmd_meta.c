@@ -44,7 +44,8 @@ static const CliOption options[] = {
          "                               [-o OUT]\n\n"
          "Prints a model's metadata (__metadata__), one KEY=VALUE a line, or rewrites it:\n"
          "the tensors are copied byte for byte and the result is loaded before it replaces\n"
-         "MODEL (or is written to OUT).\n\n"},
+         "MODEL (or is written to OUT).\n\n",
+     .column = 21},
     {"json", NULL, "print the metadata as one JSON object", CLI_FLAG(MetaOptions, json)},
     {"set", "KEY=VALUE", "set a key (repeatable)", CLI_PARSED(MetaOptions, sets, parse_set)},
     {"unset", "KEY", "remove a key (repeatable)", CLI_LIST(MetaOptions, unsets)},
@@ -59,13 +60,11 @@ static const CliOption options[] = {
     {0},
 };
 
-static const CliCommand command = {options, 21};
-
 /* 0 to go on, 1 after --help or --version, 2 after a usage error. */
 static int parse(MetaOptions *o, int argc, char **argv)
 {
     memset(o, 0, sizeof *o);
-    int status = cli_parse_options(argc, argv, &command, o);
+    int status = cli_parse_options(argc, argv, options, o);
     if (status != CLI_SUCCESS) return status == CLI_ANSWERED ? 1 : 2;
     if (optind + 1 != argc)
         return optind < argc ? cli_usage_error("%s: one model at a time", argv[optind + 1])

@@ -92,7 +92,8 @@ typedef struct {
 static const CliOption options[] = {
     {.help = "usage: cantus-train tokens --corpus DIR [DIR...] [options]\n\n"
              "Prints the melody token sequence of every .mid/.midi file under the folders\n"
-             "(skipped files and a summary go to stderr).\n\n"},
+             "(skipped files and a summary go to stderr).\n\n",
+     .column = 22},
     {"corpus", "DIR...", "folders to read, recursively (repeatable)", CLI_LIST(TokensArgs, dirs)},
     CLI_INCLUDE(corpus_option_rows, TokensArgs, corpus),
     {"json", NULL,
@@ -106,8 +107,6 @@ static const CliOption options[] = {
     CLI_HELP_AND_VERSION,
     {0},
 };
-
-static const CliCommand command = {options, 22};
 
 static int print_corpus(const TokensArgs *args)
 {
@@ -126,7 +125,7 @@ int cmd_tokens(int argc, char **argv)
     TokensArgs args = {.json = 0};
     corpus_options_default(&args.corpus);
     int status;
-    if (cli_read_command_line(argc, argv, &command, &args, &status))
+    if (cli_read_command_line(argc, argv, options, &args, &status))
         status = args.dirs.count ? print_corpus(&args) : cli_usage_error("needs --corpus DIR");
     free(args.dirs.items);
     return status;

@@ -28,7 +28,8 @@ static const CliOption options[] = {
     {.help = "usage: cantus-train train --corpus DIR [DIR...] -o MODEL.safetensors [OPTIONS]\n\n"
              "Learns an LSTM melody model from every .mid/.midi file under the folders.\n"
              "Options take their value as --steps 3 or --steps=3.\n\n"
-             "model and training:\n"},
+             "model and training:\n",
+     .column = 22},
     {"corpus", "DIR...", NULL, CLI_LIST(TrainOptions, dirs)},
     {"output", "MODEL", NULL, CLI_TEXT(TrainOptions, output), .letter = 'o'},
     {"layers", "N", "LSTM layers (1)",
@@ -66,8 +67,6 @@ static const CliOption options[] = {
     {0},
 };
 
-static const CliCommand command = {options, 22};
-
 int train_options_parse(TrainOptions *o, int argc, char **argv)
 {
     memset(o, 0, sizeof *o);
@@ -87,7 +86,7 @@ int train_options_parse(TrainOptions *o, int argc, char **argv)
         .seed = 1,
     };
     int status;
-    if (!cli_read_command_line(argc, argv, &command, o, &status)) return status ? 2 : 1;
+    if (!cli_read_command_line(argc, argv, options, o, &status)) return status ? 2 : 1;
     if (o->dirs.count == 0 || !o->output) {
         cli_usage_error("needs --corpus DIR and -o MODEL");
         return 2;

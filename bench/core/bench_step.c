@@ -280,14 +280,12 @@ static const CliOption options[] = {
     {0},
 };
 
-static const CliCommand command = {options, 0};
-
 int main(int argc, char **argv)
 {
     StepArgs args = {.quick = false};
     cli_set_program("cantus-bench-step");
     int status;
-    if (!cli_read_command_line(argc, argv, &command, &args, &status)) return status;
+    if (!cli_read_command_line(argc, argv, options, &args, &status)) return status;
     const int warm_steps = args.quick ? 2000 : 20000, cold_steps = args.quick ? 50 : 400;
     const char *json_path = args.json_path;
 

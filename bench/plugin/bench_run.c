@@ -209,14 +209,12 @@ static const CliOption options[] = {
     {0},
 };
 
-static const CliCommand command = {options, 0};
-
 int main(int argc, char **argv)
 {
     RunArgs args = {.cycles = 100000};
     cli_set_program("cantus-bench-run");
     int status;
-    if (!cli_read_command_line(argc, argv, &command, &args, &status)) return status;
+    if (!cli_read_command_line(argc, argv, options, &args, &status)) return status;
     const char *preset = args.preset, *model = args.model;
     long cycles = args.cycles;
     if (cycles < 1000) cycles = 1000;

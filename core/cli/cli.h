@@ -121,6 +121,9 @@ typedef struct CliOption {
     const struct CliOption *include;
     /* Its short form's letter ("-o, --output" in the help), or 0. */
     char letter;
+    /* On a table's first row: where the options' explanations start in
+     * the help; 0: the help lists no options, only the rows of text. */
+    int column;
 } CliOption;
 #define CLI_SAME_LINE ""
 
@@ -150,31 +153,26 @@ typedef struct CliOption {
 #define CLI_HELP_AND_VERSION {.help = "  --help, --version\n"}
 /* clang-format on */
 
-/* A command's command line: its options and its --help. */
-typedef struct {
-    /* Its rows, ended by a row of zeros: the usage (a row of text) first,
-     * the options, notes and headings in the order of the help. */
-    const CliOption *options;
-    /* Where the options' explanations start in the help; 0: the help lists
-     * no options, only the rows of text. */
-    int column;
-} CliCommand;
+/* A command's command line is its table of rows, ended by a row of zeros:
+ * first the usage (a row of text, with the help's column), then the
+ * options, notes and headings in the order of its --help. */
 
-/* The help: the rows of text, and the options where column is above 0. */
-void cli_print_help(const CliCommand *command, FILE *out);
+/* The help: the rows of text, and the options where the first row gives a
+ * column. */
+void cli_print_help(const CliOption *rows, FILE *out);
 
 /* Reads argv's options for the command from the start, each kept in its
  * field of the context as its row says. Returns CLI_SUCCESS with optind at
  * the first word after the options, CLI_ANSWERED after --help or --version
  * (answered on stdout), or CLI_USAGE after a usage error (one line on
  * stderr). */
-int cli_parse_options(int argc, char **argv, const CliCommand *command, void *context);
+int cli_parse_options(int argc, char **argv, const CliOption *rows, void *context);
 
 /* The whole command line of a command that takes no operands:
  * cli_parse_options, then cli_no_operands. True to go on; false when the
  * program is to exit with *status, CLI_SUCCESS after --help or --version,
  * CLI_USAGE after a usage error. */
-bool cli_read_command_line(int argc, char **argv, const CliCommand *command, void *context,
+bool cli_read_command_line(int argc, char **argv, const CliOption *rows, void *context,
                            int *status);
 
 /* Usage error for the first word left after the options, if any. */

@@ -98,10 +98,11 @@ static void append(char *line, size_t size, size_t *used, const char *format, ..
     if (n > 0) *used += (size_t)n;
 }
 
-void cli_print_help(const CliCommand *command, FILE *out)
+void cli_print_help(const CliOption *table, FILE *out)
 {
     Rows rows = {.count = 0};
-    if (!spread(command->options, 0, &rows)) return;
+    if (!spread(table, 0, &rows)) return;
+    const int column = table->column;
     char left[256];
     size_t used = 0;
     for (int i = 0; i < rows.count; i++) {
@@ -110,17 +111,17 @@ void cli_print_help(const CliCommand *command, FILE *out)
             fputs(o->help, out);
             continue;
         }
-        if (!o->help || command->column <= 0) continue;
+        if (!o->help || column <= 0) continue;
         append(left, sizeof left, &used, "%s", used ? ", " : "  ");
         if (o->letter) append(left, sizeof left, &used, "-%c, ", o->letter);
         append(left, sizeof left, &used, "--%s%s%s", o->name, o->arg ? " " : "",
                o->arg ? o->arg : "");
         if (!o->help[0]) continue; /* CLI_SAME_LINE */
         int width = (int)strlen(left);
-        fprintf(out, "%s%*s", left, width + 2 > command->column ? 2 : command->column - width, "");
+        fprintf(out, "%s%*s", left, width + 2 > column ? 2 : column - width, "");
         for (const char *p = o->help; *p; p++) {
             fputc(*p, out);
-            if (*p == '\n') fprintf(out, "%*s", command->column, "");
+            if (*p == '\n') fprintf(out, "%*s", column, "");
         }
         fputc('\n', out);
         used = 0;
@@ -180,18 +181,17 @@ static bool takes_several(const CliOption *o)
     return length >= 3 && !strcmp(o->arg + length - 3, "...");
 }
 
-int cli_parse_options(int argc, char **argv, const CliCommand *command, void *context)
+int cli_parse_options(int argc, char **argv, const CliOption *table, void *context)
 {
     Rows rows = {.count = 0};
     struct option longs[MAX_OPTIONS + 3];
     char shorts[2 * MAX_OPTIONS + 2];
-    if (!spread(command->options, 0, &rows) || !getopt_tables(&rows, longs, shorts))
-        return CLI_USAGE;
+    if (!spread(table, 0, &rows) || !getopt_tables(&rows, longs, shorts)) return CLI_USAGE;
     cli_getopt_begin();
     int c;
     while ((c = cli_getopt(argc, argv, shorts, longs)) != -1) {
         if (c == CLI_OPTION_HELP) {
-            cli_print_help(command, stdout);
+            cli_print_help(table, stdout);
             return CLI_ANSWERED;
         }
         if (c == CLI_OPTION_VERSION) {
@@ -207,10 +207,10 @@ int cli_parse_options(int argc, char **argv, const CliCommand *command, void *co
     return CLI_SUCCESS;
 }
 
-bool cli_read_command_line(int argc, char **argv, const CliCommand *command, void *context,
+bool cli_read_command_line(int argc, char **argv, const CliOption *table, void *context,
                            int *status)
 {
-    const int parsed = cli_parse_options(argc, argv, command, context);
+    const int parsed = cli_parse_options(argc, argv, table, context);
     *status = parsed == CLI_ANSWERED ? CLI_SUCCESS : parsed;
     if (parsed == CLI_SUCCESS && cli_no_operands(argc, argv)) *status = CLI_USAGE;
     return parsed == CLI_SUCCESS && *status == CLI_SUCCESS;

@@ -444,14 +444,12 @@ static const CliOption options[] = {
     {0},
 };
 
-static const CliCommand command = {options, 0};
-
 int main(int argc, char **argv)
 {
     SoakArgs args = {.cycles = 20000, .seed = 1};
     cli_set_program("cantus-soak");
     int status;
-    if (!cli_read_command_line(argc, argv, &command, &args, &status)) return status;
+    if (!cli_read_command_line(argc, argv, options, &args, &status)) return status;
     const long cycles = args.cycles;
     const unsigned long seed = (unsigned long)args.seed;
     const char *bundle = args.bundle, *models = args.models;
