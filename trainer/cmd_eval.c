@@ -49,8 +49,7 @@ static bool parse_split(const char *option, const char *text, void *field)
 static const CliOption options[] = {
     {.help = "usage: cantus-train eval --model MODEL --corpus DIR [DIR...] [OPTIONS]\n\n"
              "NLL per token (nats), perplexity and accuracy of a model on a corpus, beside\n"
-             "interpolated modified Kneser-Ney n-grams (n = 1..4) on the same tokens.\n\n",
-     .column = 25},
+             "interpolated modified Kneser-Ney n-grams (n = 1..4) on the same tokens.\n\n"},
     {"model", "FILE", "the model (.safetensors)", CLI_TEXT(EvalOptions, model)},
     {"corpus", "DIR...", "the folders to score, tokenised as the model was trained",
      CLI_LIST(EvalOptions, dirs)},
@@ -64,7 +63,7 @@ static const CliOption options[] = {
     {"threads", "N", "threads (all cores)", CLI_NUMBER(EvalOptions, threads, 1, 256)},
     {"json", NULL, "print one JSON object", CLI_FLAG(EvalOptions, json)},
     CLI_HELP_AND_VERSION,
-    {0},
+    CLI_END(25),
 };
 
 /* 0 to go on, 1 after --help or --version, 2 after a usage error. */

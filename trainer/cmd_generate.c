@@ -105,8 +105,7 @@ static char scale_help[512];
 
 static const CliOption options[] = {
     {.help = "usage: cantus-train generate --model M --beats N -o OUT.mid [options]\n\n"
-             "Samples N beats from the model and writes them as a MIDI file.\n\n",
-     .column = 21},
+             "Samples N beats from the model and writes them as a MIDI file.\n\n"},
     {"model", "M", "a Cantus model (.safetensors)", CLI_TEXT(GenerateArgs, model)},
     {"beats", "N", "length in quarter notes", CLI_NUMBER(GenerateArgs, beats, 1, 1000000)},
     {"output", "F", "the MIDI file to write (replaced atomically)", CLI_TEXT(GenerateArgs, output),
@@ -145,7 +144,7 @@ static const CliOption options[] = {
     CLI_HELP_AND_VERSION,
     {.help = "\nThe rate is the model's own (as trained) unless --set rate=N asks for N steps\n"
              "a beat of the metre.\n"},
-    {0},
+    CLI_END(21),
 };
 
 /* True to go on; false when the command is to exit with *status. */
@@ -167,7 +166,7 @@ static bool parse_args(int argc, char **argv, GenerateArgs *a, int *status)
     const int n = snprintf(scale_help, sizeof scale_help,
                            "the scale mask, by name or index 0..%d (default chromatic):\n",
                            CANTUS_SCALE_COUNT - 1);
-    cli_wrap_scale_names(scale_help + n, sizeof scale_help - (size_t)n, options[0].column);
+    cli_wrap_scale_names(scale_help + n, sizeof scale_help - (size_t)n, cli_help_column(options));
     if (!cli_read_command_line(argc, argv, options, a, status)) return false;
     if (a->model && a->output && a->beats > 0) return true;
     *status = cli_usage_error("needs --model, --beats and -o");

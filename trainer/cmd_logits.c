@@ -24,8 +24,7 @@ typedef struct {
 static const CliOption options[] = {
     {.help = "usage: cantus-train logits --model M --tokens T,T,... [--meter N/D] [--json]\n\n"
              "Feeds the tokens one by one to the model, from a zero state, and prints after\n"
-             "each one the most likely next tokens and their probabilities.\n\n",
-     .column = 18},
+             "each one the most likely next tokens and their probabilities.\n\n"},
     {"model", "M", "a Cantus model (.safetensors)", CLI_TEXT(LogitsArgs, model)},
     {"tokens", "LIST",
      "comma-separated token indices 0..V-1, or names: C4, F#3,\n"
@@ -44,7 +43,7 @@ static const CliOption options[] = {
      "and \"position\" in the bar for a metre model",
      CLI_FLAG(LogitsArgs, json)},
     CLI_HELP_AND_VERSION,
-    {0},
+    CLI_END(18),
 };
 
 static void token_name(const CantusModelInfo *info, int token, char *name)

@@ -44,8 +44,7 @@ static const CliOption options[] = {
          "                               [-o OUT]\n\n"
          "Prints a model's metadata (__metadata__), one KEY=VALUE a line, or rewrites it:\n"
          "the tensors are copied byte for byte and the result is loaded before it replaces\n"
-         "MODEL (or is written to OUT).\n\n",
-     .column = 21},
+         "MODEL (or is written to OUT).\n\n"},
     {"json", NULL, "print the metadata as one JSON object", CLI_FLAG(MetaOptions, json)},
     {"set", "KEY=VALUE", "set a key (repeatable)", CLI_PARSED(MetaOptions, sets, parse_set)},
     {"unset", "KEY", "remove a key (repeatable)", CLI_LIST(MetaOptions, unsets)},
@@ -57,7 +56,7 @@ static const CliOption options[] = {
     {"output", "OUT", "write the rewritten model to OUT instead of MODEL",
      CLI_TEXT(MetaOptions, output), .letter = 'o'},
     CLI_HELP_AND_VERSION,
-    {0},
+    CLI_END(21),
 };
 
 /* 0 to go on, 1 after --help or --version, 2 after a usage error. */

@@ -92,8 +92,7 @@ typedef struct {
 static const CliOption options[] = {
     {.help = "usage: cantus-train tokens --corpus DIR [DIR...] [options]\n\n"
              "Prints the melody token sequence of every .mid/.midi file under the folders\n"
-             "(skipped files and a summary go to stderr).\n\n",
-     .column = 22},
+             "(skipped files and a summary go to stderr).\n\n"},
     {"corpus", "DIR...", "folders to read, recursively (repeatable)", CLI_LIST(TokensArgs, dirs)},
     CLI_INCLUDE(corpus_option_rows, TokensArgs, corpus),
     {"json", NULL,
@@ -105,7 +104,7 @@ static const CliOption options[] = {
      "names and the options as a model's metadata records them",
      CLI_FLAG(TokensArgs, json)},
     CLI_HELP_AND_VERSION,
-    {0},
+    CLI_END(22),
 };
 
 static int print_corpus(const TokensArgs *args)

@@ -28,8 +28,7 @@ static const CliOption options[] = {
     {.help = "usage: cantus-train train --corpus DIR [DIR...] -o MODEL.safetensors [OPTIONS]\n\n"
              "Learns an LSTM melody model from every .mid/.midi file under the folders.\n"
              "Options take their value as --steps 3 or --steps=3.\n\n"
-             "model and training:\n",
-     .column = 22},
+             "model and training:\n"},
     {"corpus", "DIR...", NULL, CLI_LIST(TrainOptions, dirs)},
     {"output", "MODEL", NULL, CLI_TEXT(TrainOptions, output), .letter = 'o'},
     {"layers", "N", "LSTM layers (1)",
@@ -64,7 +63,7 @@ static const CliOption options[] = {
     {.help = "\nThe output's folder is checked for writing before the corpus is read. Ctrl-C\n"
              "finishes the step and saves the best model so far; the model is written to a\n"
              "temporary file and renamed, never half-written.\n"},
-    {0},
+    CLI_END(22),
 };
 
 int train_options_parse(TrainOptions *o, int argc, char **argv)

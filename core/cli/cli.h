@@ -121,8 +121,9 @@ typedef struct CliOption {
     const struct CliOption *include;
     /* Its short form's letter ("-o, --output" in the help), or 0. */
     char letter;
-    /* On a table's first row: where the options' explanations start in
-     * the help; 0: the help lists no options, only the rows of text. */
+    /* On a table's last row, its end (CLI_END): where the options'
+     * explanations start in the help; 0: the help lists no options, only
+     * the rows of text. */
     int column;
 } CliOption;
 #define CLI_SAME_LINE ""
@@ -151,15 +152,19 @@ typedef struct CliOption {
 /* The help's line for --help and --version, which every command takes: a
  * row of text where a command lists them. */
 #define CLI_HELP_AND_VERSION {.help = "  --help, --version\n"}
+/* The end of a command's table, with the column of its help. */
+#define CLI_END(help_column) {.column = (help_column)}
 /* clang-format on */
 
-/* A command's command line is its table of rows, ended by a row of zeros:
- * first the usage (a row of text, with the help's column), then the
- * options, notes and headings in the order of its --help. */
+/* A command's command line is its table of rows: first the usage (a row of
+ * text), then the options, notes and headings in the order of its --help,
+ * ended by CLI_END (a row of zeros but for the help's column). */
 
-/* The help: the rows of text, and the options where the first row gives a
+/* The help: the rows of text, and the options where the end gives a
  * column. */
 void cli_print_help(const CliOption *rows, FILE *out);
+/* The column the table's end gives. */
+int cli_help_column(const CliOption *rows);
 
 /* Reads argv's options for the command from the start, each kept in its
  * field of the context as its row says. Returns CLI_SUCCESS with optind at

@@ -98,11 +98,18 @@ static void append(char *line, size_t size, size_t *used, const char *format, ..
     if (n > 0) *used += (size_t)n;
 }
 
+int cli_help_column(const CliOption *table)
+{
+    while (!is_end(table))
+        table++;
+    return table->column;
+}
+
 void cli_print_help(const CliOption *table, FILE *out)
 {
     Rows rows = {.count = 0};
     if (!spread(table, 0, &rows)) return;
-    const int column = table->column;
+    const int column = cli_help_column(table);
     char left[256];
     size_t used = 0;
     for (int i = 0; i < rows.count; i++) {
