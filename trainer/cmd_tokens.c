@@ -12,6 +12,13 @@
 #include "provenance.h"
 #include "model.h"
 
+/* The command line: the corpus options, the folders, --json. */
+typedef struct {
+    CorpusOptions corpus;
+    CliList dirs;
+    int json;
+} TokensArgs;
+
 static void print_json_string(const char *s)
 {
     putchar('"');
@@ -82,12 +89,6 @@ static void print_sequence(const Corpus *c, const CorpusSequence *s, int json,
     }
     putchar('\n');
 }
-
-typedef struct {
-    CorpusOptions corpus;
-    CliList dirs;
-    int json;
-} TokensArgs;
 
 static const CliOption options[] = {
     {.help = "usage: cantus-train tokens --corpus DIR [DIR...] [options]\n\n"
