@@ -6,7 +6,6 @@
  * into a piano-roll PNG. */
 #define _GNU_SOURCE
 #include <errno.h>
-#include <getopt.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -33,32 +32,13 @@ typedef struct {
     double beats_per_bar; /* the host's beats a bar */
     int beat_unit;        /* the note value of its beat: 4 a quarter, 8 an eighth */
     double sample_rate;
-    uint32_t block;
-    const char *sets[MAX_SETS];
-    int n_sets;
+    int block;
+    CliList sets;   /* --set SYMBOL=VALUE */
+    CliList tempos; /* --tempo BAR=BPM */
     TempoMap tempo;
     bool list_presets;
     bool quiet;
 } Options;
-
-static void usage(FILE *f)
-{
-    fputs("usage: cantus-render [--preset NAME|URI | --model FILE] [--bars N=8] [--bpm 120]\n"
-          "                     [--tempo BAR=BPM ...] [--beats-per-bar 4 | --meter N/D]\n"
-          "                     [--rate 48000]\n"
-          "                     [--block 256] [--set SYMBOL=VALUE ...] [--png roll.png]\n"
-          "                     [--midi-in FILE] [--display face.png [--display-width 160]]\n"
-          "                     [--quiet] -o out.mid\n"
-          "       cantus-render --list-presets | --help | --version\n"
-          "Renders the Cantus LV2 plugin (found on LV2_PATH) to a MIDI file.\n"
-          "--midi-in plays a MIDI file's notes into the plugin's input, its beats on the\n"
-          "render's (a chord track for the harmony control; it passes through to out.mid).\n"
-          "--meter 6/8 makes the host's beat an eighth, 6 a bar (--beats-per-bar N is N/4);\n"
-          "--bpm and --tempo count quarter notes, as the MIDI file does.\n"
-          "Options take their value as --bars 8 or --bars=8. Errors are one line on stderr;\n"
-          "the exit status is 0 on success, 1 on a failure, 2 on a usage error.\n",
-          f);
-}
 
 static bool parse_number(const char *s, double *out)
 {
@@ -67,150 +47,103 @@ static bool parse_number(const char *s, double *out)
     return end != s && *end == '\0' && isfinite(*out);
 }
 
-static int parse_options(int argc, char **argv, Options *o)
+static bool parse_tempo(const char *option, const char *text, void *tempos)
 {
-    static const struct option longs[] = {
-        {"preset", required_argument, 0, 'p'},
-        {"model", required_argument, 0, 'm'},
-        {"bars", required_argument, 0, 'n'},
-        {"bpm", required_argument, 0, 't'},
-        {"tempo", required_argument, 0, 'T'},
-        {"beats-per-bar", required_argument, 0, 'B'},
-        {"meter", required_argument, 0, 'M'},
-        {"rate", required_argument, 0, 'r'},
-        {"block", required_argument, 0, 'k'},
-        {"set", required_argument, 0, 's'},
-        {"png", required_argument, 0, 'g'},
-        {"list-presets", no_argument, 0, 'l'},
-        {"quiet", no_argument, 0, 'q'},
-        {"midi-in", required_argument, 0, 'i'},
-        {"display", required_argument, 0, 'd'},
-        {"display-width", required_argument, 0, 'w'},
-        CLI_STANDARD_OPTIONS,
-        {0, 0, 0, 0},
-    };
-    *o = (Options){.bars = 8,
-                   .bpm = 120,
-                   .beats_per_bar = 4,
-                   .beat_unit = 4,
-                   .sample_rate = 48000,
-                   .block = 256,
-                   .display_width = 160};
-    const char *tempos[RENDER_MAX_TEMPOS];
-    int n_tempos = 0;
-    int c;
-    double v;
-    long n;
-    cli_getopt_begin();
-    while ((c = cli_getopt(argc, argv, "o:h", longs)) != -1) {
-        switch (c) {
-        case 'p':
-            o->preset = optarg;
-            break;
-        case 'm':
-            o->model = optarg;
-            break;
-        case 'o':
-            o->out = optarg;
-            break;
-        case 'g':
-            o->png = optarg;
-            break;
-        case 'i':
-            o->midi_in = optarg;
-            break;
-        case 'd':
-            o->display = optarg;
-            break;
-        case 'w':
-            if (!cli_int_option("--display-width", optarg, 16, 4096, &n)) return -1;
-            o->display_width = (int)n;
-            break;
-        case 'l':
-            o->list_presets = true;
-            break;
-        case 'q':
-            o->quiet = true;
-            break;
-        case 'n':
-            if (!cli_int_option("--bars", optarg, 1, 10000, &n)) return -1;
-            o->bars = (int)n;
-            break;
-        case 't':
-            if (!cli_double_option("--bpm", optarg, 1, 999, &v)) return -1;
-            o->bpm = v;
-            break;
-        case 'T':
-            if (n_tempos == RENDER_MAX_TEMPOS - 1) {
-                cli_bad_value("--tempo", optarg, "one tempo change too many");
-                return -1;
-            }
-            tempos[n_tempos++] = optarg;
-            break;
-        case 'B':
-            if (!cli_double_option("--beats-per-bar", optarg, 1, 64, &v)) return -1;
-            o->beats_per_bar = v;
-            break;
-        case 'M': {
-            int beats, unit;
-            char end;
-            if (sscanf(optarg, "%d/%d%c", &beats, &unit, &end) != 2 || beats < 1 || beats > 64 ||
-                unit < 1 || unit > 64 || (unit & (unit - 1))) {
-                cli_bad_value("--meter", optarg,
-                              "wants N/D: 1..64 beats of a 1, 2, 4 ... 64th note");
-                return -1;
-            }
-            o->beats_per_bar = beats;
-            o->beat_unit = unit;
-            break;
-        }
-        case 'r':
-            if (!cli_double_option("--rate", optarg, 8000, 384000, &v)) return -1;
-            o->sample_rate = v;
-            break;
-        case 'k':
-            if (!cli_int_option("--block", optarg, 1, 8192, &n)) return -1;
-            o->block = (uint32_t)n;
-            break;
-        case 's':
-            if (o->n_sets == MAX_SETS || !strchr(optarg, '=')) {
-                cli_bad_value("--set", optarg, "wants SYMBOL=VALUE");
-                return -1;
-            }
-            o->sets[o->n_sets++] = optarg;
-            break;
-        case CLI_OPTION_HELP:
-            usage(stdout);
-            exit(0);
-        case CLI_OPTION_VERSION:
-            cli_print_version();
-            exit(0);
-        default:
-            return -1;
-        }
-    }
-    if (cli_no_operands(argc, argv)) return -1;
+    if (((CliList *)tempos)->count < RENDER_MAX_TEMPOS - 1) return cli_list_add(tempos, text);
+    cli_bad_value(option, text, "one tempo change too many");
+    return false;
+}
+
+static bool parse_set(const char *option, const char *text, void *sets)
+{
+    if (((CliList *)sets)->count < MAX_SETS && strchr(text, '=')) return cli_list_add(sets, text);
+    cli_bad_value(option, text, "wants SYMBOL=VALUE");
+    return false;
+}
+
+static bool parse_meter(const char *option, const char *text, void *options)
+{
+    Options *o = options;
+    int beats;
+    if (!cli_meter_option(option, text, &beats, &o->beat_unit)) return false;
+    o->beats_per_bar = beats;
+    return true;
+}
+
+static const CliOption options[] = {
+    {.help = "usage: cantus-render [--preset NAME|URI | --model FILE] [--bars N=8] [--bpm 120]\n"
+             "                     [--tempo BAR=BPM ...] [--beats-per-bar 4 | --meter N/D]\n"
+             "                     [--rate 48000]\n"
+             "                     [--block 256] [--set SYMBOL=VALUE ...] [--png roll.png]\n"
+             "                     [--midi-in FILE] [--display face.png [--display-width 160]]\n"
+             "                     [--quiet] -o out.mid\n"
+             "       cantus-render --list-presets | --help | --version\n"
+             "Renders the Cantus LV2 plugin (found on LV2_PATH) to a MIDI file.\n"
+             "--midi-in plays a MIDI file's notes into the plugin's input, its beats on the\n"
+             "render's (a chord track for the harmony control; it passes through to out.mid).\n"
+             "--meter 6/8 makes the host's beat an eighth, 6 a bar (--beats-per-bar N is N/4);\n"
+             "--bpm and --tempo count quarter notes, as the MIDI file does.\n"
+             "Options take their value as --bars 8 or --bars=8. Errors are one line on stderr;\n"
+             "the exit status is 0 on success, 1 on a failure, 2 on a usage error.\n"},
+    {"preset", "NAME", NULL, CLI_TEXT(Options, preset)},
+    {"model", "FILE", NULL, CLI_TEXT(Options, model)},
+    {"bars", "N", NULL, CLI_NUMBER(Options, bars, 1, 10000)},
+    {"bpm", "BPM", NULL, CLI_NUMBER(Options, bpm, 1, 999)},
+    {"tempo", "BAR=BPM", NULL, CLI_PARSED(Options, tempos, parse_tempo)},
+    {"beats-per-bar", "N", NULL, CLI_NUMBER(Options, beats_per_bar, 1, 64)},
+    {"meter", "N/D", NULL, CLI_PARSED_WHOLE(parse_meter)},
+    {"rate", "HZ", NULL, CLI_NUMBER(Options, sample_rate, 8000, 384000)},
+    {"block", "FRAMES", NULL, CLI_NUMBER(Options, block, 1, 8192)},
+    {"set", "SYMBOL=VALUE", NULL, CLI_PARSED(Options, sets, parse_set)},
+    {"png", "FILE", NULL, CLI_TEXT(Options, png)},
+    {"list-presets", NULL, NULL, CLI_FLAG(Options, list_presets)},
+    {"quiet", NULL, NULL, CLI_FLAG(Options, quiet)},
+    {"midi-in", "FILE", NULL, CLI_TEXT(Options, midi_in)},
+    {"display", "FILE", NULL, CLI_TEXT(Options, display)},
+    {"display-width", "N", NULL, CLI_NUMBER(Options, display_width, 16, 4096)},
+    {"output", "FILE", NULL, CLI_TEXT(Options, out), .letter = 'o'},
+    {0},
+};
+
+/* The options after the last one is read: the tempo map and what goes
+ * together. CLI_SUCCESS, or CLI_USAGE after a usage error. */
+static int check_options(Options *o)
+{
     /* The map counts quarter notes: a bar of N beats of 1/D notes is 4N/D. */
     tempo_map_init(&o->tempo, o->sample_rate, o->beats_per_bar * 4.0 / o->beat_unit, o->bpm);
     o->tempo.beat_unit = o->beat_unit;
-    for (int i = 0; i < n_tempos; ++i) {
+    for (int i = 0; i < o->tempos.count; ++i) {
+        const char *tempo = o->tempos.items[i];
         int bar;
         double bpm;
-        if (sscanf(tempos[i], "%d=%lf", &bar, &bpm) != 2 || bar < 1 || bpm < 1 || bpm > 999 ||
-            !tempo_map_add(&o->tempo, bar, bpm)) {
-            cli_bad_value("--tempo", tempos[i], "wants BAR=BPM, the bars rising");
-            return -1;
-        }
+        if (sscanf(tempo, "%d=%lf", &bar, &bpm) != 2 || bar < 1 || bpm < 1 || bpm > 999 ||
+            !tempo_map_add(&o->tempo, bar, bpm))
+            return cli_bad_value("--tempo", tempo, "wants BAR=BPM, the bars rising");
     }
-    if (!o->list_presets && !o->out) {
-        cli_usage_error("needs an output file (-o out.mid)");
-        return -1;
-    }
-    if (o->preset && o->model) {
-        cli_usage_error("--preset and --model exclude each other");
-        return -1;
-    }
-    return 0;
+    if (!o->list_presets && !o->out) return cli_usage_error("needs an output file (-o out.mid)");
+    if (o->preset && o->model) return cli_usage_error("--preset and --model exclude each other");
+    return CLI_SUCCESS;
+}
+
+/* What the usage names as the defaults. */
+static const Options defaults = {.bars = 8,
+                                 .bpm = 120,
+                                 .beats_per_bar = 4,
+                                 .beat_unit = 4,
+                                 .sample_rate = 48000,
+                                 .block = 256,
+                                 .display_width = 160};
+
+/* True to go on; false when the program is to exit with *status. */
+static bool parse_options(int argc, char **argv, Options *o, int *status)
+{
+    *o = defaults;
+    const bool go_on = cli_read_command_line(argc, argv, options, o, status) &&
+                       (*status = check_options(o)) == CLI_SUCCESS;
+    free(o->tempos.items); /* in the map now */
+    o->tempos = (CliList){0};
+    if (!go_on) free(o->sets.items);
+    return go_on;
 }
 
 static int list_presets(CantusHost *host)
@@ -225,19 +158,20 @@ static int list_presets(CantusHost *host)
 
 static bool apply_sets(CantusHost *host, const Options *o)
 {
-    for (int i = 0; i < o->n_sets; ++i) {
+    for (int i = 0; i < o->sets.count; ++i) {
+        const char *set = o->sets.items[i];
         char symbol[64];
-        const char *eq = strchr(o->sets[i], '=');
-        size_t len = (size_t)(eq - o->sets[i]);
+        const char *eq = strchr(set, '=');
+        size_t len = (size_t)(eq - set);
         double v;
         if (len >= sizeof(symbol) || !parse_number(eq + 1, &v)) {
-            cli_bad_value("--set", o->sets[i], "wants SYMBOL=NUMBER");
+            cli_bad_value("--set", set, "wants SYMBOL=NUMBER");
             return false;
         }
-        memcpy(symbol, o->sets[i], len);
+        memcpy(symbol, set, len);
         symbol[len] = '\0';
         if (!cantus_host_set_control(host, symbol, (float)v)) {
-            cli_error("--set %s: the plugin has no control %s", o->sets[i], symbol);
+            cli_error("--set %s: the plugin has no control %s", set, symbol);
             return false;
         }
     }
@@ -327,7 +261,7 @@ static RenderEvent *render(CantusHost *host, const Options *o, const RenderEvent
     int64_t origin = cantus_host_frame(host);
     send_position(host, 0, map, 1.0, 0);
     for (int64_t now = 0; events; now += o->block) {
-        uint32_t len = o->block;
+        uint32_t len = (uint32_t)o->block;
         for (;;) {
             const bool tempo = next_change < map->count && change[next_change] < now + len;
             const bool midi = next_input < n_input && input[next_input].frame < now + len &&
@@ -380,17 +314,20 @@ int main(int argc, char **argv)
 {
     cli_set_program("cantus-render");
     Options o;
-    if (parse_options(argc, argv, &o)) return 2;
+    int status;
+    if (!parse_options(argc, argv, &o, &status)) return status;
     char err[512];
-    CantusHostConfig config = {.sample_rate = o.sample_rate, .block_length = o.block};
+    CantusHostConfig config = {.sample_rate = o.sample_rate, .block_length = (uint32_t)o.block};
     CantusHost *host = cantus_host_new(&config, err, sizeof(err));
     if (!host) {
         cli_error("%s", err);
+        free(o.sets.items);
         return 1;
     }
     if (o.list_presets) {
         int rc = list_presets(host);
         cantus_host_free(host);
+        free(o.sets.items);
         return rc;
     }
     int rc = 1;
@@ -474,6 +411,7 @@ done:
     free(events);
     free(input);
     free(notes);
+    free(o.sets.items);
     cantus_host_free(host);
     return rc;
 }

@@ -46,7 +46,7 @@ bool cli_parse_pitch(const char *text, int *pitch)
     return true;
 }
 
-bool cli_pitch_option(const char *option, const char *text, int *pitch)
+bool cli_pitch_option(const char *option, const char *text, void *pitch)
 {
     if (cli_parse_pitch(text, pitch)) return true;
     cli_bad_value(option, text, "wants a MIDI pitch, 0..127 or a name such as C4 = 60");
@@ -65,17 +65,22 @@ const char *cli_scale_names(void)
     return list;
 }
 
-void cli_print_scale_names(FILE *out, int indent)
+void cli_wrap_scale_names(char *text, size_t size, int column)
 {
-    int column = fprintf(out, "%*s", indent, "");
-    for (int s = 0; s < CANTUS_SCALE_COUNT; s++) {
+    size_t used = 0;
+    int at = column;
+    text[0] = '\0';
+    for (int s = 0; s < CANTUS_SCALE_COUNT && used < size; s++) {
         const char *name = cantus_scale_name((CantusScale)s);
-        int width = (int)strlen(name) + (s + 1 < CANTUS_SCALE_COUNT ? 1 : 0);
-        if (column + 1 + width > 80 && column > indent) {
-            fprintf(out, "\n");
-            column = fprintf(out, "%*s", indent, "");
+        const bool last = s + 1 == CANTUS_SCALE_COUNT;
+        const int width = (int)strlen(name) + (last ? 0 : 1);
+        const char *gap = at == column ? "" : " ";
+        if (at + 1 + width > 80 && at > column) {
+            gap = "\n";
+            at = column;
         }
-        column += fprintf(out, "%s%s%s", column > indent ? " " : "", name,
-                          s + 1 < CANTUS_SCALE_COUNT ? "," : "\n");
+        const int n = snprintf(text + used, size - used, "%s%s%s", gap, name, last ? "" : ",");
+        at += n - (gap[0] == '\n');
+        used += (size_t)n;
     }
 }

@@ -4,7 +4,7 @@
 #define CANTUS_CLI_ARGS_H
 
 #include <stdbool.h>
-#include <stdio.h>
+#include <stddef.h>
 
 #include "cli.h"
 
@@ -13,14 +13,15 @@ bool cli_parse_pitch(const char *text, int *pitch);
 /* "C4", "F#3"..., into name (at least 8 bytes). */
 void cli_pitch_name(int pitch, char *name);
 
-/* The same as cli_parse_pitch, with the usage error printed when it is not
- * one: "--low X9: wants a MIDI pitch, 0..127 or a name such as C4 = 60". */
-bool cli_pitch_option(const char *option, const char *text, int *pitch);
+/* The same as cli_parse_pitch into an int, with the usage error printed
+ * when it is not one: "--low X9: wants a MIDI pitch, 0..127 or a name such
+ * as C4 = 60"; a CliParse for a row's field. */
+bool cli_pitch_option(const char *option, const char *text, void *pitch);
 
 /* The scale names core accepts, "chromatic, major, minor, ...", for errors;
- * and the same list for a help text, wrapped at 80 columns, each line
- * indented by `indent` spaces. */
+ * and the same list into text for a help that starts its lines at `column`,
+ * a '\n' where a line would pass 80 columns. */
 const char *cli_scale_names(void);
-void cli_print_scale_names(FILE *out, int indent);
+void cli_wrap_scale_names(char *text, size_t size, int column);
 
 #endif

@@ -25,8 +25,7 @@ enum { SPLIT_VAL, SPLIT_TRAIN, SPLIT_ALL };
 
 typedef struct {
     const char *model;
-    const char **dirs, **ngram_dirs;
-    int n_dirs, n_ngram_dirs;
+    CliList dirs, ngram_dirs;
     int split, json, threads;
 } EvalOptions;
 
@@ -35,73 +34,37 @@ typedef struct {
     long tokens, correct;
 } Score;
 
-enum {
-    OPT_MODEL = CLI_FIRST_OWN_OPTION,
-    OPT_CORPUS,
-    OPT_NGRAM_CORPUS,
-    OPT_SPLIT,
-    OPT_THREADS,
-    OPT_JSON
-};
+static bool parse_split(const char *option, const char *text, void *field)
+{
+    int *split = field;
+    *split = !strcmp(text, "val")     ? SPLIT_VAL
+             : !strcmp(text, "train") ? SPLIT_TRAIN
+             : !strcmp(text, "all")   ? SPLIT_ALL
+                                      : -1;
+    if (*split >= 0) return true;
+    cli_bad_value(option, text, "wants val, train or all");
+    return false;
+}
 
 static const CliOption options[] = {
-    {"model", OPT_MODEL, "FILE", "the model (.safetensors)"},
-    {"corpus", OPT_CORPUS, "DIR...", "the folders to score, tokenised as the model was trained"},
-    {"split", OPT_SPLIT, "val|train|all",
-     "which files of them (val: the model's validation split)"},
-    {"ngram-corpus", OPT_NGRAM_CORPUS, "DIR...",
+    {.help = "usage: cantus-train eval --model MODEL --corpus DIR [DIR...] [OPTIONS]\n\n"
+             "NLL per token (nats), perplexity and accuracy of a model on a corpus, beside\n"
+             "interpolated modified Kneser-Ney n-grams (n = 1..4) on the same tokens.\n\n"},
+    {"model", "FILE", "the model (.safetensors)", CLI_TEXT(EvalOptions, model)},
+    {"corpus", "DIR...", "the folders to score, tokenised as the model was trained",
+     CLI_LIST(EvalOptions, dirs)},
+    {"split", "val|train|all", "which files of them (val: the model's validation split)",
+     CLI_PARSED(EvalOptions, split, parse_split)},
+    {"ngram-corpus", "DIR...",
      "fit the n-grams on these folders' training split\n"
      "(default: the folders the model was trained on, which\n"
-     "it records by name: the --corpus folder of that name)"},
-    {"threads", OPT_THREADS, "N", "threads (all cores)"},
-    {"json", OPT_JSON, NULL, "print one JSON object"},
-    {0},
+     "it records by name: the --corpus folder of that name)",
+     CLI_LIST(EvalOptions, ngram_dirs)},
+    {"threads", "N", "threads (all cores)", CLI_NUMBER(EvalOptions, threads, 1, 256)},
+    {"json", NULL, "print one JSON object", CLI_FLAG(EvalOptions, json)},
+    CLI_HELP_AND_VERSION,
+    CLI_END(25),
 };
-
-static const CliCommand command = {
-    .usage = "usage: cantus-train eval --model MODEL --corpus DIR [DIR...] [OPTIONS]\n"
-             "\n"
-             "NLL per token (nats), perplexity and accuracy of a model on a corpus, beside\n"
-             "interpolated modified Kneser-Ney n-grams (n = 1..4) on the same tokens.\n"
-             "\n",
-    .options = options,
-    .column = 25,
-};
-
-/* One option into the EvalOptions; false after a usage error. */
-static bool take_option(int option, const char *text, void *context)
-{
-    EvalOptions *o = context;
-    long threads;
-    switch (option) {
-    case OPT_JSON:
-        o->json = 1;
-        return true;
-    case OPT_CORPUS:
-        o->dirs[o->n_dirs++] = text;
-        return true;
-    case OPT_NGRAM_CORPUS:
-        o->ngram_dirs[o->n_ngram_dirs++] = text;
-        return true;
-    case OPT_MODEL:
-        o->model = text;
-        return true;
-    case OPT_THREADS:
-        if (!cli_int_option("--threads", text, 1, 256, &threads)) return false;
-        o->threads = (int)threads;
-        return true;
-    case OPT_SPLIT:
-        o->split = !strcmp(text, "val")     ? SPLIT_VAL
-                   : !strcmp(text, "train") ? SPLIT_TRAIN
-                   : !strcmp(text, "all")   ? SPLIT_ALL
-                                            : -1;
-        if (o->split >= 0) return true;
-        cli_bad_value("--split", text, "wants val, train or all");
-        return false;
-    default:
-        return false;
-    }
-}
 
 /* 0 to go on, 1 after --help or --version, 2 after a usage error. */
 static int parse(EvalOptions *o, int argc, char **argv)
@@ -109,13 +72,10 @@ static int parse(EvalOptions *o, int argc, char **argv)
     memset(o, 0, sizeof *o);
     long cores = sysconf(_SC_NPROCESSORS_ONLN);
     o->threads = cores > 0 ? (int)cores : 1;
-    o->dirs = calloc((size_t)argc + 1, sizeof *o->dirs);
-    o->ngram_dirs = calloc((size_t)argc + 1, sizeof *o->ngram_dirs);
-    if (!o->dirs || !o->ngram_dirs) return 2;
-    int status = cli_parse_options(argc, argv, &command, take_option, o);
-    if (status != CLI_SUCCESS) return status == CLI_ANSWERED ? 1 : 2;
-    if (cli_no_operands(argc, argv)) return 2;
-    if (!o->model || o->n_dirs == 0) return cli_usage_error("needs --model FILE and --corpus DIR");
+    int status;
+    if (!cli_read_command_line(argc, argv, options, o, &status)) return status ? 2 : 1;
+    if (!o->model || o->dirs.count == 0)
+        return cli_usage_error("needs --model FILE and --corpus DIR");
     return 0;
 }
 
@@ -126,9 +86,9 @@ static int parse(EvalOptions *o, int argc, char **argv)
 static const char *find_trained_on(const char *entry, const EvalOptions *o)
 {
     char name[4096];
-    for (int i = 0; i < o->n_dirs; i++) {
-        provenance_name(o->dirs[i], name, sizeof name);
-        if (!strcmp(name, entry)) return o->dirs[i];
+    for (int i = 0; i < o->dirs.count; i++) {
+        provenance_name(o->dirs.items[i], name, sizeof name);
+        if (!strcmp(name, entry)) return o->dirs.items[i];
     }
     struct stat st;
     if (stat(entry, &st) == 0 && S_ISDIR(st.st_mode)) return entry;
@@ -186,8 +146,8 @@ int cmd_eval(int argc, char **argv)
     EvalOptions o;
     int parsed = parse(&o, argc, argv);
     if (parsed) {
-        free(o.dirs);
-        free(o.ngram_dirs);
+        free(o.dirs.items);
+        free(o.ngram_dirs.items);
         return parsed == 1 ? 0 : 2;
     }
     openblas_set_num_threads(1); /* the kernel makes its own threads */
@@ -202,8 +162,8 @@ int cmd_eval(int argc, char **argv)
     memset(&work, 0, sizeof work);
     TokenSeq *seqs = NULL, *fit_seqs = NULL;
     json_t *trained_on = NULL;
-    const char **fit_dirs = o.ngram_dirs;
-    int n_fit_dirs = o.n_ngram_dirs;
+    const char **fit_dirs = o.ngram_dirs.items;
+    int n_fit_dirs = o.ngram_dirs.count;
 
     CantusModel *model = cantus_model_load(o.model, err, sizeof err);
     if (!model) {
@@ -214,7 +174,7 @@ int cmd_eval(int argc, char **argv)
     CorpusOptions copt;
     options_of_model(model, &copt);
     FILE *report = o.json ? NULL : stderr;
-    if (load_corpus(&corpus, o.dirs, o.n_dirs, &copt, info, report) != 0) goto done;
+    if (load_corpus(&corpus, o.dirs.items, o.dirs.count, &copt, info, report) != 0) goto done;
 
     /* The scored sequences: the chosen split, never a transposed copy. */
     seqs = calloc((size_t)corpus.n_seqs + 1, sizeof *seqs);
@@ -333,7 +293,7 @@ int cmd_eval(int argc, char **argv)
     }
     status = 0;
 done:
-    if (fit_dirs != o.ngram_dirs) free(fit_dirs);
+    if (fit_dirs != o.ngram_dirs.items) free(fit_dirs);
     json_decref(trained_on);
     free(seqs);
     free(fit_seqs);
@@ -342,7 +302,7 @@ done:
     corpus_free(&corpus);
     corpus_free(&fit);
     cantus_model_free(model);
-    free(o.dirs);
-    free(o.ngram_dirs);
+    free(o.dirs.items);
+    free(o.ngram_dirs.items);
     return status;
 }

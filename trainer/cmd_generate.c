@@ -19,63 +19,6 @@
 #include "player.h"
 #include "sampler.h"
 
-static void usage(FILE *out)
-{
-    fprintf(out,
-            "usage: cantus-train generate --model M --beats N -o OUT.mid [options]\n"
-            "\n"
-            "Samples N beats from the model and writes them as a MIDI file.\n"
-            "\n"
-            "  --model M          a Cantus model (.safetensors)\n"
-            "  --beats N          length in quarter notes\n"
-            "  -o, --output F     the MIDI file to write (replaced atomically)\n"
-            "  --seed S           random seed (default 1)\n"
-            "  --temperature T    sampling temperature; 0 = always the likeliest (default 1)\n"
-            "  --bpm B            quarter notes a minute, written into the file (default 120)\n"
-            "  --meter N/D        the metre, N beats of 1/D notes a bar (default 4/4): a metre\n"
-            "                     model hears its bar positions, the rate as trained plays\n"
-            "                     the model's eighths as the metre's eighths (6/8: D = 8)\n"
-            "  --key K            key of the scale mask: C, C#, Db ... B, or 0..11 (default C)\n"
-            "  --scale S          the scale mask, by name or index 0..%d (default chromatic):\n",
-            CANTUS_SCALE_COUNT - 1);
-    cli_print_scale_names(out, 21);
-    fprintf(out,
-            "  --low P, --high P  note range (MIDI number or name; default the model's). Every\n"
-            "                     note is carried by octaves into it, keeping its pitch class\n"
-            "  --transpose N      semitones added to every note before the range, -24..24\n"
-            "  --rests on|off     off: every step plays a new note (default on)\n"
-            "  --gate G           share of each note's length it sounds, 0.05..1 (default 0.8)\n"
-            "  --velocity V       1..127 (default 100)\n"
-            "  --channel C        MIDI channel 1..16 (default 1)\n"
-            "  --set SYMBOL=V     any control of the plugin by its symbol, as cantus-render's\n"
-            "                     --set (rate=2, swing=60, accent=40, gate=85 ...); it wins over\n"
-            "                     the option of the same meaning. fallback_bpm is the tempo\n"
-            "  --help, --version\n"
-            "\n"
-            "The rate is the model's own (as trained) unless --set rate=N asks for N steps\n"
-            "a beat of the metre.\n");
-}
-
-static int parse_key(const char *text)
-{
-    long number;
-    if (cli_parse_int(text, 0, 11, &number)) return (int)number;
-    static const char *const sharps[12] = {"C",  "C#", "D",  "D#", "E",  "F",
-                                           "F#", "G",  "G#", "A",  "A#", "B"};
-    static const char *const flats[12] = {"C",  "Db", "D",  "Eb", "E",  "F",
-                                          "Gb", "G",  "Ab", "A",  "Bb", "B"};
-    for (int k = 0; k < 12; k++)
-        if (!strcasecmp(text, sharps[k]) || !strcasecmp(text, flats[k])) return k;
-    return -1;
-}
-
-static int parse_scale(const char *text)
-{
-    long number;
-    if (cli_parse_int(text, 0, CANTUS_SCALE_COUNT - 1, &number)) return (int)number;
-    return cantus_scale_from_name(text);
-}
-
 typedef struct {
     const char *model, *output;
     long beats, seed, velocity, channel;
@@ -87,53 +30,61 @@ typedef struct {
     float set_value[CANTUS_PORT_COUNT];
 } GenerateArgs;
 
-enum {
-    OPT_MODEL = CLI_FIRST_OWN_OPTION,
-    OPT_BEATS,
-    OPT_SEED,
-    OPT_TEMPERATURE,
-    OPT_BPM,
-    OPT_KEY,
-    OPT_SCALE,
-    OPT_LOW,
-    OPT_HIGH,
-    OPT_TRANSPOSE,
-    OPT_RESTS,
-    OPT_GATE,
-    OPT_VELOCITY,
-    OPT_CHANNEL,
-    OPT_SET,
-    OPT_METER,
-};
+static bool parse_key(const char *option, const char *text, void *key)
+{
+    long number;
+    if (cli_parse_int(text, 0, 11, &number)) {
+        *(int *)key = (int)number;
+        return true;
+    }
+    static const char *const sharps[12] = {"C",  "C#", "D",  "D#", "E",  "F",
+                                           "F#", "G",  "G#", "A",  "A#", "B"};
+    static const char *const flats[12] = {"C",  "Db", "D",  "Eb", "E",  "F",
+                                          "Gb", "G",  "Ab", "A",  "Bb", "B"};
+    for (int k = 0; k < 12; k++)
+        if (!strcasecmp(text, sharps[k]) || !strcasecmp(text, flats[k])) {
+            *(int *)key = k;
+            return true;
+        }
+    cli_bad_value(option, text, "wants C, C#, Db ... B, or 0..11");
+    return false;
+}
 
-static const struct option long_options[] = {
-    {"model", required_argument, NULL, OPT_MODEL},
-    {"output", required_argument, NULL, 'o'},
-    {"beats", required_argument, NULL, OPT_BEATS},
-    {"seed", required_argument, NULL, OPT_SEED},
-    {"temperature", required_argument, NULL, OPT_TEMPERATURE},
-    {"bpm", required_argument, NULL, OPT_BPM},
-    {"key", required_argument, NULL, OPT_KEY},
-    {"scale", required_argument, NULL, OPT_SCALE},
-    {"low", required_argument, NULL, OPT_LOW},
-    {"high", required_argument, NULL, OPT_HIGH},
-    {"transpose", required_argument, NULL, OPT_TRANSPOSE},
-    {"rests", required_argument, NULL, OPT_RESTS},
-    {"gate", required_argument, NULL, OPT_GATE},
-    {"velocity", required_argument, NULL, OPT_VELOCITY},
-    {"channel", required_argument, NULL, OPT_CHANNEL},
-    {"set", required_argument, NULL, OPT_SET},
-    {"meter", required_argument, NULL, OPT_METER},
-    CLI_STANDARD_OPTIONS,
-    {NULL, 0, NULL, 0},
-};
+static bool parse_scale(const char *option, const char *text, void *scale)
+{
+    long number;
+    if (cli_parse_int(text, 0, CANTUS_SCALE_COUNT - 1, &number)) {
+        *(int *)scale = (int)number;
+        return true;
+    }
+    if ((*(int *)scale = cantus_scale_from_name(text)) >= 0) return true;
+    char want[320];
+    snprintf(want, sizeof want, "wants one of %s, or its index 0..%d", cli_scale_names(),
+             CANTUS_SCALE_COUNT - 1);
+    cli_bad_value(option, text, want);
+    return false;
+}
+
+static bool parse_rests(const char *option, const char *text, void *rests)
+{
+    if ((*(int *)rests = !strcmp(text, "on") ? 1 : !strcmp(text, "off") ? 0 : -1) >= 0) return true;
+    cli_bad_value(option, text, "wants on or off");
+    return false;
+}
+
+static bool parse_meter(const char *option, const char *text, void *args)
+{
+    GenerateArgs *a = args;
+    return cli_meter_option(option, text, &a->meter_beats, &a->meter_unit);
+}
 
 /* --set SYMBOL=VALUE: a control port the plugin reads (not an output). */
-static bool parse_set(const char *text, GenerateArgs *a)
+static bool parse_set(const char *option, const char *text, void *args)
 {
+    GenerateArgs *a = args;
     const char *equals = strchr(text, '=');
     double value;
-    if (!equals || !cli_parse_double(equals + 1, -1e9, 1e9, &value)) return false;
+    if (!equals || !cli_parse_double(equals + 1, -1e9, 1e9, &value)) goto bad;
     const size_t length = (size_t)(equals - text);
     for (int port = 0; port < CANTUS_PORT_COUNT; port++) {
         const CantusControlSpec *spec = &cantus_control_specs[port];
@@ -144,75 +95,60 @@ static bool parse_set(const char *text, GenerateArgs *a)
         a->set_value[port] = (float)value;
         return true;
     }
+bad:
+    cli_bad_value(option, text, "wants SYMBOL=VALUE for a control input of the plugin");
     return false;
 }
 
-/* One option into a; false after a usage error. */
-static bool take_option(int c, const char *v, GenerateArgs *a)
-{
-    switch (c) {
-    case OPT_MODEL:
-        a->model = v;
-        return true;
-    case 'o':
-        a->output = v;
-        return true;
-    case OPT_BEATS:
-        return cli_int_option("--beats", v, 1, 1000000, &a->beats);
-    case OPT_SEED:
-        return cli_int_option("--seed", v, 0, 4294967295L, &a->seed);
-    case OPT_TEMPERATURE:
-        return cli_double_option("--temperature", v, 0.0, 100.0, &a->temperature);
-    case OPT_BPM:
-        return cli_double_option("--bpm", v, 1.0, 1000.0, &a->bpm);
-    case OPT_KEY:
-        if ((a->key = parse_key(v)) >= 0) return true;
-        cli_bad_value("--key", v, "wants C, C#, Db ... B, or 0..11");
-        return false;
-    case OPT_SCALE:
-        if ((a->scale = parse_scale(v)) >= 0) return true;
-        char want[320];
-        snprintf(want, sizeof want, "wants one of %s, or its index 0..%d", cli_scale_names(),
-                 CANTUS_SCALE_COUNT - 1);
-        cli_bad_value("--scale", v, want);
-        return false;
-    case OPT_LOW:
-        return cli_pitch_option("--low", v, &a->low);
-    case OPT_HIGH:
-        return cli_pitch_option("--high", v, &a->high);
-    case OPT_TRANSPOSE:
-        return cli_int_option("--transpose", v, -24, 24, &a->transpose);
-    case OPT_RESTS:
-        if ((a->rests = !strcmp(v, "on") ? 1 : !strcmp(v, "off") ? 0 : -1) >= 0) return true;
-        cli_bad_value("--rests", v, "wants on or off");
-        return false;
-    case OPT_GATE:
-        return cli_double_option("--gate", v, 0.05, 1.0, &a->gate);
-    case OPT_VELOCITY:
-        return cli_int_option("--velocity", v, 1, 127, &a->velocity);
-    case OPT_CHANNEL:
-        return cli_int_option("--channel", v, 1, 16, &a->channel);
-    case OPT_METER: {
-        char end;
-        if (sscanf(v, "%d/%d%c", &a->meter_beats, &a->meter_unit, &end) == 2 &&
-            a->meter_beats >= 1 && a->meter_beats <= 64 && a->meter_unit >= 1 &&
-            a->meter_unit <= 64 && !(a->meter_unit & (a->meter_unit - 1)))
-            return true;
-        cli_bad_value("--meter", v, "wants N/D: 1..64 beats of a 1, 2, 4 ... 64th note");
-        return false;
-    }
-    case OPT_SET:
-        if (parse_set(v, a)) return true;
-        cli_bad_value("--set", v, "wants SYMBOL=VALUE for a control input of the plugin");
-        return false;
-    default:
-        return false;
-    }
-}
+/* The --scale row's help ends with the scale names, known at run time. */
+static char scale_help[512];
 
-/* Returns 0, or the exit status of a usage error (or -1 after --help or
- * --version). */
-static int parse_args(int argc, char **argv, GenerateArgs *a)
+static const CliOption options[] = {
+    {.help = "usage: cantus-train generate --model M --beats N -o OUT.mid [options]\n\n"
+             "Samples N beats from the model and writes them as a MIDI file.\n\n"},
+    {"model", "M", "a Cantus model (.safetensors)", CLI_TEXT(GenerateArgs, model)},
+    {"beats", "N", "length in quarter notes", CLI_NUMBER(GenerateArgs, beats, 1, 1000000)},
+    {"output", "F", "the MIDI file to write (replaced atomically)", CLI_TEXT(GenerateArgs, output),
+     .letter = 'o'},
+    {"seed", "S", "random seed (default 1)", CLI_NUMBER(GenerateArgs, seed, 0, 4294967295L)},
+    {"temperature", "T", "sampling temperature; 0 = always the likeliest (default 1)",
+     CLI_NUMBER(GenerateArgs, temperature, 0.0, 100.0)},
+    {"bpm", "B", "quarter notes a minute, written into the file (default 120)",
+     CLI_NUMBER(GenerateArgs, bpm, 1.0, 1000.0)},
+    {"meter", "N/D",
+     "the metre, N beats of 1/D notes a bar (default 4/4): a metre\n"
+     "model hears its bar positions, the rate as trained plays\n"
+     "the model's eighths as the metre's eighths (6/8: D = 8)",
+     CLI_PARSED_WHOLE(parse_meter)},
+    {"key", "K", "key of the scale mask: C, C#, Db ... B, or 0..11 (default C)",
+     CLI_PARSED(GenerateArgs, key, parse_key)},
+    {"scale", "S", scale_help, CLI_PARSED(GenerateArgs, scale, parse_scale)},
+    {"low", "P", CLI_SAME_LINE, CLI_PARSED(GenerateArgs, low, cli_pitch_option)},
+    {"high", "P",
+     "note range (MIDI number or name; default the model's). Every\n"
+     "note is carried by octaves into it, keeping its pitch class",
+     CLI_PARSED(GenerateArgs, high, cli_pitch_option)},
+    {"transpose", "N", "semitones added to every note before the range, -24..24",
+     CLI_NUMBER(GenerateArgs, transpose, -24, 24)},
+    {"rests", "on|off", "off: every step plays a new note (default on)",
+     CLI_PARSED(GenerateArgs, rests, parse_rests)},
+    {"gate", "G", "share of each note's length it sounds, 0.05..1 (default 0.8)",
+     CLI_NUMBER(GenerateArgs, gate, 0.05, 1.0)},
+    {"velocity", "V", "1..127 (default 100)", CLI_NUMBER(GenerateArgs, velocity, 1, 127)},
+    {"channel", "C", "MIDI channel 1..16 (default 1)", CLI_NUMBER(GenerateArgs, channel, 1, 16)},
+    {"set", "SYMBOL=V",
+     "any control of the plugin by its symbol, as cantus-render's\n"
+     "--set (rate=2, swing=60, accent=40, gate=85 ...); it wins over\n"
+     "the option of the same meaning. fallback_bpm is the tempo",
+     CLI_PARSED_WHOLE(parse_set)},
+    CLI_HELP_AND_VERSION,
+    {.help = "\nThe rate is the model's own (as trained) unless --set rate=N asks for N steps\n"
+             "a beat of the metre.\n"},
+    CLI_END(21),
+};
+
+/* True to go on; false when the command is to exit with *status. */
+static bool parse_args(int argc, char **argv, GenerateArgs *a, int *status)
 {
     *a = (GenerateArgs){.seed = 1,
                         .velocity = 100,
@@ -227,23 +163,14 @@ static int parse_args(int argc, char **argv, GenerateArgs *a)
                         .high = -1,
                         .meter_beats = 4,
                         .meter_unit = 4};
-    cli_getopt_begin();
-    int c;
-    while ((c = cli_getopt(argc, argv, "o:h", long_options)) != -1) {
-        if (c == CLI_OPTION_HELP) {
-            usage(stdout);
-            return -1;
-        }
-        if (c == CLI_OPTION_VERSION) {
-            cli_print_version();
-            return -1;
-        }
-        if (c == '?' || !take_option(c, optarg, a)) return 2;
-    }
-    if (cli_no_operands(argc, argv)) return 2;
-    if (!a->model || !a->output || a->beats == 0)
-        return cli_usage_error("needs --model, --beats and -o");
-    return 0;
+    const int n = snprintf(scale_help, sizeof scale_help,
+                           "the scale mask, by name or index 0..%d (default chromatic):\n",
+                           CANTUS_SCALE_COUNT - 1);
+    cli_wrap_scale_names(scale_help + n, sizeof scale_help - (size_t)n, cli_help_column(options));
+    if (!cli_read_command_line(argc, argv, options, a, status)) return false;
+    if (a->model && a->output && a->beats > 0) return true;
+    *status = cli_usage_error("needs --model, --beats and -o");
+    return false;
 }
 
 /* The player's controls: what --set names, as the plugin reads its ports
@@ -315,8 +242,8 @@ static int count_notes(const PlayedMidi *played)
 int cmd_generate(int argc, char **argv)
 {
     GenerateArgs a;
-    int usage_status = parse_args(argc, argv, &a);
-    if (usage_status) return usage_status < 0 ? 0 : usage_status;
+    int status;
+    if (!parse_args(argc, argv, &a, &status)) return status;
 
     char err[CANTUS_ERROR_SIZE];
     CantusEngine *engine = engine_load(a.model, err, sizeof err);
@@ -344,7 +271,7 @@ int cmd_generate(int argc, char **argv)
         return 1;
     }
     MidiWriteEvent *events = events_in_ticks(&played, bpm);
-    int status = 1;
+    status = 1;
     if (!events) {
         fprintf(stderr, "cantus-train generate: out of memory\n");
         goto done;

@@ -15,33 +15,35 @@
 
 #define TOP_TOKENS 5
 
-enum { OPT_MODEL = CLI_FIRST_OWN_OPTION, OPT_TOKENS, OPT_TOP, OPT_JSON, OPT_METER };
+typedef struct {
+    const char *model, *tokens, *meter;
+    int json;
+    long top;
+} LogitsArgs;
 
 static const CliOption options[] = {
-    {"model", OPT_MODEL, "M", "a Cantus model (.safetensors)"},
-    {"tokens", OPT_TOKENS, "LIST",
+    {.help = "usage: cantus-train logits --model M --tokens T,T,... [--meter N/D] [--json]\n\n"
+             "Feeds the tokens one by one to the model, from a zero state, and prints after\n"
+             "each one the most likely next tokens and their probabilities.\n\n"},
+    {"model", "M", "a Cantus model (.safetensors)", CLI_TEXT(LogitsArgs, model)},
+    {"tokens", "LIST",
      "comma-separated token indices 0..V-1, or names: C4, F#3,\n"
-     "REST, HOLD"},
-    {"top", OPT_TOP, "N", "how many tokens to list per step (default 5)"},
-    {"meter", OPT_METER, "N/D",
+     "REST, HOLD",
+     CLI_TEXT(LogitsArgs, tokens)},
+    {"top", "N", "how many tokens to list per step (default 5)",
+     CLI_NUMBER(LogitsArgs, top, 1, CANTUS_MAX_VOCAB)},
+    {"meter", "N/D",
      "for a model with a metre input (cantus.bar_steps): the\n"
      "first token starts a bar of N/D, each token one step\n"
-     "on (default 4/4)"},
-    {"json", OPT_JSON, NULL,
+     "on (default 4/4)",
+     CLI_TEXT(LogitsArgs, meter)},
+    {"json", NULL,
      "one JSON object per step and line:\n"
      "{\"step\": i, \"input\": token, \"logits\": [V numbers]},\n"
-     "and \"position\" in the bar for a metre model"},
-    {0},
-};
-
-static const CliCommand command = {
-    .usage = "usage: cantus-train logits --model M --tokens T,T,... [--meter N/D] [--json]\n"
-             "\n"
-             "Feeds the tokens one by one to the model, from a zero state, and prints after\n"
-             "each one the most likely next tokens and their probabilities.\n"
-             "\n",
-    .options = options,
-    .column = 18,
+     "and \"position\" in the bar for a metre model",
+     CLI_FLAG(LogitsArgs, json)},
+    CLI_HELP_AND_VERSION,
+    CLI_END(18),
 };
 
 static void token_name(const CantusModelInfo *info, int token, char *name)
@@ -111,42 +113,11 @@ static int parse_tokens(const CantusModelInfo *info, const char *list, int **tok
     return 0;
 }
 
-typedef struct {
-    const char *model, *tokens, *meter;
-    int json;
-    long top;
-} LogitsArgs;
-
-/* One option into the LogitsArgs; false after a usage error. */
-static bool take_option(int option, const char *text, void *context)
-{
-    LogitsArgs *a = context;
-    switch (option) {
-    case OPT_JSON:
-        a->json = 1;
-        return true;
-    case OPT_MODEL:
-        a->model = text;
-        return true;
-    case OPT_TOKENS:
-        a->tokens = text;
-        return true;
-    case OPT_METER:
-        a->meter = text;
-        return true;
-    case OPT_TOP:
-        return cli_int_option("--top", text, 1, CANTUS_MAX_VOCAB, &a->top);
-    default:
-        return false;
-    }
-}
-
 int cmd_logits(int argc, char **argv)
 {
     LogitsArgs args = {.top = TOP_TOKENS};
-    int parsed = cli_parse_options(argc, argv, &command, take_option, &args);
-    if (parsed != CLI_SUCCESS) return parsed == CLI_ANSWERED ? 0 : 2;
-    if (cli_no_operands(argc, argv)) return 2;
+    int status;
+    if (!cli_read_command_line(argc, argv, options, &args, &status)) return status;
     if (!args.model || !args.tokens) return cli_usage_error("needs --model and --tokens");
     const char *model_path = args.model, *meter = args.meter;
     const int json = args.json;
@@ -163,7 +134,8 @@ int cmd_logits(int argc, char **argv)
     CantusLstmState *state = NULL;
     double *probs = malloc((size_t)info->vocab * sizeof *probs);
     int *order = malloc((size_t)info->vocab * sizeof *order);
-    int status = 1, bar = 0;
+    int bar = 0;
+    status = 1;
     if (parse_tokens(info, args.tokens, &tokens, &n) != 0) goto done;
     if (meter && info->bar_steps == 0) {
         cli_usage_error("--meter: %s has no metre input (no cantus.bar_steps)", model_path);

@@ -26,81 +26,50 @@
 
 typedef struct {
     const char *model, *output;
-    const char **sets, **unsets;
-    int n_sets, n_unsets, strip_paths, json;
+    CliList sets, unsets;
+    int strip_paths, json;
 } MetaOptions;
 
-enum { OPT_SET = CLI_FIRST_OWN_OPTION, OPT_UNSET, OPT_STRIP_PATHS, OPT_JSON };
+static bool parse_set(const char *option, const char *text, void *sets)
+{
+    if (strchr(text, '=') && text[0] != '=') return cli_list_add(sets, text);
+    cli_bad_value(option, text, "wants KEY=VALUE");
+    return false;
+}
 
 static const CliOption options[] = {
-    {"json", OPT_JSON, NULL, "print the metadata as one JSON object"},
-    {"set", OPT_SET, "KEY=VALUE", "set a key (repeatable)"},
-    {"unset", OPT_UNSET, "KEY", "remove a key (repeatable)"},
-    {"strip-paths", OPT_STRIP_PATHS, NULL,
+    {.help =
+         "usage: cantus-train meta MODEL [--json]\n"
+         "       cantus-train meta MODEL [--set KEY=VALUE]... [--unset KEY]... [--strip-paths]\n"
+         "                               [-o OUT]\n\n"
+         "Prints a model's metadata (__metadata__), one KEY=VALUE a line, or rewrites it:\n"
+         "the tensors are copied byte for byte and the result is loaded before it replaces\n"
+         "MODEL (or is written to OUT).\n\n"},
+    {"json", NULL, "print the metadata as one JSON object", CLI_FLAG(MetaOptions, json)},
+    {"set", "KEY=VALUE", "set a key (repeatable)", CLI_PARSED(MetaOptions, sets, parse_set)},
+    {"unset", "KEY", "remove a key (repeatable)", CLI_LIST(MetaOptions, unsets)},
+    {"strip-paths", NULL,
      "record the corpus folders by name (cantus.trained_on) and\n"
      "the paths of the recorded command line (cantus.train_args)\n"
-     "by their last component, as cantus-train train does"},
-    {"output", 'o', "OUT", "write the rewritten model to OUT instead of MODEL"},
-    {0},
+     "by their last component, as cantus-train train does",
+     CLI_FLAG(MetaOptions, strip_paths)},
+    {"output", "OUT", "write the rewritten model to OUT instead of MODEL",
+     CLI_TEXT(MetaOptions, output), .letter = 'o'},
+    CLI_HELP_AND_VERSION,
+    CLI_END(21),
 };
-
-static const CliCommand command = {
-    .usage =
-        "usage: cantus-train meta MODEL [--json]\n"
-        "       cantus-train meta MODEL [--set KEY=VALUE]... [--unset KEY]... [--strip-paths]\n"
-        "                               [-o OUT]\n"
-        "\n"
-        "Prints a model's metadata (__metadata__), one KEY=VALUE a line, or rewrites it:\n"
-        "the tensors are copied byte for byte and the result is loaded before it replaces\n"
-        "MODEL (or is written to OUT).\n"
-        "\n",
-    .options = options,
-    .column = 21,
-};
-
-/* One option into the MetaOptions; false after a usage error. */
-static bool take_option(int option, const char *text, void *context)
-{
-    MetaOptions *o = context;
-    switch (option) {
-    case OPT_SET:
-        if (strchr(text, '=') && text[0] != '=') {
-            o->sets[o->n_sets++] = text;
-            return true;
-        }
-        cli_bad_value("--set", text, "wants KEY=VALUE");
-        return false;
-    case OPT_UNSET:
-        o->unsets[o->n_unsets++] = text;
-        return true;
-    case OPT_STRIP_PATHS:
-        o->strip_paths = 1;
-        return true;
-    case OPT_JSON:
-        o->json = 1;
-        return true;
-    case 'o':
-        o->output = text;
-        return true;
-    default:
-        return false;
-    }
-}
 
 /* 0 to go on, 1 after --help or --version, 2 after a usage error. */
 static int parse(MetaOptions *o, int argc, char **argv)
 {
     memset(o, 0, sizeof *o);
-    o->sets = calloc((size_t)argc + 1, sizeof *o->sets);
-    o->unsets = calloc((size_t)argc + 1, sizeof *o->unsets);
-    if (!o->sets || !o->unsets) return 2;
-    int status = cli_parse_options(argc, argv, &command, take_option, o);
+    int status = cli_parse_options(argc, argv, options, o);
     if (status != CLI_SUCCESS) return status == CLI_ANSWERED ? 1 : 2;
     if (optind + 1 != argc)
         return optind < argc ? cli_usage_error("%s: one model at a time", argv[optind + 1])
                              : cli_usage_error("needs a MODEL");
     o->model = argv[optind];
-    if (o->output && !o->n_sets && !o->n_unsets && !o->strip_paths)
+    if (o->output && !o->sets.count && !o->unsets.count && !o->strip_paths)
         return cli_usage_error("-o: there is nothing to rewrite (--set, --unset, --strip-paths)");
     return 0;
 }
@@ -184,19 +153,19 @@ static char *strip_train_args(const char *line)
         memcpy(copy, words + 1, (size_t)(n - 1) * sizeof *copy);
         copy[n - 1] = NULL;
         if (train_options_parse(&o, n - 1, copy) == 0) {
-            const char **paths = calloc((size_t)o.n_dirs + 1, sizeof *paths);
+            const char **paths = calloc((size_t)o.dirs.count + 1, sizeof *paths);
             if (paths) {
-                memcpy(paths, o.dirs, (size_t)o.n_dirs * sizeof *paths);
-                paths[o.n_dirs] = o.output;
-                stripped =
-                    provenance_command_line("cantus-train", n - 1, words + 1, paths, o.n_dirs + 1);
+                memcpy(paths, o.dirs.items, (size_t)o.dirs.count * sizeof *paths);
+                paths[o.dirs.count] = o.output;
+                stripped = provenance_command_line("cantus-train", n - 1, words + 1, paths,
+                                                   o.dirs.count + 1);
                 free(paths);
             }
         } else {
             cli_error("cantus.train_args: the train command cannot read it; --set it instead");
         }
     }
-    free(o.dirs);
+    free(o.dirs.items);
     free(copy);
     free(words);
     return stripped;
@@ -326,16 +295,16 @@ int cmd_meta(int argc, char **argv)
     if (parsed != 0) goto done;
     status = 1;
     if (read_model(o.model, &m) != 0) goto done;
-    if (!o.n_sets && !o.n_unsets && !o.strip_paths) {
+    if (!o.sets.count && !o.unsets.count && !o.strip_paths) {
         print_metadata(m.metadata, o.json);
         status = fflush(stdout) == 0 ? 0 : 1;
         goto done;
     }
-    for (int i = 0; i < o.n_unsets; i++)
-        json_object_del(m.metadata, o.unsets[i]);
-    for (int i = 0; i < o.n_sets; i++) {
-        const char *eq = strchr(o.sets[i], '=');
-        char *key = strndup(o.sets[i], (size_t)(eq - o.sets[i]));
+    for (int i = 0; i < o.unsets.count; i++)
+        json_object_del(m.metadata, o.unsets.items[i]);
+    for (int i = 0; i < o.sets.count; i++) {
+        const char *eq = strchr(o.sets.items[i], '=');
+        char *key = strndup(o.sets.items[i], (size_t)(eq - o.sets.items[i]));
         if (!key) goto done;
         json_object_set_new(m.metadata, key, json_string(eq + 1));
         free(key);
@@ -349,7 +318,7 @@ int cmd_meta(int argc, char **argv)
     status = 0;
 done:
     free_model(&m);
-    free(o.sets);
-    free(o.unsets);
+    free(o.sets.items);
+    free(o.unsets.items);
     return status;
 }

@@ -183,16 +183,16 @@ int cmd_train(int argc, char **argv)
     int parsed = train_options_parse(&o, argc, words);
     free(words);
     if (parsed != 0) {
-        free(o.dirs);
+        free(o.dirs.items);
         return parsed == 1 ? 0 : 2;
     }
     if (check_output_writable(o.output) != 0) {
-        free(o.dirs);
+        free(o.dirs.items);
         return 1;
     }
     Corpus corpus;
-    if (corpus_load(&corpus, o.dirs, o.n_dirs, &o.corpus, stderr) != 0) {
-        free(o.dirs);
+    if (corpus_load(&corpus, o.dirs.items, o.dirs.count, &o.corpus, stderr) != 0) {
+        free(o.dirs.items);
         return 1;
     }
     /* The splits as plain token arrays: the training loop knows no MIDI. */
@@ -200,14 +200,15 @@ int cmd_train(int argc, char **argv)
     TokenSeq *val = calloc((size_t)corpus.n_seqs + 1, sizeof *val);
     size_t ckpt_size = strlen(o.output) + 8;
     char *ckpt = malloc(ckpt_size);
-    const char **paths = calloc((size_t)o.n_dirs + 1, sizeof *paths);
+    const char **paths = calloc((size_t)o.dirs.count + 1, sizeof *paths);
     if (paths) {
-        memcpy(paths, o.dirs, (size_t)o.n_dirs * sizeof *paths);
-        paths[o.n_dirs] = o.output;
+        memcpy(paths, o.dirs.items, (size_t)o.dirs.count * sizeof *paths);
+        paths[o.dirs.count] = o.output;
     }
     SaveContext sc = {
-        &o, &corpus, provenance_folders_json(o.dirs, o.n_dirs),
-        paths ? provenance_command_line("cantus-train", argc, argv, paths, o.n_dirs + 1) : NULL};
+        &o, &corpus, provenance_folders_json(o.dirs.items, o.dirs.count),
+        paths ? provenance_command_line("cantus-train", argc, argv, paths, o.dirs.count + 1)
+              : NULL};
     free(paths);
     int status = 1;
     if (!train || !val || !ckpt || !sc.trained_on || !sc.args) {
@@ -267,6 +268,6 @@ done:
     free(sc.trained_on);
     free(sc.args);
     corpus_free(&corpus);
-    free(o.dirs);
+    free(o.dirs.items);
     return status;
 }

@@ -267,46 +267,27 @@ static json_t *measured_json(const Measured *m)
                      "gflops", m->gflops, "cold_measured", m->cold_measured);
 }
 
-enum { OPT_JSON = CLI_FIRST_OWN_OPTION, OPT_QUICK };
-
-static const CliOption options[] = {
-    {"json", OPT_JSON, "FILE", NULL},
-    {"quick", OPT_QUICK, NULL, NULL},
-    {0},
-};
-
-static const CliCommand command = {
-    .usage = "usage: cantus-bench-step [--json FILE] [--quick]\n"
-             "The LSTM step's time per token, warm and cold, beside the FMA peak.\n",
-    .options = options,
-};
-
 typedef struct {
-    int warm_steps, cold_steps;
+    bool quick;
     const char *json_path;
 } StepArgs;
 
-static bool take_option(int option, const char *text, void *context)
-{
-    StepArgs *a = context;
-    if (option == OPT_JSON) {
-        a->json_path = text;
-    } else { /* OPT_QUICK */
-        a->warm_steps = 2000;
-        a->cold_steps = 50;
-    }
-    return true;
-}
+static const CliOption options[] = {
+    {.help = "usage: cantus-bench-step [--json FILE] [--quick]\n"
+             "The LSTM step's time per token, warm and cold, beside the FMA peak.\n"},
+    {"json", "FILE", NULL, CLI_TEXT(StepArgs, json_path)},
+    {"quick", NULL, NULL, CLI_FLAG(StepArgs, quick)},
+    {0},
+};
 
 int main(int argc, char **argv)
 {
-    StepArgs args = {.warm_steps = 20000, .cold_steps = 400};
+    StepArgs args = {.quick = false};
     cli_set_program("cantus-bench-step");
-    int parsed = cli_parse_options(argc, argv, &command, take_option, &args);
-    if (parsed != CLI_SUCCESS) return parsed == CLI_ANSWERED ? CLI_SUCCESS : CLI_USAGE;
-    const int warm_steps = args.warm_steps, cold_steps = args.cold_steps;
+    int status;
+    if (!cli_read_command_line(argc, argv, options, &args, &status)) return status;
+    const int warm_steps = args.quick ? 2000 : 20000, cold_steps = args.quick ? 50 : 400;
     const char *json_path = args.json_path;
-    if (cli_no_operands(argc, argv)) return CLI_USAGE;
 
     double peak = bench_fma_peak_gflops(0.5);
     printf("cantus-bench-step: one-core FMA peak (measured now, 12 chains of _mm256_fmadd_ps): "

@@ -201,43 +201,28 @@ static bool run(const char *preset, const char *model, const Config *setting, Mo
     return true;
 }
 
-enum { OPT_PRESET = CLI_FIRST_OWN_OPTION, OPT_MODEL, OPT_CYCLES };
-
-static const CliOption options[] = {
-    {"preset", OPT_PRESET, "NAME", NULL},
-    {"model", OPT_MODEL, "FILE", NULL},
-    {"cycles", OPT_CYCLES, "N", NULL},
-    {0},
-};
-
-static const CliCommand command = {
-    .usage = "usage: cantus-bench-run [--preset NAME | --model FILE] [--cycles N]\n"
-             "The plugin's run() per cycle through lilv, as a share of the cycle's time.\n",
-    .options = options,
-};
-
 typedef struct {
     const char *preset, *model;
     long cycles;
 } RunArgs;
 
-static bool take_option(int option, const char *text, void *context)
-{
-    RunArgs *a = context;
-    if (option == OPT_CYCLES) return cli_int_option("--cycles", text, 1000, 100000000L, &a->cycles);
-    *(option == OPT_PRESET ? &a->preset : &a->model) = text;
-    return true;
-}
+static const CliOption options[] = {
+    {.help = "usage: cantus-bench-run [--preset NAME | --model FILE] [--cycles N]\n"
+             "The plugin's run() per cycle through lilv, as a share of the cycle's time.\n"},
+    {"preset", "NAME", NULL, CLI_TEXT(RunArgs, preset)},
+    {"model", "FILE", NULL, CLI_TEXT(RunArgs, model)},
+    {"cycles", "N", NULL, CLI_NUMBER(RunArgs, cycles, 1000, 100000000L)},
+    {0},
+};
 
 int main(int argc, char **argv)
 {
     RunArgs args = {.cycles = 100000};
     cli_set_program("cantus-bench-run");
-    int parsed = cli_parse_options(argc, argv, &command, take_option, &args);
-    if (parsed != CLI_SUCCESS) return parsed == CLI_ANSWERED ? CLI_SUCCESS : CLI_USAGE;
+    int status;
+    if (!cli_read_command_line(argc, argv, options, &args, &status)) return status;
     const char *preset = args.preset, *model = args.model;
     long cycles = args.cycles;
-    if (cli_no_operands(argc, argv)) return CLI_USAGE;
     if (cycles < 1000) cycles = 1000;
     /* What an audio host does for its process thread (JACK, Ardour): real-
      * time priority and locked memory, so the figures are the plugin's and

@@ -144,110 +144,6 @@ int cli_getopt(int argc, char **argv, const char *shorts, const struct option *l
     return c;
 }
 
-/* More than any command has; getopt_long's table is built on the stack. */
-enum { MAX_OPTIONS = 64 };
-
-int cli_next_option(int argc, char **argv, const CliCommand *command)
-{
-    struct option longs[MAX_OPTIONS + 3];
-    char shorts[2 * MAX_OPTIONS + 2] = "h";
-    size_t n = 0, n_shorts = 1;
-    for (const CliOption *o = command->options; o->name || o->help; o++) {
-        if (!o->name) continue;
-        if (n == MAX_OPTIONS) {
-            cli_error("a command of more than %d options", MAX_OPTIONS);
-            return '?';
-        }
-        longs[n++] =
-            (struct option){o->name, o->arg ? required_argument : no_argument, NULL, o->value};
-        if (o->value < 128) {
-            shorts[n_shorts++] = (char)o->value;
-            if (o->arg) shorts[n_shorts++] = ':';
-        }
-    }
-    shorts[n_shorts] = '\0';
-    longs[n++] = (struct option){"help", no_argument, NULL, CLI_OPTION_HELP};
-    longs[n++] = (struct option){"version", no_argument, NULL, CLI_OPTION_VERSION};
-    longs[n] = (struct option){NULL, 0, NULL, 0};
-    const int c = cli_getopt(argc, argv, shorts, longs);
-    if (c == CLI_OPTION_HELP)
-        cli_print_help(command, stdout);
-    else if (c == CLI_OPTION_VERSION)
-        cli_print_version();
-    else
-        return c;
-    return CLI_ANSWERED;
-}
-
-/* Appends to a help line's left part, which is cut where it would overflow. */
-static void append(char *line, size_t size, size_t *used, const char *format, ...)
-    __attribute__((format(printf, 4, 5)));
-static void append(char *line, size_t size, size_t *used, const char *format, ...)
-{
-    if (*used >= size) return;
-    va_list args;
-    va_start(args, format);
-    int n = vsnprintf(line + *used, size - *used, format, args);
-    va_end(args);
-    if (n > 0) *used += (size_t)n;
-}
-
-void cli_print_help(const CliCommand *command, FILE *out)
-{
-    fputs(command->usage, out);
-    if (command->column <= 0) return;
-    char left[256];
-    size_t used = 0;
-    for (const CliOption *o = command->options; o->name || o->help; o++) {
-        if (!o->name) {
-            fputs(o->help, out);
-            continue;
-        }
-        if (!o->help) continue;
-        append(left, sizeof left, &used, "%s", used ? ", " : "  ");
-        if (o->value < 128) append(left, sizeof left, &used, "-%c, ", o->value);
-        append(left, sizeof left, &used, "--%s%s%s", o->name, o->arg ? " " : "",
-               o->arg ? o->arg : "");
-        if (!o->help[0]) continue; /* CLI_SAME_LINE */
-        int width = (int)strlen(left);
-        fprintf(out, "%s%*s", left, width + 2 > command->column ? 2 : command->column - width, "");
-        for (const char *p = o->help; *p; p++) {
-            fputc(*p, out);
-            if (*p == '\n') fprintf(out, "%*s", command->column, "");
-        }
-        fputc('\n', out);
-        used = 0;
-    }
-    fprintf(out, "  --help, --version\n");
-    if (command->epilogue) fputs(command->epilogue, out);
-}
-
-/* The option's row, when its value's name says it takes several values. */
-static bool takes_several(const CliCommand *command, int option)
-{
-    for (const CliOption *o = command->options; o->name || o->help; o++) {
-        if (!o->name || o->value != option || !o->arg) continue;
-        const size_t length = strlen(o->arg);
-        return length >= 3 && !strcmp(o->arg + length - 3, "...");
-    }
-    return false;
-}
-
-int cli_parse_options(int argc, char **argv, const CliCommand *command, CliTakeOption take,
-                      void *context)
-{
-    cli_getopt_begin();
-    int c;
-    while ((c = cli_next_option(argc, argv, command)) != -1) {
-        if (c == CLI_ANSWERED) return CLI_ANSWERED;
-        if (c == '?' || !take(c, optarg, context)) return CLI_USAGE;
-        if (!takes_several(command, c)) continue;
-        while (optind < argc && argv[optind][0] != '-')
-            if (!take(c, argv[optind++], context)) return CLI_USAGE;
-    }
-    return CLI_SUCCESS;
-}
-
 int cli_no_operands(int argc, char **argv)
 {
     if (optind < argc) return cli_usage_error("%s: unexpected argument", argv[optind]);
@@ -305,4 +201,18 @@ bool cli_double_option(const char *option, const char *text, double lo, double h
 {
     return cli_parse_double(text, lo, hi, value) ||
            refuse(option, text, "wants a number in %g..%g", lo, hi);
+}
+
+bool cli_meter_option(const char *option, const char *text, int *beats, int *unit)
+{
+    int n, d;
+    char end;
+    if (sscanf(text, "%d/%d%c", &n, &d, &end) == 2 && n >= 1 && n <= 64 && d >= 1 && d <= 64 &&
+        !(d & (d - 1))) {
+        *beats = n;
+        *unit = d;
+        return true;
+    }
+    cli_bad_value(option, text, "wants N/D: 1..64 beats of a 1, 2, 4 ... 64th note");
+    return false;
 }

@@ -424,75 +424,36 @@ static void make_models(Soak *s, const char *dir, const char *bundle)
     }
 }
 
-enum {
-    OPT_CYCLES = CLI_FIRST_OWN_OPTION,
-    OPT_SEED,
-    OPT_BUNDLE,
-    OPT_MODELS,
-    OPT_QUIET,
-    OPT_PHRASE,
-    OPT_SWING,
-};
-
-static const CliOption options[] = {
-    {"cycles", OPT_CYCLES, "N", NULL},   {"seed", OPT_SEED, "S", NULL},
-    {"bundle", OPT_BUNDLE, "DIR", NULL}, {"models", OPT_MODELS, "DIR", NULL},
-    {"quiet", OPT_QUIET, NULL, NULL},    {"phrase", OPT_PHRASE, NULL, NULL},
-    {"swing", OPT_SWING, NULL, NULL},    {0},
-};
-
-static const CliCommand command = {
-    .usage = "usage: cantus-soak --cycles N --seed S [--bundle DIR] [--models DIR] "
-             "[--phrase] [--swing] [--quiet]\n"
-             "Random transport through the real plugin; fails on the first broken rule.\n",
-    .options = options,
-};
-
 typedef struct {
     long cycles, seed;
     const char *bundle, *models;
     bool quiet, phrase, dynamics;
 } SoakArgs;
 
-static bool take_option(int option, const char *text, void *context)
-{
-    SoakArgs *a = context;
-    switch (option) {
-    case OPT_CYCLES:
-        return cli_int_option("--cycles", text, 1, 1L << 40, &a->cycles);
-    case OPT_SEED:
-        return cli_int_option("--seed", text, 0, 4294967295L, &a->seed);
-    case OPT_BUNDLE:
-        a->bundle = text;
-        return true;
-    case OPT_MODELS:
-        a->models = text;
-        return true;
-    case OPT_QUIET:
-        a->quiet = true;
-        return true;
-    case OPT_PHRASE:
-        a->phrase = true;
-        return true;
-    case OPT_SWING:
-        a->dynamics = true;
-        return true;
-    default:
-        return false;
-    }
-}
+static const CliOption options[] = {
+    {.help = "usage: cantus-soak --cycles N --seed S [--bundle DIR] [--models DIR] "
+             "[--phrase] [--swing] [--quiet]\n"
+             "Random transport through the real plugin; fails on the first broken rule.\n"},
+    {"cycles", "N", NULL, CLI_NUMBER(SoakArgs, cycles, 1, 1L << 40)},
+    {"seed", "S", NULL, CLI_NUMBER(SoakArgs, seed, 0, 4294967295L)},
+    {"bundle", "DIR", NULL, CLI_TEXT(SoakArgs, bundle)},
+    {"models", "DIR", NULL, CLI_TEXT(SoakArgs, models)},
+    {"quiet", NULL, NULL, CLI_FLAG(SoakArgs, quiet)},
+    {"phrase", NULL, NULL, CLI_FLAG(SoakArgs, phrase)},
+    {"swing", NULL, NULL, CLI_FLAG(SoakArgs, dynamics)},
+    {0},
+};
 
 int main(int argc, char **argv)
 {
     SoakArgs args = {.cycles = 20000, .seed = 1};
     cli_set_program("cantus-soak");
-    int parsed = cli_parse_options(argc, argv, &command, take_option, &args);
-    if (parsed != CLI_SUCCESS) return parsed == CLI_ANSWERED ? CLI_SUCCESS : CLI_USAGE;
+    int status;
+    if (!cli_read_command_line(argc, argv, options, &args, &status)) return status;
     const long cycles = args.cycles;
     const unsigned long seed = (unsigned long)args.seed;
     const char *bundle = args.bundle, *models = args.models;
     const bool quiet = args.quiet, phrase = args.phrase, dynamics = args.dynamics;
-    if (cli_no_operands(argc, argv)) return CLI_USAGE;
     /* CANTUS_SOAK_TRACE=K: trace from cycle K on (0: from the start). */
     const char *trace_env = getenv("CANTUS_SOAK_TRACE");
     long trace_from = trace_env ? atol(trace_env) : -1;

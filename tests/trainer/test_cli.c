@@ -190,6 +190,32 @@ static void train_refuses_nonsense_values(void **state)
     assert_int_not_equal(access(out, F_OK), 0);
 }
 
+/* tokens reads the corpus with train's own option rows: the same values
+ * refused in the same words, so tokens never prints a corpus train would
+ * not read. */
+static void tokens_refuses_what_train_refuses(void **state)
+{
+    (void)state;
+    const char *const refused[][2] = {
+        {"--steps-per-beat", "49"}, {"--val-fraction", "1"}, {"--min-length", "1000000001"},
+        {"--transpose", "2..1"},    {"--channel", "0"},
+    };
+    for (size_t i = 0; i < sizeof refused / sizeof *refused; i++) {
+        Run train, tokens;
+        run(&tokens, cantus_train, "tokens", "--corpus", corpus_dir, refused[i][0], refused[i][1],
+            NULL);
+        expect_usage_error(&tokens, "cantus-train tokens", refused[i][0]);
+        run(&train, cantus_train, "train", "--corpus", corpus_dir, "-o", in_tmp("never"), "--steps",
+            "1", refused[i][0], refused[i][1], NULL);
+        expect_usage_error(&train, "cantus-train train", refused[i][0]);
+        /* "cantus-train train: WHAT (see cantus-train train --help)" */
+        const char *train_what = train.err + strlen("cantus-train train: ");
+        const char *tokens_what = tokens.err + strlen("cantus-train tokens: ");
+        assert_int_equal(strcspn(train_what, "("), strcspn(tokens_what, "("));
+        assert_memory_equal(train_what, tokens_what, strcspn(train_what, "("));
+    }
+}
+
 /* The output's folder is tried before the corpus is read: a corpus that
  * does not exist is never reached. */
 static void train_checks_the_output_folder_first(void **state)
@@ -468,6 +494,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(every_tool_prints_its_version),
         cmocka_unit_test(usage_errors_are_one_line),
         cmocka_unit_test(train_refuses_nonsense_values),
+        cmocka_unit_test(tokens_refuses_what_train_refuses),
         cmocka_unit_test(train_checks_the_output_folder_first),
         cmocka_unit_test(train_writes_a_model_without_machine_paths),
         cmocka_unit_test(a_big_enough_validation_split_gives_no_warning),
