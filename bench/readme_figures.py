@@ -59,7 +59,8 @@ def run(cmd, env=None):
 
 
 def step_run(build, tmp):
-    """{(V, H, L): {"cantus": {warm, cold}, "torch": {warm, cold, runners}}} in ns."""
+    """{(V, H, L): {"cantus": {warm, cold}, "torch": {warm, cold, runners}}} in ns,
+    for the shapes without the metre input (P = 0), the README's rows."""
     cantus_json, torch_json = f"{tmp}/cantus.json", f"{tmp}/torch.json"
     run([f"{build}/bench/core/cantus-bench-step", "--json", cantus_json])
     run([PYTHON, f"{HERE}/core/torch_step.py", "--json-out", torch_json, "--flush-library",
@@ -68,11 +69,15 @@ def step_run(build, tmp):
     cantus, torch = json.load(open(cantus_json)), json.load(open(torch_json))
     out = {}
     for s in cantus["shapes"]:
+        if s.get("P", 0) != 0:
+            continue
         key = (s["V"], s["H"], s["L"])
         f32 = s["f32"]
         out[key] = {"cantus": {"warm": f32["warm"]["median"],
                                "cold": f32["cold"]["median"] if f32["cold_measured"] else None}}
     for s in torch["shapes"]:
+        if s.get("P", 0) != 0:
+            continue
         key = (s["V"], s["H"], s["L"])
         out[key]["torch"] = {"warm": s["warm"]["median"], "warm_runner": s["warm"]["runner"],
                              "cold": s["cold"]["median"] if "cold" in s else None,

@@ -1,5 +1,7 @@
 /* cantus-bench-step: ns per LSTM step, warm and cold, for two shapes (V 80
- * H 128 one layer, V 80 H 256 two layers), and achieved GFLOP/s against the one-core FMA peak
+ * H 128 one layer, V 80 H 256 two layers), each without and with the metre
+ * input (P = 16 positions in the bar, cantus.bar_steps, stepped with
+ * cantus_lstm_state_step_at), and achieved GFLOP/s against the one-core FMA peak
  * measured in the same run. run_step_bench.sh runs PyTorch's batch-1 step after it and prints the
  * ratios.
  *
@@ -36,7 +38,7 @@
 #include "safetensors_write.h"
 
 typedef struct {
-    int vocab, hidden, layers;
+    int vocab, hidden, layers, bar_steps; /* bar_steps 0: no metre input */
 } Shape;
 
 typedef struct {
@@ -68,7 +70,7 @@ static float uniform_weight(CantusRng *rng, float bound)
 /* PyTorch's default init range, U(-1/sqrt(H), 1/sqrt(H)). */
 static int write_random_model(const char *path, Shape s)
 {
-    int V = s.vocab, H = s.hidden, L = s.layers;
+    int V = s.vocab, H = s.hidden, L = s.layers, P = s.bar_steps;
     CantusRng rng;
     cantus_rng_seed(&rng, 2026u, (uint64_t)H);
     float bound = 1.0f / sqrtf((float)H);
@@ -79,7 +81,7 @@ static int write_random_model(const char *path, Shape s)
     const char *kinds[] = {"weight_ih", "weight_hh", "bias_ih", "bias_hh"};
     for (int k = 0; k < L; k++) {
         for (int i = 0; i < 4; i++) {
-            int rows = 4 * H, cols = i == 0 ? (k == 0 ? V : H) : i == 1 ? H : 0;
+            int rows = 4 * H, cols = i == 0 ? (k == 0 ? V + P : H) : i == 1 ? H : 0;
             snprintf(names[n], sizeof names[n], "lstm.%s_l%d", kinds[i], k);
             refs[n] = (CantusSafetensorsWriteTensor){names[n], NULL, rows, cols};
             n++;
@@ -94,10 +96,11 @@ static int write_random_model(const char *path, Shape s)
             buffers[i][j] = uniform_weight(&rng, bound);
         refs[i].data = buffers[i];
     }
-    char high[16], rest[16], hold[16];
+    char high[16], rest[16], hold[16], bars[16];
     snprintf(high, sizeof high, "%d", 24 + V - 3);
     snprintf(rest, sizeof rest, "%d", V - 2);
     snprintf(hold, sizeof hold, "%d", V - 1);
+    snprintf(bars, sizeof bars, "%d", P);
     CantusSafetensorsWriteMeta meta[] = {
         {"cantus.format", "1"},
         {"cantus.note_low", "24"},
@@ -106,9 +109,10 @@ static int write_random_model(const char *path, Shape s)
         {"cantus.hold_token", hold},
         {"cantus.steps_per_beat", "1"},
         {"cantus.label", "bench (random weights)"},
+        {"cantus.bar_steps", bars}, /* last: left out without a metre input */
     };
     char err[512];
-    int rc = cantus_safetensors_write(path, refs, n, meta, 7, err, sizeof err);
+    int rc = cantus_safetensors_write(path, refs, n, meta, P > 0 ? 8 : 7, err, sizeof err);
     if (rc != 0) fprintf(stderr, "%s\n", err);
     for (int i = 0; i < n; i++)
         free(buffers[i]);
@@ -117,7 +121,8 @@ static int write_random_model(const char *path, Shape s)
 
 /* Everything a step reads or writes that stays from one step to the next:
  * the model's packed weights (all of them, though a step reads one input
- * row of layer 0), the state's block and its binary16 weights if any. */
+ * row of layer 0 and, with a metre input, one position row; both tables sit
+ * in the packed block), the state's block and its binary16 weights if any. */
 typedef struct {
     const void *start[3];
     size_t bytes[3];
@@ -146,9 +151,10 @@ static void flush_footprint(const Footprint *f)
 
 static double flops_per_step(Shape s)
 {
-    /* Multiply-adds of the products; layer 0's input is a gather, no flops. */
+    /* Multiply-adds of the products; layer 0's input is a gather, no flops,
+     * plus with a metre input the position's row added to the token's. */
     double H = s.hidden;
-    double f = 2.0 * 4 * H * H;
+    double f = 2.0 * 4 * H * H + (s.bar_steps > 0 ? 4 * H : 0);
     for (int k = 1; k < s.layers; k++)
         f += 2.0 * 4 * H * 2 * H;
     return f + 2.0 * s.vocab * H;
@@ -157,7 +163,8 @@ static double flops_per_step(Shape s)
 static double bytes_per_step(Shape s)
 {
     double H = s.hidden;
-    double floats = 4 * H * H + 4 * H; /* layer 0: W_hh + one gathered input row */
+    /* layer 0: W_hh + one gathered input row (and the position's row) */
+    double floats = 4 * H * H + 4 * H * (s.bar_steps > 0 ? 2 : 1);
     for (int k = 1; k < s.layers; k++)
         floats += 4 * H * 2 * H + 4 * H;
     return 4.0 * (floats + s.vocab * H + s.vocab);
@@ -169,7 +176,7 @@ static double half_bytes_per_step(Shape s)
     double matrices = 4 * H * H + s.vocab * H;
     for (int k = 1; k < s.layers; k++)
         matrices += 4 * H * 2 * H;
-    return bytes_per_step(s) - 2.0 * matrices; /* matrices at 2 bytes, the rest at 4 */
+    return bytes_per_step(s) - 2.0 * matrices; /* matrices at 2 bytes, the rows at 4 */
 }
 
 static void print_stats(const char *label, Stats st)
@@ -182,6 +189,14 @@ static json_t *stats_json(Stats st)
 {
     return json_pack("{s:f, s:f, s:f, s:f}", "median", st.median, "p99", st.p99, "p999", st.p999,
                      "max", st.max);
+}
+
+/* Step i of the benchmark's sequence: token (37 i) mod V and, with a metre
+ * input, position i mod P (torch_step.py feeds PyTorch the same). */
+static float step(CantusLstmState *state, Shape s, int i)
+{
+    int position = s.bar_steps > 0 ? i % s.bar_steps : -1;
+    return cantus_lstm_state_step_at(state, (i * 37) % s.vocab, position)[0];
 }
 
 typedef struct {
@@ -197,13 +212,12 @@ static Measured measure(CantusLstmState *state, Shape s, int warm_steps, int col
     volatile float sink = 0.0f;
     cantus_lstm_state_reset(state);
     for (int i = 0; i < 2000; i++)
-        sink += cantus_lstm_state_step(state, (i * 37) % s.vocab)[0];
+        sink += step(state, s, i);
     for (int i = 0; i < warm_steps; i++) {
-        int token = (i * 37) % s.vocab;
         double t0 = bench_now_ns();
-        const float *logits = cantus_lstm_state_step(state, token);
+        float logit = step(state, s, i);
         ns[i] = bench_now_ns() - t0;
-        sink += logits[0];
+        sink += logit;
     }
     m.warm = stats_of(ns, warm_steps);
 
@@ -221,7 +235,7 @@ static Measured measure(CantusLstmState *state, Shape s, int warm_steps, int col
     for (int i = 0; i < cold_steps; i++) {
         flush_footprint(footprint);
         double t0 = bench_now_ns();
-        sink += cantus_lstm_state_step(state, (i * 37) % s.vocab)[0];
+        sink += step(state, s, i);
         ns[i] = bench_now_ns() - t0;
     }
     m.cold = stats_of(ns, cold_steps);
@@ -232,7 +246,7 @@ static Measured measure(CantusLstmState *state, Shape s, int warm_steps, int col
         double t0 = bench_now_ns();
         cantus_lstm_state_prefetch(state);
         double t1 = bench_now_ns();
-        sink += cantus_lstm_state_step(state, (i * 37) % s.vocab)[0];
+        sink += step(state, s, i);
         ns[i] = bench_now_ns() - t1;
         prefetch_total += t1 - t0;
     }
@@ -299,15 +313,15 @@ int main(int argc, char **argv)
     else
         printf("cold steps: not measured, no clflush in this build or CPU\n\n");
 
-    const Shape shapes[] = {{80, 128, 1}, {80, 256, 2}};
+    const Shape shapes[] = {{80, 128, 1, 0}, {80, 128, 1, 16}, {80, 256, 2, 0}, {80, 256, 2, 16}};
     json_t *results = json_array();
     double *ns = malloc((size_t)(warm_steps > cold_steps ? warm_steps : cold_steps) * sizeof *ns);
 
     for (size_t si = 0; si < sizeof shapes / sizeof shapes[0]; si++) {
         Shape s = shapes[si];
         char path[128], err[512];
-        snprintf(path, sizeof path, "/tmp/cantus-bench-v%d-h%d-l%d.safetensors", s.vocab, s.hidden,
-                 s.layers);
+        snprintf(path, sizeof path, "/tmp/cantus-bench-v%d-h%d-l%d-p%d.safetensors", s.vocab,
+                 s.hidden, s.layers, s.bar_steps);
         if (write_random_model(path, s) != 0) return 1;
         CantusModel *model = cantus_model_load(path, err, sizeof err);
         if (!model) {
@@ -316,9 +330,9 @@ int main(int argc, char **argv)
         }
         CantusLstmState *state = cantus_lstm_state_new(model);
         Footprint footprint = footprint_of(model, state);
-        printf("V=%d H=%d L=%d  (%s kernels, %.0f KB of weights per step, %.0f KB flushed "
+        printf("V=%d P=%d H=%d L=%d  (%s kernels, %.0f KB of weights per step, %.0f KB flushed "
                "before a cold step)\n",
-               s.vocab, s.hidden, s.layers, cantus_lstm_state_kernel_name(state),
+               s.vocab, s.bar_steps, s.hidden, s.layers, cantus_lstm_state_kernel_name(state),
                bytes_per_step(s) / 1000.0, footprint_bytes(&footprint) / 1000.0);
 
         Measured f32 = measure(state, s, warm_steps, cold_steps, &footprint, ns);
@@ -332,11 +346,11 @@ int main(int argc, char **argv)
         report(&f16, s, peak);
         cantus_lstm_state_free(half);
 
-        json_array_append_new(results, json_pack("{s:i, s:i, s:i, s:s, s:o, s:o, s:f}", "V",
-                                                 s.vocab, "H", s.hidden, "L", s.layers, "kernels",
-                                                 cantus_lstm_state_kernel_name(state), "f32",
-                                                 measured_json(&f32), "f16", measured_json(&f16),
-                                                 "bytes", bytes_per_step(s)));
+        json_array_append_new(
+            results, json_pack("{s:i, s:i, s:i, s:i, s:s, s:o, s:o, s:f}", "V", s.vocab, "P",
+                               s.bar_steps, "H", s.hidden, "L", s.layers, "kernels",
+                               cantus_lstm_state_kernel_name(state), "f32", measured_json(&f32),
+                               "f16", measured_json(&f16), "bytes", bytes_per_step(s)));
         cantus_lstm_state_free(state);
         cantus_model_free(model);
         unlink(path);

@@ -11,6 +11,11 @@ tensors), of its recurrent state and of the one-hot input table is flushed
 (clflush + mfence) by cache_flush.c, built as a shared module and loaded
 through ctypes (--flush-library). Without it, cold steps are not measured.
 
+A shape with P > 0 is the metre input (a model with cantus.bar_steps = P):
+nn.LSTM(V + P, H, L) fed concat(one_hot(token), one_hot(position)), position
+i mod P at step i, as cantus-bench-step steps Cantus with
+cantus_lstm_state_step_at.
+
 With --cantus-json (written by cantus-bench-step --json) it prints the
 ratios Cantus vs PyTorch, both measured in this run; --json-out writes
 PyTorch's figures for bench/readme_figures.py.
@@ -25,7 +30,9 @@ os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 import numpy as np  # noqa: E402
 import torch  # noqa: E402
 
-SHAPES = [(80, 128, 1), (80, 256, 2)]
+# (V, H, L, P): P > 0 adds the metre input, P more one-hot columns (the
+# position in the bar) beside the token's.
+SHAPES = [(80, 128, 1, 0), (80, 128, 1, 16), (80, 256, 2, 0), (80, 256, 2, 16)]
 
 
 class Step(torch.nn.Module):
@@ -64,12 +71,30 @@ def frozen_tensors(frozen):
     return found
 
 
-def make_runners(V, H, L):
+def input_table(V, P):
+    """Row i: the [1, 1, V + P] input of step index i, one_hot(i mod V) and,
+    with a metre input, one_hot(i div V) in the P position columns; built
+    once, so that no timed step builds a tensor."""
+    rows = V * max(P, 1)
+    eye = torch.zeros(rows, 1, 1, V + P)
+    for i in range(rows):
+        eye[i, 0, 0, i % V] = 1
+        if P:
+            eye[i, 0, 0, V + i // V] = 1
+    return eye
+
+
+def input_index(i, V, P):
+    """cantus-bench-step's step i: token (37 i) mod V, position i mod P."""
+    return (i * 37) % V + (V * (i % P) if P else 0)
+
+
+def make_runners(V, H, L, P):
     """{name: (step, tensors to flush before a cold step)} and a reset."""
     torch.manual_seed(0)
-    lstm = torch.nn.LSTM(V, H, L).eval()
+    lstm = torch.nn.LSTM(V + P, H, L).eval()
     fc = torch.nn.Linear(H, V).eval()
-    eye = torch.eye(V).view(V, 1, 1, V)
+    eye = input_table(V, P)
     state = {}
 
     def reset():
@@ -83,7 +108,7 @@ def make_runners(V, H, L):
 
     cells = []
     for k in range(L):
-        cell = torch.nn.LSTMCell(V if k == 0 else H, H).eval()
+        cell = torch.nn.LSTMCell(V + P if k == 0 else H, H).eval()
         with torch.no_grad():
             for name in ("weight_ih", "weight_hh", "bias_ih", "bias_hh"):
                 getattr(cell, name).copy_(getattr(lstm, f"{name}_l{k}"))
@@ -137,18 +162,18 @@ def flusher(library):
     return flush
 
 
-def time_steps(step, reset, steps, before=None):
+def time_steps(step, reset, steps, V, P, before=None):
     reset()
     ns = []
     with torch.inference_mode():
         for i in range(200):
-            step(i % 80)
+            step(input_index(i, V, P))
         for i in range(steps):
             if before is not None:
                 before()
-            tok = (i * 37) % 80
+            index = input_index(i, V, P)
             t0 = time.perf_counter_ns()
-            step(tok)
+            step(index)
             ns.append(time.perf_counter_ns() - t0)
     return stats(ns)
 
@@ -170,30 +195,30 @@ def main():
                             else "not measured (no --flush-library, or no clflush)"))
 
     torch_best = {}
-    for V, H, L in SHAPES:
-        reset, runners = make_runners(V, H, L)
-        print(f"V={V} H={H} L={L}")
+    for V, H, L, P in SHAPES:
+        reset, runners = make_runners(V, H, L, P)
+        print(f"V={V} P={P} H={H} L={L}")
         best = {}
         for name, (step, tensors) in runners.items():
-            warm = time_steps(step, reset, warm_steps)
+            warm = time_steps(step, reset, warm_steps, V, P)
             line = (f"  {name:24s} warm median {warm['median']:9.0f}  p99 {warm['p99']:9.0f}  "
                     f"p99.9 {warm['p999']:9.0f} ns")
             if "warm" not in best or warm["median"] < best["warm"][1]["median"]:
                 best["warm"] = (name, warm)
             if flush:
-                cold = time_steps(step, reset, cold_steps, lambda: flush(tensors()))
+                cold = time_steps(step, reset, cold_steps, V, P, lambda: flush(tensors()))
                 line += f";  cold median {cold['median']:9.0f}  p99.9 {cold['p999']:9.0f} ns"
                 if "cold" not in best or cold["median"] < best["cold"][1]["median"]:
                     best["cold"] = (name, cold)
             print(line)
         print(f"  best warm: {best['warm'][0]}" +
               (f"; best cold: {best['cold'][0]}" if "cold" in best else ""))
-        torch_best[(V, H, L)] = best
+        torch_best[(V, H, L, P)] = best
 
     if args.json_out:
         with open(args.json_out, "w") as f:
             json.dump({"version": torch.__version__, "shapes": [
-                {"V": k[0], "H": k[1], "L": k[2],
+                {"V": k[0], "H": k[1], "L": k[2], "P": k[3],
                  **{mode: {"runner": name, **st} for mode, (name, st) in b.items()}}
                 for k, b in torch_best.items()]}, f, indent=1)
     if not args.cantus_json:
@@ -203,9 +228,9 @@ def main():
     peak = cantus["fma_peak_gflops"]
     print("\nRatios, PyTorch's median over Cantus's, both measured now (> 1: Cantus is faster):")
     for s in cantus["shapes"]:
-        key = (s["V"], s["H"], s["L"])
+        key = (s["V"], s["H"], s["L"], s.get("P", 0))
         best = torch_best[key]
-        print(f"V={key[0]} H={key[1]} L={key[2]} (PyTorch's best warm: {best['warm'][0]}"
+        print(f"V={key[0]} P={key[3]} H={key[1]} L={key[2]} (PyTorch's best warm: {best['warm'][0]}"
               + (f", cold: {best['cold'][0]})" if "cold" in best else ")"))
         for mode, label in (("f32", "f32 (PyTorch-exact)"), ("f16", "f16 weights (opt-in)")):
             m = s[mode]
