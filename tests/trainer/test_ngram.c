@@ -110,12 +110,29 @@ static void discounts_by_formula(void **state)
     assert_float_equal(d[3], 17.0 / 9, 1e-12);
 }
 
+/* Many grams seen three times against few seen twice: Y = 1/3,
+ * D2 = 2 - 3 (1/3)(10) < 0. An order whose estimate is not positive takes
+ * the fallback discounts, so that an unseen token keeps a probability above
+ * 0 (the untransposed folk bigram at two steps a beat once scored an
+ * infinite NLL). */
+static void discounts_never_zero(void **state)
+{
+    (void)state;
+    long n[5] = {0, 1, 1, 10, 1};
+    double d[4];
+    ngram_discounts(n, d);
+    assert_float_equal(d[1], 0.5, 1e-12);
+    assert_float_equal(d[2], 1.0, 1e-12);
+    assert_float_equal(d[3], 1.5, 1e-12);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(sums_to_one_over_v),
         cmocka_unit_test(bigram_by_hand),
         cmocka_unit_test(discounts_by_formula),
+        cmocka_unit_test(discounts_never_zero),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

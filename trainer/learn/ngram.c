@@ -1,6 +1,7 @@
 /* Interpolated modified Kneser-Ney (see ngram.h). Counts live in one open-
  * addressing hash table per order, keyed by the packed tokens. */
 #include <math.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -101,19 +102,24 @@ static uint64_t pack(const int *tokens, int k)
 
 void ngram_discounts(const long n[5], double d[4])
 {
+    static const double fallback[4] = {0, 0.5, 1.0, 1.5};
     d[0] = 0;
-    if (n[1] <= 0 || n[2] <= 0 || n[3] <= 0 || n[4] <= 0) {
-        d[1] = 0.5;
-        d[2] = 1.0;
-        d[3] = 1.5;
-    } else {
+    bool estimated = n[1] > 0 && n[2] > 0 && n[3] > 0 && n[4] > 0;
+    if (estimated) {
         double y = (double)n[1] / ((double)n[1] + 2.0 * (double)n[2]);
         d[1] = 1 - 2 * y * (double)n[2] / (double)n[1];
         d[2] = 2 - 3 * y * (double)n[3] / (double)n[2];
         d[3] = 3 - 4 * y * (double)n[4] / (double)n[3];
+        /* Counts of counts unlike a natural language's (few singletons, as the
+         * continuation counts of a 47-token vocabulary give) can put an
+         * estimate at or below 0: a context whose every gram was seen then
+         * keeps no mass for the lower order, and an unseen token gets
+         * probability 0 (an infinite NLL). Such an order takes the fallback. */
+        for (int r = 1; r <= 3; r++)
+            if (!(d[r] > 0)) estimated = false;
     }
     for (int r = 1; r <= 3; r++)
-        d[r] = d[r] < 0 ? 0 : d[r] > r ? r : d[r];
+        d[r] = !estimated ? fallback[r] : d[r] > r ? r : d[r];
 }
 
 void ngram_free(NgramModel *m)
