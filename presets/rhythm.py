@@ -359,6 +359,18 @@ def render_rhythms(build, player, metres, seeds, bars, scratch):
     return played_rhythms(train, folder, player.rate(build))
 
 
+def genre_models(folder):
+    """(genre, model, controls, has_ttl) for each genre whose model the folder holds; the
+    controls are its TTL's, or none where it has no TTL."""
+    for genre in GENRES:
+        model = os.path.join(folder, genre + ".safetensors")
+        if not os.path.exists(model):
+            continue
+        ttl = os.path.join(folder, genre + ".ttl")
+        has_ttl = os.path.exists(ttl)
+        yield genre, model, ttl_controls(ttl) if has_ttl else {}, has_ttl
+
+
 def old_players(args, scratch):
     """Today's presets: the models and TTLs of a folder, or of a commit of this repository."""
     folder = args.old_models
@@ -373,12 +385,7 @@ def old_players(args, scratch):
                     f.write(blob)
     tag = os.path.basename(os.path.normpath(args.old_models)) if args.old_models else args.old_commit
     players = []
-    for genre in GENRES:
-        model = os.path.join(folder, genre + ".safetensors")
-        if not os.path.exists(model):
-            continue
-        ttl = os.path.join(folder, genre + ".ttl")
-        controls = ttl_controls(ttl) if os.path.exists(ttl) else {}
+    for genre, model, controls, _ in genre_models(folder):
         rate = rate_played(controls, model)
         players.append(Player(f"{genre} ({tag}, rate {rate})", genre, model=model, controls=controls, old=True))
         if rate != 2:
@@ -390,16 +397,9 @@ def old_players(args, scratch):
 def model_players(folder):
     """The models of a folder, each with its TTL's controls, or the defaults at its own grid."""
     players = []
-    for genre in GENRES:
-        model = os.path.join(folder, genre + ".safetensors")
-        if not os.path.exists(model):
-            continue
-        ttl = os.path.join(folder, genre + ".ttl")
+    for genre, model, controls, has_ttl in genre_models(folder):
         meta = model_metadata(model)
-        if os.path.exists(ttl):
-            controls, how = ttl_controls(ttl), "its TTL"
-        else:
-            controls, how = {}, "defaults"
+        how = "its TTL" if has_ttl else "defaults"
         grid = f"S {meta.get('cantus.steps_per_beat', '1')}, P {meta.get('cantus.bar_steps', '0')}"
         players.append(Player(f"{genre} ({os.path.basename(os.path.normpath(folder))}, {grid}, {how})",
                               genre, model=model, controls=controls))

@@ -16,7 +16,6 @@
 #include "learn/batch.h"
 #include "cli.h"
 #include "fma_peak.h"
-#include "fma512_peak.h"
 #include "learn/lstm_params.h"
 #include "learn/optimizer.h"
 

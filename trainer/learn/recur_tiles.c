@@ -12,41 +12,82 @@
 
 #define ROW(A, lda, r, rows) ((A) + (size_t)((r) < (rows) ? (r) : (rows)-1) * (lda))
 
-/* One tile of up to MR rows; the rows past `rows` repeat the last one and
- * are not stored. */
-#define TILE_AVX512(MR)                                                                            \
-    __attribute__((target("avx512f,fma"))) static void tile_avx512_##MR(                           \
+#define PRAGMA(text) _Pragma(#text)
+#define UNROLL(n)    PRAGMA(GCC unroll n)
+
+/* What a tile takes of an instruction set, named by its prefix. preload_b:
+ * the panel's 4 vectors of a step of k are loaded once into registers for
+ * every row (AVX-512's 32 zmm hold them beside the 24 accumulators); with
+ * AVX2's 16 ymm they would spill, so each FMA loads its vector itself. */
+#define avx512_target         "avx512f,fma"
+#define avx512_vec            __m512
+#define avx512_lanes          16
+#define avx512_load           _mm512_loadu_ps
+#define avx512_store          _mm512_storeu_ps
+#define avx512_zero           _mm512_setzero_ps
+#define avx512_broadcast(ptr) _mm512_set1_ps(*(ptr))
+#define avx512_fma            _mm512_fmadd_ps
+#define avx512_preload_b      1
+#define avx512_row_unroll     6
+
+#define avx2_target         "avx2,fma"
+#define avx2_vec            __m256
+#define avx2_lanes          8
+#define avx2_load           _mm256_loadu_ps
+#define avx2_store          _mm256_storeu_ps
+#define avx2_zero           _mm256_setzero_ps
+#define avx2_broadcast(ptr) _mm256_broadcast_ss(ptr)
+#define avx2_fma            _mm256_fmadd_ps
+#define avx2_preload_b      0
+#define avx2_row_unroll     3
+
+/* One tile of up to MR rows of 4 vectors for the instruction set `isa`; the
+ * rows past `rows` repeat the last one and are not stored. */
+#define TILE(isa, MR)                                                                              \
+    __attribute__((target(isa##_target))) static void tile_##isa##_##MR(                           \
         const float *A, size_t lda, int rows, const float *Bp, int K, float *C, int accumulate)    \
     {                                                                                              \
-        enum { NV = 4 };                                                                           \
+        enum { NV = 4, L = isa##_lanes };                                                          \
         const float *a[MR];                                                                        \
         for (int r = 0; r < MR; r++)                                                               \
             a[r] = ROW(A, lda, r, rows);                                                           \
-        __m512 acc[MR][NV];                                                                        \
-        _Pragma("GCC unroll 6") for (int r = 0; r < MR; r++)                                       \
-            _Pragma("GCC unroll 4") for (int v = 0; v < NV; v++) acc[r][v] =                       \
-                accumulate && r < rows ? _mm512_loadu_ps(C + r * 16 * NV + 16 * v)                 \
-                                       : _mm512_setzero_ps();                                      \
+        isa##_vec acc[MR][NV];                                                                     \
+        UNROLL(isa##_row_unroll)                                                                   \
+        for (int r = 0; r < MR; r++) {                                                             \
+            UNROLL(4)                                                                              \
+            for (int v = 0; v < NV; v++)                                                           \
+                acc[r][v] =                                                                        \
+                    accumulate && r < rows ? isa##_load(C + r * L * NV + L * v) : isa##_zero();    \
+        }                                                                                          \
         for (int k = 0; k < K; k++) {                                                              \
-            const float *b = Bp + (size_t)k * 16 * NV;                                             \
-            __m512 bv[NV];                                                                         \
-            _Pragma("GCC unroll 4") for (int v = 0; v < NV; v++) bv[v] =                           \
-                _mm512_loadu_ps(b + 16 * v);                                                       \
-            _Pragma("GCC unroll 6") for (int r = 0; r < MR; r++)                                   \
-            {                                                                                      \
-                __m512 x = _mm512_set1_ps(a[r][k]);                                                \
-                _Pragma("GCC unroll 4") for (int v = 0; v < NV; v++) acc[r][v] =                   \
-                    _mm512_fmadd_ps(x, bv[v], acc[r][v]);                                          \
+            const float *b = Bp + (size_t)k * L * NV;                                              \
+            isa##_vec bv[NV];                                                                      \
+            if (isa##_preload_b) {                                                                 \
+                UNROLL(4)                                                                          \
+                for (int v = 0; v < NV; v++)                                                       \
+                    bv[v] = isa##_load(b + L * v);                                                 \
+            }                                                                                      \
+            UNROLL(isa##_row_unroll)                                                               \
+            for (int r = 0; r < MR; r++) {                                                         \
+                isa##_vec x = isa##_broadcast(a[r] + k);                                           \
+                UNROLL(4)                                                                          \
+                for (int v = 0; v < NV; v++)                                                       \
+                    acc[r][v] =                                                                    \
+                        isa##_fma(x, isa##_preload_b ? bv[v] : isa##_load(b + L * v), acc[r][v]);  \
             }                                                                                      \
         }                                                                                          \
-        for (int r = 0; r < rows; r++)                                                             \
-            _Pragma("GCC unroll 4") for (int v = 0; v < NV; v++)                                   \
-                _mm512_storeu_ps(C + r * 16 * NV + 16 * v, acc[r][v]);                             \
+        for (int r = 0; r < rows; r++) {                                                           \
+            UNROLL(4)                                                                              \
+            for (int v = 0; v < NV; v++)                                                           \
+                isa##_store(C + r * L * NV + L * v, acc[r][v]);                                    \
+        }                                                                                          \
     }
 
-TILE_AVX512(6)
-TILE_AVX512(4)
-TILE_AVX512(2)
+TILE(avx512, 6)
+TILE(avx512, 4)
+TILE(avx512, 2)
+TILE(avx2, 3)
+TILE(avx2, 1)
 
 /* Fewer rows than a full tile (a slice's last few) take a smaller one. */
 static void tile_avx512(const float *A, size_t lda, int rows, const float *Bp, int K, float *C,
@@ -59,36 +100,6 @@ static void tile_avx512(const float *A, size_t lda, int rows, const float *Bp, i
     else
         tile_avx512_2(A, lda, rows, Bp, K, C, accumulate);
 }
-
-#define TILE_AVX2(MR)                                                                              \
-    __attribute__((target("avx2,fma"))) static void tile_avx2_##MR(                                \
-        const float *A, size_t lda, int rows, const float *Bp, int K, float *C, int accumulate)    \
-    {                                                                                              \
-        enum { NV = 4 };                                                                           \
-        const float *a[MR];                                                                        \
-        for (int r = 0; r < MR; r++)                                                               \
-            a[r] = ROW(A, lda, r, rows);                                                           \
-        __m256 acc[MR][NV];                                                                        \
-        _Pragma("GCC unroll 3") for (int r = 0; r < MR; r++)                                       \
-            _Pragma("GCC unroll 4") for (int v = 0; v < NV; v++) acc[r][v] =                       \
-                accumulate && r < rows ? _mm256_loadu_ps(C + r * 8 * NV + 8 * v)                   \
-                                       : _mm256_setzero_ps();                                      \
-        for (int k = 0; k < K; k++) {                                                              \
-            const float *b = Bp + (size_t)k * 8 * NV;                                              \
-            _Pragma("GCC unroll 3") for (int r = 0; r < MR; r++)                                   \
-            {                                                                                      \
-                __m256 x = _mm256_broadcast_ss(a[r] + k);                                          \
-                _Pragma("GCC unroll 4") for (int v = 0; v < NV; v++) acc[r][v] =                   \
-                    _mm256_fmadd_ps(x, _mm256_loadu_ps(b + 8 * v), acc[r][v]);                     \
-            }                                                                                      \
-        }                                                                                          \
-        for (int r = 0; r < rows; r++)                                                             \
-            _Pragma("GCC unroll 4") for (int v = 0; v < NV; v++)                                   \
-                _mm256_storeu_ps(C + r * 8 * NV + 8 * v, acc[r][v]);                               \
-    }
-
-TILE_AVX2(3)
-TILE_AVX2(1)
 
 static void tile_avx2(const float *A, size_t lda, int rows, const float *Bp, int K, float *C,
                       int accumulate)
