@@ -8,8 +8,9 @@
 # presets/) may be set in the environment. The runs are deterministic for a
 # given build and thread count: they train on 1 thread, as the shipped models
 # were. ABLATION=1 trains the same networks without the metre input (no
-# --bar-steps) into OUT/<genre>_nometre.safetensors: the ablation in
-# presets/README.md.
+# --bar-steps) into OUT/<genre>_nometre.safetensors, for the steps the
+# ablation in presets/README.md compares (each metre run's validation NLL at
+# that step is in its log).
 set -eu
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -30,21 +31,21 @@ for genre in "$@"; do
         set -- --corpus "$corpus/folk" --label "Folk (Nottingham)" \
             --steps-per-beat 2 --bar-steps 12 \
             --transpose -5..6 --hidden 128 --steps 8000 --batch 128 --lr 0.002 \
-            --eval-every 250 --patience 8 ;;
+            --eval-every 250 --patience 8 ; ablation_steps=2000 ;;
     baroque)
         # Track 1 is the soprano in every chorale file (track 0 holds no notes);
         # the melody heuristic picks it too, forcing it keeps it so. Eighths, 4/4.
         set -- --corpus "$corpus/baroque" --label "Baroque (Bach chorales, soprano)" --track 1 \
             --steps-per-beat 2 --bar-steps 8 \
             --transpose -5..6 --hidden 128 --steps 4000 --batch 128 --lr 0.002 \
-            --eval-every 100 --patience 10 ;;
+            --eval-every 100 --patience 10 ; ablation_steps=3200 ;;
     jazz)
         # Sixteenths (the solos are transcribed off the MIDI beat: the finest
         # grid the plugin plays keeps the most of them).
         set -- --corpus "$corpus/jazz" --label "Jazz (Weimar Jazz Database solos)" \
             --steps-per-beat 4 --bar-steps 16 \
-            --transpose -5..6 --hidden 128 --steps JAZZ_STEPS --batch 128 --lr 0.002 \
-            --eval-every 250 --patience 6 ;;
+            --transpose -5..6 --hidden 128 --steps 6000 --batch 128 --lr 0.002 \
+            --eval-every 250 --patience 6 ; ablation_steps=1500 ;;
     game)
         # Every Debian game folder together; the few notes outside 36..96
         # (0.7 % of the melody notes) are folded in by octaves rather than
@@ -52,7 +53,7 @@ for genre in "$@"; do
         set -- --corpus "$corpus/game" --label "Game (Debian game soundtracks)" \
             --low 36 --high 96 --steps-per-beat 4 --bar-steps 16 \
             --transpose -5..6 --hidden 128 --steps 4000 --batch 128 --lr 0.002 \
-            --eval-every 100 --patience 10 ;;
+            --eval-every 100 --patience 10 ; ablation_steps=2200 ;;
     *)
         echo "retrain.sh: unknown genre $genre (folk baroque jazz game)" >&2
         exit 1 ;;
@@ -62,8 +63,11 @@ for genre in "$@"; do
         # The same network and grid without the metre input.
         for arg; do
             shift
-            case $arg in --bar-steps) skip=1; continue ;; esac
-            if [ "${skip:-0}" = 1 ]; then skip=0; continue; fi
+            case $arg in --bar-steps | --steps) skip=$arg; continue ;; esac
+            case ${skip:-} in
+            --steps) skip=; set -- "$@" --steps "$ablation_steps"; continue ;;
+            --bar-steps) skip=; continue ;;
+            esac
             set -- "$@" "$arg"
         done
         name=${genre}_nometre

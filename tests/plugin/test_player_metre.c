@@ -64,7 +64,7 @@ static int write_model_at(int steps_per_quarter)
         {"fc.weight", fc_w, P, H},
         {"fc.bias", fc_b, P, 0},
     };
-    char high[8], bar[8], steps[8];
+    char high[12], bar[12], steps[12]; /* any int */
     snprintf(high, sizeof high, "%d", LOW + P - 1);
     snprintf(bar, sizeof bar, "%d", P);
     snprintf(steps, sizeof steps, "%d", steps_per_quarter);
