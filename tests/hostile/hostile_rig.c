@@ -52,6 +52,9 @@ void rig_open(HostileRig *rig, double sample_rate, uint32_t block_length)
     if (!rig->host) fail_msg("cannot load the plugin from %s: %s", CANTUS_BUNDLE_DIR, err);
     cantus_host_set_control(rig->host, "rests", 0.0f);
     cantus_host_set_control(rig->host, "gate", 50.0f);
+    /* The cases count steps at one a beat, whatever grid the bundle's
+     * default model was trained at ("as trained" would follow it). */
+    cantus_host_set_control(rig->host, "rate", 1.0f);
 }
 
 void rig_close(HostileRig *rig)
