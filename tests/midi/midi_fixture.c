@@ -142,3 +142,21 @@ void fixture_rmtree(const char *path)
     }
     rmdir(path);
 }
+
+char *fixture_dir;
+
+int fixture_dir_setup(void **state)
+{
+    (void)state;
+    fixture_dir = fixture_tempdir();
+    return 0;
+}
+
+int fixture_dir_teardown(void **state)
+{
+    (void)state;
+    fixture_rmtree(fixture_dir);
+    free(fixture_dir);
+    fixture_dir = NULL;
+    return 0;
+}

@@ -33,4 +33,10 @@ uint8_t *fixture_slurp(const char *path, size_t *size);
 char *fixture_tempdir(void);
 void fixture_rmtree(const char *path);
 
+/* A test's own scratch folder: fixture_dir_setup makes it (cmocka's
+ * per-test setup), fixture_dir_teardown removes it with everything in it. */
+extern char *fixture_dir;
+int fixture_dir_setup(void **state);
+int fixture_dir_teardown(void **state);
+
 #endif

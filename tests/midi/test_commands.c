@@ -30,23 +30,6 @@
 
 #define MODEL GOLDEN_DIR "/rest_hold_l2_h32_v20.safetensors"
 
-static char *dir;
-
-static int setup(void **state)
-{
-    (void)state;
-    dir = fixture_tempdir();
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    (void)state;
-    fixture_rmtree(dir);
-    free(dir);
-    return 0;
-}
-
 /* Runs a command with stdout sent to a file; returns its exit status and
  * the captured text (malloc'd). */
 static int run(int (*command)(int, char **), char **argv, char **out)
@@ -55,7 +38,7 @@ static int run(int (*command)(int, char **), char **argv, char **out)
     while (argv[argc])
         argc++;
     char path[512];
-    snprintf(path, sizeof path, "%s/stdout.txt", dir);
+    snprintf(path, sizeof path, "%s/stdout.txt", fixture_dir);
     fflush(stdout);
     int saved = dup(1);
     int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
@@ -151,11 +134,11 @@ static void test_tokens_json_matches_corpus(void **state)
         FixNote notes[12];
         for (int i = 0; i < 12; i++)
             notes[i] = (FixNote){0, 0, pitches[f][i], i * 192, i * 192 + (i % 3 ? 150 : 380)};
-        snprintf(path, sizeof path, "%s/song \"%d\".mid", dir, f);
+        snprintf(path, sizeof path, "%s/song \"%d\".mid", fixture_dir, f);
         fixture_write(path, 0, 96, 1, notes, 12, NULL, 0);
     }
     char *out;
-    char *argv[] = {"tokens", "--corpus", dir, "--min-length", "4", "--steps-per-beat",
+    char *argv[] = {"tokens", "--corpus", fixture_dir, "--min-length", "4", "--steps-per-beat",
                     "2",      "--json",   NULL};
     assert_int_equal(run(cmd_tokens, argv, &out), 0);
 
@@ -164,7 +147,7 @@ static void test_tokens_json_matches_corpus(void **state)
     o.min_length = 4;
     o.steps_per_beat = 2;
     Corpus c;
-    const char *dirs[] = {dir};
+    const char *dirs[] = {fixture_dir};
     assert_int_equal(corpus_load(&c, dirs, 1, &o, NULL), 0);
     assert_int_equal(c.n_seqs, 3);
     char *line = out, *next;
@@ -187,7 +170,8 @@ static void test_tokens_json_matches_corpus(void **state)
         assert_int_equal(json_integer_value(json_object_get(obj, "transpose")), 0);
         json_t *folders = json_object_get(json_object_get(obj, "corpus"), "folders");
         /* By name, as a model records it: no path of this machine. */
-        assert_string_equal(json_string_value(json_array_get(folders, 0)), strrchr(dir, '/') + 1);
+        assert_string_equal(json_string_value(json_array_get(folders, 0)),
+                            strrchr(fixture_dir, '/') + 1);
         json_t *tokens = json_object_get(obj, "tokens");
         assert_int_equal(json_array_size(tokens), s->length);
         for (int k = 0; k < s->length; k++)
@@ -202,7 +186,7 @@ static void test_tokens_json_matches_corpus(void **state)
     assert_int_equal(run(cmd_tokens, argv2, &out), 0);
     assert_non_null(strstr(out, "--steps-per-beat"));
     free(out);
-    char *argv3[] = {"tokens", "--steps-per-beat", "0", "--corpus", dir, NULL};
+    char *argv3[] = {"tokens", "--steps-per-beat", "0", "--corpus", fixture_dir, NULL};
     assert_int_equal(run(cmd_tokens, argv3, &out), 2);
     free(out);
 }
@@ -253,7 +237,7 @@ static int expected_tokens(int beats, int seed, float temperature, int rests, in
 static int check_generated(int seed, const char *temperature, int rests)
 {
     char path[512], seed_text[16];
-    snprintf(path, sizeof path, "%s/out.mid", dir);
+    snprintf(path, sizeof path, "%s/out.mid", fixture_dir);
     snprintf(seed_text, sizeof seed_text, "%d", seed);
     char *out;
     char *argv[] = {"generate",
@@ -389,14 +373,14 @@ static void test_tokens_json_positions(void **state)
 {
     (void)state;
     char path[512];
-    snprintf(path, sizeof path, "%s/waltz.mid", dir);
+    snprintf(path, sizeof path, "%s/waltz.mid", fixture_dir);
     FixNote notes[18];
     for (int i = 0; i < 18; i++)
         notes[i] = (FixNote){0, 0, 60 + i % 5, i * 96, i * 96 + 90};
     FixMeta meter = fixture_meter(0, 0, 3, 4);
     fixture_write(path, 0, 96, 1, notes, 18, &meter, 1);
     char *out;
-    char *argv[] = {"tokens", "--corpus", dir, "--bar-steps", "3", "--json", NULL};
+    char *argv[] = {"tokens", "--corpus", fixture_dir, "--bar-steps", "3", "--json", NULL};
     assert_int_equal(run(cmd_tokens, argv, &out), 0);
     json_error_t jerr;
     json_t *obj = json_loads(out, JSON_DISABLE_EOF_CHECK, &jerr);
@@ -408,7 +392,7 @@ static void test_tokens_json_positions(void **state)
         assert_int_equal(json_integer_value(json_array_get(positions, (size_t)k)), k % 3);
     json_decref(obj);
     free(out);
-    char *plain[] = {"tokens", "--corpus", dir, "--json", NULL};
+    char *plain[] = {"tokens", "--corpus", fixture_dir, "--json", NULL};
     assert_int_equal(run(cmd_tokens, plain, &out), 0);
     assert_null(strstr(out, "positions"));
     free(out);
@@ -425,7 +409,7 @@ static void test_generate_reads_back(void **state)
 
     /* Only out.mid is left: the temporary file was renamed. */
     char *out;
-    char *ls[] = {"tokens", "--corpus", dir, "--min-length", "1", NULL};
+    char *ls[] = {"tokens", "--corpus", fixture_dir, "--min-length", "1", NULL};
     assert_int_equal(run(cmd_tokens, ls, &out), 0);
     assert_non_null(strstr(out, "out.mid"));
     assert_null(strstr(out, ".tmp"));
@@ -448,11 +432,15 @@ static void test_generate_reads_back(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_logits_json_matches_core, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_tokens_json_matches_corpus, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_generate_reads_back, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_logits_meter, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_tokens_json_positions, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_logits_json_matches_core, fixture_dir_setup,
+                                        fixture_dir_teardown),
+        cmocka_unit_test_setup_teardown(test_tokens_json_matches_corpus, fixture_dir_setup,
+                                        fixture_dir_teardown),
+        cmocka_unit_test_setup_teardown(test_generate_reads_back, fixture_dir_setup,
+                                        fixture_dir_teardown),
+        cmocka_unit_test_setup_teardown(test_logits_meter, fixture_dir_setup, fixture_dir_teardown),
+        cmocka_unit_test_setup_teardown(test_tokens_json_positions, fixture_dir_setup,
+                                        fixture_dir_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

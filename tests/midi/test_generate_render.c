@@ -36,23 +36,6 @@
 #define BARS      8
 #define BPM       120
 
-static char *dir;
-
-static int setup(void **state)
-{
-    (void)state;
-    dir = fixture_tempdir();
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    (void)state;
-    fixture_rmtree(dir);
-    free(dir);
-    return 0;
-}
-
 static const char *env(const char *name)
 {
     const char *value = getenv(name);
@@ -170,8 +153,8 @@ static void test_generate_plays_what_render_plays(void **state)
     assert_true(n > 0);
 
     char rendered[600], generated[600], model[1024], options[2048], command[6000];
-    snprintf(rendered, sizeof rendered, "%s/render.mid", dir);
-    snprintf(generated, sizeof generated, "%s/generate.mid", dir);
+    snprintf(rendered, sizeof rendered, "%s/render.mid", fixture_dir);
+    snprintf(generated, sizeof generated, "%s/generate.mid", fixture_dir);
     const int seeds[] = {0, 11};
     for (int p = 0; p < n; p++) {
         char err[512];
@@ -217,7 +200,7 @@ static void test_generate_plays_what_render_plays_in_a_metre(void **state)
     char models[2][600], rendered[600], generated[600], command[4000];
     const int steps_per_quarter[2] = {2, 4};
     for (int m = 0; m < 2; m++) {
-        snprintf(models[m], sizeof models[m], "%s/metre%d.safetensors", dir, m);
+        snprintf(models[m], sizeof models[m], "%s/metre%d.safetensors", fixture_dir, m);
         const TestModelSpec spec = {.note_low = 60,
                                     .pitches = 12,
                                     .hidden = 16,
@@ -227,8 +210,8 @@ static void test_generate_plays_what_render_plays_in_a_metre(void **state)
                                     .bar_steps = m == 0 ? 12 : 0};
         assert_int_equal(test_model_write(models[m], &spec), 0);
     }
-    snprintf(rendered, sizeof rendered, "%s/render.mid", dir);
-    snprintf(generated, sizeof generated, "%s/generate.mid", dir);
+    snprintf(rendered, sizeof rendered, "%s/render.mid", fixture_dir);
+    snprintf(generated, sizeof generated, "%s/generate.mid", fixture_dir);
     const int meters[3][2] = {{4, 4}, {3, 4}, {6, 8}};
     const int bars = 4;
     for (int m = 0; m < 2; m++) {
@@ -266,9 +249,10 @@ static void test_generate_plays_what_render_plays_in_a_metre(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_generate_plays_what_render_plays, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_generate_plays_what_render_plays_in_a_metre, setup,
-                                        teardown),
+        cmocka_unit_test_setup_teardown(test_generate_plays_what_render_plays, fixture_dir_setup,
+                                        fixture_dir_teardown),
+        cmocka_unit_test_setup_teardown(test_generate_plays_what_render_plays_in_a_metre,
+                                        fixture_dir_setup, fixture_dir_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

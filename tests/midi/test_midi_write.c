@@ -21,28 +21,11 @@
 #include "midi/midi_write.h"
 #include "midi_fixture.h"
 
-static char *dir;
-
-static int setup(void **state)
-{
-    (void)state;
-    dir = fixture_tempdir();
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    (void)state;
-    fixture_rmtree(dir);
-    free(dir);
-    return 0;
-}
-
 /* The names in the test folder, sorted, joined by spaces. */
 static void folder_names(char *names, size_t size)
 {
     struct dirent **entries;
-    int n = scandir(dir, &entries, NULL, alphasort);
+    int n = scandir(fixture_dir, &entries, NULL, alphasort);
     assert_true(n >= 0);
     names[0] = '\0';
     for (int i = 0; i < n; i++) {
@@ -87,7 +70,7 @@ static void test_reads_back_with_mode_0644(void **state)
 {
     (void)state;
     char path[512], err[256], names[512];
-    snprintf(path, sizeof path, "%s/song.mid", dir);
+    snprintf(path, sizeof path, "%s/song.mid", fixture_dir);
     const mode_t saved = umask(077); /* a private umask must not make a private file */
     const MidiWriteSong s = song();
     const int written = midi_write_file(path, &s, err, sizeof err);
@@ -145,7 +128,7 @@ static void test_replaces_a_file_and_its_mode(void **state)
 {
     (void)state;
     char path[512], err[256], names[512];
-    snprintf(path, sizeof path, "%s/old.mid", dir);
+    snprintf(path, sizeof path, "%s/old.mid", fixture_dir);
     FILE *old = fopen(path, "w");
     assert_non_null(old);
     fputs("not a MIDI file", old);
@@ -171,7 +154,7 @@ static void test_a_failed_write_leaves_nothing(void **state)
 
     /* The target is a folder: everything is written, the rename fails, and
      * the temporary file beside it must go. */
-    snprintf(path, sizeof path, "%s/taken.mid", dir);
+    snprintf(path, sizeof path, "%s/taken.mid", fixture_dir);
     assert_int_equal(mkdir(path, 0755), 0);
     assert_int_equal(midi_write_file(path, &s, err, sizeof err), -1);
     assert_non_null(strstr(err, path));
@@ -180,13 +163,13 @@ static void test_a_failed_write_leaves_nothing(void **state)
     assert_string_equal(names, "taken.mid");
 
     /* A folder that does not exist: nothing to create anything in. */
-    snprintf(path, sizeof path, "%s/no/such/folder.mid", dir);
+    snprintf(path, sizeof path, "%s/no/such/folder.mid", fixture_dir);
     assert_int_equal(midi_write_file(path, &s, err, sizeof err), -1);
     assert_non_null(strstr(err, "temporary file"));
 
     /* Not a file's worth of MIDI: a system message, a tempo no file can
      * say, a tick beyond the reader's bound. Nothing is written. */
-    snprintf(path, sizeof path, "%s/bad.mid", dir);
+    snprintf(path, sizeof path, "%s/bad.mid", fixture_dir);
     const MidiWriteEvent clock[] = {{0, {0xF8, 0, 0}}};
     MidiWriteSong bad = s;
     bad.events = clock;
@@ -220,9 +203,12 @@ static void test_tick_of_a_beat(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_reads_back_with_mode_0644, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_replaces_a_file_and_its_mode, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_a_failed_write_leaves_nothing, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_reads_back_with_mode_0644, fixture_dir_setup,
+                                        fixture_dir_teardown),
+        cmocka_unit_test_setup_teardown(test_replaces_a_file_and_its_mode, fixture_dir_setup,
+                                        fixture_dir_teardown),
+        cmocka_unit_test_setup_teardown(test_a_failed_write_leaves_nothing, fixture_dir_setup,
+                                        fixture_dir_teardown),
         cmocka_unit_test(test_tick_of_a_beat),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
