@@ -161,6 +161,50 @@ static void test_register_and_harmony_allocate_nothing(void **unused)
     rig_free(&rig);
 }
 
+/* The metre input and the rate "as trained": metre models (P 12, 6 and 16)
+ * swapped with a plain one under the random scripts (relocations, meter
+ * changes, loops), and the host's beat unit moving between quarters,
+ * eighths and halves: each step's bar position and the grid rebuilt for a
+ * new beat unit allocate nothing. */
+static void test_metre_allocates_nothing(void **unused)
+{
+    (void)unused;
+    static const char *const models[] = {"metre_l1_h16_v12_p12.safetensors",
+                                         "metre_l2_h24_v14_p6.safetensors",
+                                         "metre_l3_h20_v13_p16.safetensors"};
+    Tally tally = {0, 0};
+    const ScriptHooks hooks = {enter, leave, &tally};
+    size_t notes = 0;
+    for (int s = 0; s < 6; s++) {
+        ScriptRng rng = {9000 + (uint64_t)s};
+        CantusControls controls = player_default_controls();
+        controls.rate = PLAYER_RATE_AS_TRAINED;
+        Rig rig;
+        rig_init(&rig, models[s % 3], &controls);
+        CantusEngine *spare[3] = {rig_load(models[(s + 1) % 3]), rig_load(models[(s + 2) % 3]),
+                                  rig_load(SEED_MODEL)};
+        for (int part = 0; part < 3; part++) {
+            const int units[] = {4, 8, 2};
+            CantusPositionFields unit = rig_position(1.0, 120.0, 2.0, 0.0, 6.0);
+            unit.has_beat_unit = true;
+            unit.beat_unit = units[(s + part) % 3];
+            enter(&tally);
+            player_position(&rig.player, &unit);
+            rig_cycle(&rig, 256);
+            leave(&tally);
+            script_play(&rig, &rng, 500, spare, 3, &hooks);
+        }
+        notes += recorder_note_ons(&rig.recorder, NULL, NULL, SIZE_MAX);
+        for (int i = 0; i < 3; i++)
+            engine_free(spare[i]);
+        rig_free(&rig);
+    }
+    print_message("%lu audio cycles, %zu notes, %lu allocator/lock calls\n", tally.cycles, notes,
+                  tally.total);
+    assert_true(notes > 100);
+    assert_int_equal(tally.total, 0);
+}
+
 static void test_counter_sees_allocations(void **unused)
 {
     (void)unused;
@@ -178,6 +222,7 @@ int main(void)
         cmocka_unit_test(test_interim_sequence_allocates_nothing),
         cmocka_unit_test(test_dynamics_allocate_nothing),
         cmocka_unit_test(test_register_and_harmony_allocate_nothing),
+        cmocka_unit_test(test_metre_allocates_nothing),
         cmocka_unit_test(test_counter_sees_allocations),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
