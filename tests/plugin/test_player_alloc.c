@@ -30,30 +30,64 @@ static void leave(void *data)
     tally->cycles++;
 }
 
+/* One rig with `model` and `controls` through `parts` random scripts of
+ * `cycles` cycles each, which swap in the spare models; before each part,
+ * when `units` is given, the host's beat unit becomes units[part]. Every
+ * audio-thread call is counted in `tally`; returns the notes played. */
+static size_t script_rig(Tally *tally, ScriptRng *rng, const char *model,
+                         const CantusControls *controls, const char *const *spares, int n_spares,
+                         int parts, int cycles, const int *units)
+{
+    const ScriptHooks hooks = {enter, leave, tally};
+    Rig rig;
+    rig_init(&rig, model, controls);
+    CantusEngine *spare[3];
+    assert_true(n_spares <= 3);
+    for (int i = 0; i < n_spares; i++)
+        spare[i] = rig_load(spares[i]);
+    for (int part = 0; part < parts; part++) {
+        if (units) {
+            CantusPositionFields unit = rig_position(1.0, 120.0, 2.0, 0.0, 6.0);
+            unit.has_beat_unit = true;
+            unit.beat_unit = units[part];
+            enter(tally);
+            player_position(&rig.player, &unit);
+            rig_cycle(&rig, 256);
+            leave(tally);
+        }
+        script_play(&rig, rng, cycles, spare, n_spares, &hooks);
+    }
+    const size_t notes = recorder_note_ons(&rig.recorder, NULL, NULL, SIZE_MAX);
+    for (int i = 0; i < n_spares; i++)
+        engine_free(spare[i]);
+    rig_free(&rig);
+    return notes;
+}
+
+/* No allocator or lock call in any counted cycle, and enough notes played
+ * that the scripts did reach the paths they were meant to. */
+static void assert_none_counted(const Tally *tally, size_t notes, size_t at_least)
+{
+    print_message("%lu audio cycles, %zu notes, %lu allocator/lock calls\n", tally->cycles, notes,
+                  tally->total);
+    assert_true(notes > at_least);
+    assert_int_equal(tally->total, 0);
+}
+
 static void test_no_allocation_in_audio_thread(void **unused)
 {
     (void)unused;
+    static const char *const spares[] = {TINY_MODEL, REST_HOLD_MODEL, SEED_MODEL};
     Tally tally = {0, 0};
-    const ScriptHooks hooks = {enter, leave, &tally};
     size_t notes = 0;
     for (int s = 0; s < 20; s++) {
         ScriptRng rng = {5000 + (uint64_t)s};
         CantusControls controls = player_default_controls();
         controls.phrase_bars = script_int(&rng, 0, 2);
-        Rig rig;
-        rig_init(&rig, s % 2 ? REST_HOLD_MODEL : SEED_MODEL, &controls);
-        CantusEngine *spare[3] = {rig_load(TINY_MODEL), rig_load(REST_HOLD_MODEL),
-                                  rig_load(SEED_MODEL)};
-        script_play(&rig, &rng, 1500, spare, 3, &hooks);
-        notes += recorder_note_ons(&rig.recorder, NULL, NULL, SIZE_MAX);
-        for (int i = 0; i < 3; i++)
-            engine_free(spare[i]);
-        rig_free(&rig);
+        notes += script_rig(&tally, &rng, s % 2 ? REST_HOLD_MODEL : SEED_MODEL, &controls, spares,
+                            3, 1, 1500, NULL);
     }
-    print_message("%lu audio cycles, %zu notes, %lu allocator/lock calls\n", tally.cycles, notes,
-                  tally.total);
-    assert_true(notes > 500);
-    assert_int_equal(tally.total, 0);
+    assert_none_counted(&tally, notes, 500);
 }
 
 /* The interim sequence (generator.h) in particular: a start 14 beats into a
@@ -92,8 +126,8 @@ static void test_interim_sequence_allocates_nothing(void **unused)
 static void test_dynamics_allocate_nothing(void **unused)
 {
     (void)unused;
+    static const char *const spares[] = {TINY_MODEL};
     Tally tally = {0, 0};
-    const ScriptHooks hooks = {enter, leave, &tally};
     size_t notes = 0;
     for (int s = 0; s < 8; s++) {
         ScriptRng rng = {7000 + (uint64_t)s};
@@ -102,18 +136,10 @@ static void test_dynamics_allocate_nothing(void **unused)
         controls.accent = (float)script_int(&rng, 1, 100);
         controls.humanize = (float)script_int(&rng, 1, 100);
         controls.rate = script_int(&rng, 1, 4);
-        Rig rig;
-        rig_init(&rig, s % 2 ? REST_HOLD_MODEL : SEED_MODEL, &controls);
-        CantusEngine *spare[1] = {rig_load(TINY_MODEL)};
-        script_play(&rig, &rng, 1500, spare, 1, &hooks);
-        notes += recorder_note_ons(&rig.recorder, NULL, NULL, SIZE_MAX);
-        engine_free(spare[0]);
-        rig_free(&rig);
+        notes += script_rig(&tally, &rng, s % 2 ? REST_HOLD_MODEL : SEED_MODEL, &controls, spares,
+                            1, 1, 1500, NULL);
     }
-    print_message("%lu audio cycles, %zu notes, %lu allocator/lock calls\n", tally.cycles, notes,
-                  tally.total);
-    assert_true(notes > 200);
-    assert_int_equal(tally.total, 0);
+    assert_none_counted(&tally, notes, 200);
 }
 
 /* The register and the harmony: transpose, range and scale changes (the
@@ -172,37 +198,18 @@ static void test_metre_allocates_nothing(void **unused)
     static const char *const models[] = {"metre_l1_h16_v12_p12.safetensors",
                                          "metre_l2_h24_v14_p6.safetensors",
                                          "metre_l3_h20_v13_p16.safetensors"};
+    static const int beat_units[] = {4, 8, 2}; /* quarters, eighths, halves */
     Tally tally = {0, 0};
-    const ScriptHooks hooks = {enter, leave, &tally};
     size_t notes = 0;
     for (int s = 0; s < 6; s++) {
         ScriptRng rng = {9000 + (uint64_t)s};
         CantusControls controls = player_default_controls();
         controls.rate = PLAYER_RATE_AS_TRAINED;
-        Rig rig;
-        rig_init(&rig, models[s % 3], &controls);
-        CantusEngine *spare[3] = {rig_load(models[(s + 1) % 3]), rig_load(models[(s + 2) % 3]),
-                                  rig_load(SEED_MODEL)};
-        for (int part = 0; part < 3; part++) {
-            const int units[] = {4, 8, 2};
-            CantusPositionFields unit = rig_position(1.0, 120.0, 2.0, 0.0, 6.0);
-            unit.has_beat_unit = true;
-            unit.beat_unit = units[(s + part) % 3];
-            enter(&tally);
-            player_position(&rig.player, &unit);
-            rig_cycle(&rig, 256);
-            leave(&tally);
-            script_play(&rig, &rng, 500, spare, 3, &hooks);
-        }
-        notes += recorder_note_ons(&rig.recorder, NULL, NULL, SIZE_MAX);
-        for (int i = 0; i < 3; i++)
-            engine_free(spare[i]);
-        rig_free(&rig);
+        const char *const spares[] = {models[(s + 1) % 3], models[(s + 2) % 3], SEED_MODEL};
+        const int units[] = {beat_units[s % 3], beat_units[(s + 1) % 3], beat_units[(s + 2) % 3]};
+        notes += script_rig(&tally, &rng, models[s % 3], &controls, spares, 3, 3, 500, units);
     }
-    print_message("%lu audio cycles, %zu notes, %lu allocator/lock calls\n", tally.cycles, notes,
-                  tally.total);
-    assert_true(notes > 100);
-    assert_int_equal(tally.total, 0);
+    assert_none_counted(&tally, notes, 100);
 }
 
 static void test_counter_sees_allocations(void **unused)
