@@ -110,8 +110,8 @@ static void tile_avx2(const float *A, size_t lda, int rows, const float *Bp, int
         tile_avx2_1(A, lda, rows, Bp, K, C, accumulate);
 }
 
-static const RecurTiles avx512 = {"avx512", 6, 64, tile_avx512};
-static const RecurTiles avx2 = {"avx2", 3, 32, tile_avx2};
+static const RecurTiles avx512 = {"avx512", 6, 64, tile_avx512, recur_cells_forward_avx512};
+static const RecurTiles avx2 = {"avx2", 3, 32, tile_avx2, NULL};
 
 const RecurTiles *recur_tiles_f(void)
 {

@@ -15,13 +15,18 @@
 
 #include <stddef.h>
 
+#include "learn/recur_cells.h"
+
 typedef void (*RecurTileFn)(const float *A, size_t lda, int rows, const float *Bp, int K, float *C,
                             int accumulate);
 
 typedef struct {
     const char *name; /* "avx512", "avx2" */
-    int mr, nc;       /* rows and columns of a tile; nc is a multiple of 4 */
+    int mr, nc;       /* rows (at most 8) and columns of a tile; nc a multiple of 4 */
     RecurTileFn tile;
+    /* The forward cells of a block of rows in this instruction set
+     * (recur_cells.h), or NULL for the kernel's portable ones. */
+    void (*forward_cells)(const CellsForward *c);
 } RecurTiles;
 
 /* The tiles for this CPU, or NULL where it has neither AVX-512F nor
