@@ -1,8 +1,15 @@
-/* The AVX-512 forward cell (trainer/learn/recur_cells.c) against the LSTM
- * cell computed in double precision with libm: gates, cell state, tanh of
- * it and h, over pre-activations from -100 to 100 (saturated gates, the
- * tanh's polynomial and exponential ranges, the exponential's clamps).
- * Skipped on a CPU without AVX-512, where the trainer never calls it. */
+/* The float training kernel's parts for this CPU against double precision:
+ * - the AVX-512 forward cell (trainer/learn/recur_cells.c) against the
+ *   LSTM cell in double with libm: gates, cell state, tanh of it and h,
+ *   over pre-activations from -100 to 100 (saturated gates, the tanh's
+ *   polynomial and exponential ranges, the exponential's clamps);
+ * - a whole float forward and backward pass at a size where the CPU's
+ *   tiles and cells run (H = 64: whole panels of 16 units forward and 64
+ *   backward; two layers, the metre input, two threads, a batch no tile
+ *   divides) against the double build, which runs the portable tile and
+ *   cells (test_gradients proves that one against finite differences).
+ * The first is skipped on a CPU without AVX-512, where the trainer never
+ * calls it. */
 #include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -12,6 +19,7 @@
 
 #include <cmocka.h>
 
+#include "learn/lstm_train.h"
 #include "learn/recur_tiles.h"
 
 enum { H = 32, ROWS = 11, G = 4 * H };
@@ -110,8 +118,69 @@ static void cells_match_double_precision(void **state)
     }
 }
 
+enum { PV = 9, PP = 5, PH = 64, PL = 2, PT = 7, PB = 13 };
+
+/* Every value of a gradient within 2e-4 of the largest of its tensor in
+ * double (float sums of up to T·B = 91 terms, different orders). */
+static void assert_tensor_near(const float *got, const double *want, size_t n, const char *what)
+{
+    double top = 0;
+    for (size_t i = 0; i < n; i++)
+        top = fmax(top, fabs(want[i]));
+    assert_true(top > 0);
+    for (size_t i = 0; i < n; i++)
+        if (fabs(got[i] - want[i]) > 2e-4 * top)
+            fail_msg("%s[%zu]: %.7g, want %.7g (largest %.3g)", what, i, got[i], want[i], top);
+}
+
+static void pass_matches_double_build(void **state)
+{
+    (void)state;
+    LstmParams_f pf, gf;
+    LstmParams_d pd, gd;
+    LstmWork_f wf;
+    LstmWork_d wd;
+    assert_int_equal(lstm_params_alloc_bars_f(&pf, PV, PP, PH, PL), 0);
+    assert_int_equal(lstm_params_alloc_bars_f(&gf, PV, PP, PH, PL), 0);
+    assert_int_equal(lstm_params_alloc_bars_d(&pd, PV, PP, PH, PL), 0);
+    assert_int_equal(lstm_params_alloc_bars_d(&gd, PV, PP, PH, PL), 0);
+    assert_int_equal(lstm_work_alloc_f(&wf, PV, PH, PL, PT, PB), 0);
+    assert_int_equal(lstm_work_alloc_d(&wd, PV, PH, PL, PT, PB), 0);
+    wf.threads = wd.threads = 2;
+    for (size_t i = 0; i < pf.count; i++)
+        pd.data[i] = pf.data[i] = (float)(0.5 * (uniform() - 0.5));
+    int x[PT * PB], q[PT * PB], y[PT * PB];
+    for (int i = 0; i < PT * PB; i++) {
+        x[i] = (int)(uniform() * PV);
+        q[i] = (int)(uniform() * (PP + 1)) - 1; /* -1: no position */
+        y[i] = (int)(uniform() * PV);
+    }
+    long nf = 0, nd = 0;
+    double lf = lstm_forward_at_f(&pf, &wf, PT, PB, x, q, y, 0, &nf, NULL);
+    double ld = lstm_forward_at_d(&pd, &wd, PT, PB, x, q, y, 0, &nd, NULL);
+    assert_int_equal(nf, nd);
+    assert_true(fabs(lf - ld) < 1e-5 * fabs(ld));
+    lstm_backward_at_f(&pf, &gf, &wf, PT, PB, x, q, y, 1.0 / (double)nf);
+    lstm_backward_at_d(&pd, &gd, &wd, PT, PB, x, q, y, 1.0 / (double)nd);
+    const size_t G = 4 * PH, GH = G * PH;
+    assert_tensor_near(gf.emb, gd.emb, (PV + PP) * G, "emb");
+    for (int k = 0; k < PL; k++) {
+        if (k > 0) assert_tensor_near(gf.w_ih[k], gd.w_ih[k], GH, "w_ih");
+        assert_tensor_near(gf.w_hh[k], gd.w_hh[k], GH, "w_hh");
+        assert_tensor_near(gf.b_ih[k], gd.b_ih[k], G, "b_ih");
+    }
+    assert_tensor_near(gf.fc_w, gd.fc_w, (size_t)PV * PH, "fc_w");
+    lstm_work_free_f(&wf);
+    lstm_work_free_d(&wd);
+    lstm_params_free_f(&pf);
+    lstm_params_free_f(&gf);
+    lstm_params_free_d(&pd);
+    lstm_params_free_d(&gd);
+}
+
 int main(void)
 {
-    const struct CMUnitTest tests[] = {cmocka_unit_test(cells_match_double_precision)};
+    const struct CMUnitTest tests[] = {cmocka_unit_test(cells_match_double_precision),
+                                       cmocka_unit_test(pass_matches_double_build)};
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
