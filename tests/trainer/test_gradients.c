@@ -29,11 +29,45 @@ static double uniform(void)
     return (double)(z >> 11) / 9007199254740992.0;
 }
 
-static double mean_loss(const LstmParams_d *p, LstmWork_d *w, const int *x, const int *y)
+/* The mean loss with positions q ([T][B], or NULL: no metre input). */
+static double mean_loss_at(const LstmParams_d *p, LstmWork_d *w, const int *x, const int *q,
+                           const int *y)
 {
     long n = 0;
-    double nll = lstm_forward_d(p, w, T, B, x, y, 0, &n, NULL);
+    double nll = lstm_forward_at_d(p, w, T, B, x, q, y, 0, &n, NULL);
     return nll / (double)n;
+}
+
+/* Every gradient in g against central finite differences of the mean loss
+ * over p's parameters, failing on the first that disagrees; prints the
+ * worst errors under `what`. Returns the largest |gradient| of the
+ * parameters [watch_lo, watch_hi). */
+static double check_against_finite_differences(LstmParams_d *p, const LstmParams_d *g,
+                                               LstmWork_d *w, const int *x, const int *q,
+                                               const int *y, const char *what, size_t watch_lo,
+                                               size_t watch_hi)
+{
+    const double eps = 1e-6;
+    double worst_abs = 0, worst_rel = 0, watched = 0;
+    for (size_t i = 0; i < p->count; i++) {
+        double keep = p->data[i];
+        p->data[i] = keep + eps;
+        double up = mean_loss_at(p, w, x, q, y);
+        p->data[i] = keep - eps;
+        double down = mean_loss_at(p, w, x, q, y);
+        p->data[i] = keep;
+        double fd = (up - down) / (2 * eps);
+        double err = fabs(fd - g->data[i]);
+        double rel = err / fmax(fabs(fd) + fabs(g->data[i]), 1e-6);
+        if (err > worst_abs) worst_abs = err;
+        if (rel > worst_rel) worst_rel = rel;
+        if (err > 1e-7 && rel > 1e-5)
+            fail_msg("parameter %zu: analytic %.10g, finite difference %.10g", i, g->data[i], fd);
+        if (i >= watch_lo && i < watch_hi) watched = fmax(watched, fabs(g->data[i]));
+    }
+    printf("# %s%zu parameters: max abs error %.3g, max relative error %.3g\n", what, p->count,
+           worst_abs, worst_rel);
+    return watched;
 }
 
 /* with_masked_target also runs the row-independent parts on two threads
@@ -60,25 +94,7 @@ static void check_gradients(int with_masked_target)
     lstm_forward_d(&p, &w, T, B, x, y, 0, &n, NULL);
     lstm_backward_d(&p, &g, &w, T, B, x, y, 1.0 / (double)n);
 
-    const double eps = 1e-6;
-    double worst_abs = 0, worst_rel = 0;
-    for (size_t i = 0; i < p.count; i++) {
-        double keep = p.data[i];
-        p.data[i] = keep + eps;
-        double up = mean_loss(&p, &w, x, y);
-        p.data[i] = keep - eps;
-        double down = mean_loss(&p, &w, x, y);
-        p.data[i] = keep;
-        double fd = (up - down) / (2 * eps);
-        double err = fabs(fd - g.data[i]);
-        double rel = err / fmax(fabs(fd) + fabs(g.data[i]), 1e-6);
-        if (err > worst_abs) worst_abs = err;
-        if (rel > worst_rel) worst_rel = rel;
-        if (err > 1e-7 && rel > 1e-5)
-            fail_msg("parameter %zu: analytic %.10g, finite difference %.10g", i, g.data[i], fd);
-    }
-    printf("# %zu parameters: max abs error %.3g, max relative error %.3g\n", p.count, worst_abs,
-           worst_rel);
+    check_against_finite_differences(&p, &g, &w, x, NULL, y, "", 0, 0);
     lstm_work_free_d(&w);
     lstm_params_free_d(&g);
     lstm_params_free_d(&p);
@@ -101,14 +117,6 @@ static void gradients_match_with_a_masked_target(void **state)
  * that repeat, one out of range each way (no position input), and the
  * row-independent parts on two threads. */
 enum { P = 4 };
-
-static double mean_loss_at(const LstmParams_d *p, LstmWork_d *w, const int *x, const int *q,
-                           const int *y)
-{
-    long n = 0;
-    double nll = lstm_forward_at_d(p, w, T, B, x, q, y, 0, &n, NULL);
-    return nll / (double)n;
-}
 
 static void metre_gradients_match_finite_differences(void **state)
 {
@@ -134,29 +142,10 @@ static void metre_gradients_match_finite_differences(void **state)
     lstm_forward_at_d(&p, &w, T, B, x, q, y, 0, &n, NULL);
     lstm_backward_at_d(&p, &g, &w, T, B, x, q, y, 1.0 / (double)n);
 
-    const double eps = 1e-6;
-    double worst_abs = 0, worst_rel = 0, position_rows = 0;
-    for (size_t i = 0; i < p.count; i++) {
-        double keep = p.data[i];
-        p.data[i] = keep + eps;
-        double up = mean_loss_at(&p, &w, x, q, y);
-        p.data[i] = keep - eps;
-        double down = mean_loss_at(&p, &w, x, q, y);
-        p.data[i] = keep;
-        double fd = (up - down) / (2 * eps);
-        double err = fabs(fd - g.data[i]);
-        double rel = err / fmax(fabs(fd) + fabs(g.data[i]), 1e-6);
-        if (err > worst_abs) worst_abs = err;
-        if (rel > worst_rel) worst_rel = rel;
-        if (err > 1e-7 && rel > 1e-5)
-            fail_msg("parameter %zu: analytic %.10g, finite difference %.10g", i, g.data[i], fd);
-        if (i >= (size_t)V * 4 * H && i < (size_t)(V + P) * 4 * H)
-            position_rows = fmax(position_rows, fabs(g.data[i]));
-    }
     /* The position rows are learnt: their gradient is not zero. */
-    assert_true(position_rows > 1e-3);
-    printf("# metre: %zu parameters: max abs error %.3g, max relative error %.3g\n", p.count,
-           worst_abs, worst_rel);
+    const size_t rows = (size_t)V * 4 * H, rows_end = (size_t)(V + P) * 4 * H;
+    assert_true(check_against_finite_differences(&p, &g, &w, x, q, y, "metre: ", rows, rows_end) >
+                1e-3);
     lstm_work_free_d(&w);
     lstm_params_free_d(&g);
     lstm_params_free_d(&p);
