@@ -61,6 +61,19 @@ C = [(0, 6), (6, 6), (12, 18)]
 SONG = [A, A, B, A, A, C]
 
 
+def song_folders(parent, songs):
+    """name -> folder under parent holding one 4/4 song name.mid of those notes, for each of
+    songs (name -> notes)."""
+    folders = {}
+    for name, notes in songs:
+        folder = os.path.join(parent, name)
+        os.mkdir(folder)
+        with open(os.path.join(folder, name + ".mid"), "wb") as f:
+            f.write(smf(notes, 4, 2))
+        folders[name] = folder
+    return folders
+
+
 def song_notes():
     notes = []
     for bar, pattern in enumerate(SONG):
@@ -209,17 +222,11 @@ class OwnGrid(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
         cls.tmp = tempfile.TemporaryDirectory(prefix="cantus-rhythm-test-")
-        cls.folders = {}
         bars = 8
-        for name, notes in [
-                ("played", [(12 * k, 12, 60) for k in range(4 * bars)]),
-                ("late", [(12 * k + 1, 11, 60) for k in range(4 * bars)]),
-                ("halves", [(24 * k, 24, 60) for k in range(2 * bars)])]:
-            folder = os.path.join(cls.tmp.name, name)
-            os.mkdir(folder)
-            with open(os.path.join(folder, name + ".mid"), "wb") as f:
-                f.write(smf(notes, 4, 2))
-            cls.folders[name] = folder
+        cls.folders = song_folders(cls.tmp.name, [
+            ("played", [(12 * k, 12, 60) for k in range(4 * bars)]),
+            ("late", [(12 * k + 1, 11, 60) for k in range(4 * bars)]),
+            ("halves", [(24 * k, 24, 60) for k in range(2 * bars)])])
 
     @classmethod
     def tearDownClass(cls):
@@ -268,7 +275,6 @@ class GenreGrid(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
         cls.tmp = tempfile.TemporaryDirectory(prefix="cantus-rhythm-test-")
-        cls.folders = {}
         bar = 48
         eighths = [(bar * b + 6 * k, 6, 60) for b in range(cls.BARS) for k in range(8)]
         # The last sixteenth of a bar rounds onto the next downbeat at 2 a quarter, where the next
@@ -276,12 +282,8 @@ class GenreGrid(unittest.TestCase):
         sixteenths = [(bar * b + 3 * k, 3, 60) for b in range(cls.BARS) for k in range(16)][:-1]
         one_more = [(bar * b + start, length, 60) for b in range(cls.BARS)
                     for start, length in [(0, 3), (3, 3)] + [(6 * k, 6) for k in range(1, 8)]]
-        for name, notes in [("played", eighths), ("sixteenths", sixteenths), ("one_more", one_more)]:
-            folder = os.path.join(cls.tmp.name, name)
-            os.mkdir(folder)
-            with open(os.path.join(folder, name + ".mid"), "wb") as f:
-                f.write(smf(notes, 4, 2))
-            cls.folders[name] = folder
+        cls.folders = song_folders(cls.tmp.name, [("played", eighths), ("sixteenths", sixteenths),
+                                                  ("one_more", one_more)])
 
     @classmethod
     def tearDownClass(cls):
