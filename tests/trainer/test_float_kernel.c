@@ -85,11 +85,11 @@ static void cells_match_double_precision(void **state)
         const int j0 = 16;
         const float *e[ROWS], *e2[ROWS];
         for (int r = 0; r < ROWS; r++) {
-            e[r] = emb[r] + j0;
-            e2[r] = pos[r] + j0;
+            e[r] = emb[r];
+            e2[r] = pos[r];
         }
-        CellsForward c = {&acc[0][0], bias + j0,  e,         e2,   &cp[0][j0], &cn[0][j0],
-                          &tn[0][j0], &hn[0][j0], &g[0][j0], ROWS, H};
+        CellsForward c = {&acc[0][0], bias + j0,  e,          e2,        j0,   &cp[0][j0],
+                          &cn[0][j0], &tn[0][j0], &hn[0][j0], &g[0][j0], ROWS, H};
         isa->forward_cells(&c);
         for (int r = 0; r < ROWS; r++)
             for (int u = 0; u < 16; u++) {

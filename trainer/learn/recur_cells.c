@@ -72,7 +72,7 @@ __attribute__((target("avx512f,fma"))) void recur_cells_forward_avx512(const Cel
     for (int q = 0; q < 4; q++)
         bias[q] = _mm512_loadu_ps(c->bias + (size_t)q * H);
     for (int r = 0; r < c->rows; r++) {
-        const float *acc = c->acc + (size_t)r * 64, *e = c->e[r], *e2 = c->e2[r];
+        const float *acc = c->acc + (size_t)r * 64, *e = c->e[r] + c->j0, *e2 = c->e2[r] + c->j0;
         V a[4];
         for (int q = 0; q < 4; q++) {
             V s = _mm512_add_ps(_mm512_loadu_ps(acc + 16 * q), bias[q]);

@@ -11,14 +11,15 @@
  * Row r of every per-row array is at the base + r times its stride (H for
  * the cell states, G = 4H for the gates); gate q of a unit is at + q·H from
  * the unit, as everywhere in the kernel. Bases point at the panel's first
- * unit j0. */
+ * unit j0, but for the gathered input rows, which every panel shares. */
 #ifndef CANTUS_RECUR_CELLS_H
 #define CANTUS_RECUR_CELLS_H
 
 typedef struct {
     const float *acc;                  /* [rows][64]: i, f, g, o sums of 16 units */
     const float *bias;                 /* b_ih + b_hh */
-    const float *const *e, *const *e2; /* per row: layer 0's gathered rows (or zeros) */
+    const float *const *e, *const *e2; /* per row: layer 0's gathered rows (or zeros), whole */
+    int j0;                            /* the panel's first unit in e and e2 */
     const float *cp;                   /* c(t-1) */
     float *cn, *tn, *hn;               /* c(t), tanh c(t), h(t) */
     float *g;                          /* activated gates */
