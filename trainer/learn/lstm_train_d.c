@@ -7,6 +7,7 @@
 #include <cblas.h>
 
 #include "learn/lstm_train.h"
+#include "learn/zeroed.h"
 #include "learn/slices.h"
 
 #define REAL       double

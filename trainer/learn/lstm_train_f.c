@@ -15,6 +15,7 @@
 
 #include "learn/fastmath.h"
 #include "learn/lstm_train.h"
+#include "learn/zeroed.h"
 #include "learn/recur_tiles.h"
 #include "learn/slices.h"
 
